@@ -1,0 +1,130 @@
+#include "engine/cuda/context.h"
+
+#include <memory>
+#include <mutex>
+#include <vector>
+
+#include "engine/cuda/caching_allocator.h"
+#include "engine/cuda/check.h"
+
+namespace tessel::cuda {
+
+const char* cublas_status_name(cublasStatus_t s) { return cublasGetStatusString(s); }
+
+int device_count() {
+  static const int count = [] {
+    int n = 0;
+    if (cudaGetDeviceCount(&n) != cudaSuccess) {
+      (void)cudaGetLastError();  // no driver or no GPU: report zero devices, never fail
+      return 0;
+    }
+    return n;
+  }();
+  return count;
+}
+
+namespace {
+
+struct DeviceContext {
+  int device;
+  std::once_flag stream_once, cublas_once, cudnn_once;
+  cudaStream_t stream = nullptr;
+  cublasHandle_t cublas = nullptr;
+  cudnnHandle_t cudnn = nullptr;
+  std::mutex workspace_mutex;
+  void* workspace = nullptr;
+  size_t workspace_size = 0;
+};
+
+// Contexts are leaked on purpose: destroying handles after the driver has shut down at exit
+// fails, and the process is ending anyway.
+DeviceContext& context(int device) {
+  static std::mutex mutex;
+  static auto* contexts = new std::vector<std::unique_ptr<DeviceContext>>();
+  std::lock_guard<std::mutex> lock(mutex);
+  TESSEL_CHECK(device >= 0 && device < device_count(), "CUDA: device cuda:", device,
+               " does not exist (", device_count(), " CUDA devices available)");
+  if (contexts->empty()) contexts->resize(size_t(device_count()));
+  auto& c = (*contexts)[size_t(device)];
+  if (!c) {
+    c = std::make_unique<DeviceContext>();
+    c->device = device;
+  }
+  return *c;
+}
+
+}  // namespace
+
+Stream current_stream(int device) {
+  DeviceContext& c = context(device);
+  std::call_once(c.stream_once, [&] {
+    DeviceGuard guard(device);
+    TESSEL_CUDA_CHECK(cudaStreamCreateWithFlags(&c.stream, cudaStreamNonBlocking));
+  });
+  return c.stream;
+}
+
+cublasContext* cublas_handle(int device) {
+  DeviceContext& c = context(device);
+  std::call_once(c.cublas_once, [&] {
+    DeviceGuard guard(device);
+    TESSEL_CUBLAS_CHECK(cublasCreate(&c.cublas));
+    TESSEL_CUBLAS_CHECK(cublasSetStream(c.cublas, current_stream(device)));
+  });
+  return c.cublas;
+}
+
+cudnnContext* cudnn_handle(int device) {
+  DeviceContext& c = context(device);
+  std::call_once(c.cudnn_once, [&] {
+    DeviceGuard guard(device);
+    TESSEL_CUDNN_CHECK(cudnnCreate(&c.cudnn));
+    TESSEL_CUDNN_CHECK(cudnnSetStream(c.cudnn, current_stream(device)));
+  });
+  return c.cudnn;
+}
+
+void* workspace(int device, size_t nbytes) {
+  DeviceContext& c = context(device);
+  std::lock_guard<std::mutex> lock(c.workspace_mutex);
+  if (nbytes > c.workspace_size) {
+    // The old block returns to the pool of the same stream, so work still queued on it finishes
+    // before anyone else can be handed that memory.
+    if (c.workspace) allocator_raw_free(c.workspace, Device(DeviceType::CUDA, device));
+    c.workspace = allocator_raw_alloc(nbytes, Device(DeviceType::CUDA, device));
+    c.workspace_size = nbytes;
+  }
+  return c.workspace;
+}
+
+void synchronize(int device) {
+  TESSEL_CUDA_CHECK(cudaStreamSynchronize(current_stream(device)));
+}
+
+void copy_bytes(void* dst, bool dst_is_cuda, int dst_device, const void* src, bool src_is_cuda,
+                int src_device, size_t nbytes) {
+  if (nbytes == 0) return;
+  int device = src_is_cuda ? src_device : dst_device;
+  DeviceGuard guard(device);
+  cudaStream_t stream = current_stream(device);
+  if (src_is_cuda && dst_is_cuda && src_device != dst_device) {
+    // The destination's stream must not run ahead of the copy: wait for the source stream.
+    TESSEL_CUDA_CHECK(cudaMemcpyPeerAsync(dst, dst_device, src, src_device, nbytes, stream));
+    TESSEL_CUDA_CHECK(cudaStreamSynchronize(stream));
+    return;
+  }
+  TESSEL_CUDA_CHECK(cudaMemcpyAsync(dst, src, nbytes, cudaMemcpyDefault, stream));
+  // Host memory is pageable: the host may reuse or free it as soon as we return.
+  TESSEL_CUDA_CHECK(cudaStreamSynchronize(stream));
+}
+
+DeviceGuard::DeviceGuard(int device) : previous_(-1) {
+  TESSEL_CUDA_CHECK(cudaGetDevice(&previous_));
+  if (previous_ != device) TESSEL_CUDA_CHECK(cudaSetDevice(device));
+}
+DeviceGuard::~DeviceGuard() {
+  int now = -1;
+  if (cudaGetDevice(&now) == cudaSuccess && now != previous_) TESSEL_CUDA_WARN(cudaSetDevice(previous_));
+}
+
+}  // namespace tessel::cuda

@@ -1,0 +1,44 @@
+// Per-device CUDA state: the stream Tessel's work goes on, lazily created cuBLAS and cuDNN
+// handles bound to it, and a scratch workspace. Declared with opaque handle types so that
+// code which never touches CUDA need not include its headers.
+#pragma once
+
+#include <cstddef>
+
+#include "kernels/stream.h"
+
+struct cublasContext;
+struct cudnnContext;
+
+namespace tessel::cuda {
+
+using kernels::Stream;
+
+int device_count();  // also in engine/device.h
+
+// The stream every Tessel op on `device` is queued on (created on first use).
+Stream current_stream(int device);
+cublasContext* cublas_handle(int device);
+cudnnContext* cudnn_handle(int device);
+// Scratch memory of at least `nbytes`, valid until the next call on the same device; used by
+// cuDNN and cuBLAS in stream order.
+void* workspace(int device, size_t nbytes);
+void synchronize(int device);
+// Copies bytes between host and device or between devices, in stream order; returns once the
+// data can be used on the host (device-to-host copies wait for the stream).
+void copy_bytes(void* dst, bool dst_is_cuda, int dst_device, const void* src, bool src_is_cuda,
+                int src_device, size_t nbytes);
+
+// Makes `device` current for the scope and restores the previous one.
+class DeviceGuard {
+ public:
+  explicit DeviceGuard(int device);
+  ~DeviceGuard();
+  DeviceGuard(const DeviceGuard&) = delete;
+  DeviceGuard& operator=(const DeviceGuard&) = delete;
+
+ private:
+  int previous_;
+};
+
+}  // namespace tessel::cuda

@@ -1,0 +1,26 @@
+// Built instead of the CUDA runtime pieces when TESSEL_CUDA=OFF: no device exists, and every
+// entry point that needs one says so.
+#include "engine/cuda/caching_allocator.h"
+#include "engine/cuda/context.h"
+#include "engine/error.h"
+
+namespace tessel::cuda {
+
+#define TESSEL_NO_CUDA(what) TESSEL_FAIL(what, ": Tessel was built without CUDA (TESSEL_CUDA=OFF)")
+
+int device_count() { return 0; }
+void* allocator_raw_alloc(size_t, Device) { TESSEL_NO_CUDA("CUDA allocator"); }
+void allocator_raw_free(void*, Device) {}
+MemoryStats memory_stats(int) { TESSEL_NO_CUDA("memory_stats"); }
+void reset_peak_memory_stats(int) { TESSEL_NO_CUDA("reset_peak_memory_stats"); }
+void empty_cache() {}
+Stream current_stream(int) { TESSEL_NO_CUDA("current_stream"); }
+cublasContext* cublas_handle(int) { TESSEL_NO_CUDA("cublas_handle"); }
+cudnnContext* cudnn_handle(int) { TESSEL_NO_CUDA("cudnn_handle"); }
+void* workspace(int, size_t) { TESSEL_NO_CUDA("workspace"); }
+void synchronize(int) { TESSEL_NO_CUDA("synchronize"); }
+void copy_bytes(void*, bool, int, const void*, bool, int, size_t) { TESSEL_NO_CUDA("copy_bytes"); }
+DeviceGuard::DeviceGuard(int) : previous_(0) { TESSEL_NO_CUDA("DeviceGuard"); }
+DeviceGuard::~DeviceGuard() = default;
+
+}  // namespace tessel::cuda

@@ -1,0 +1,8 @@
+// Every op of the engine.
+#pragma once
+
+#include "engine/autograd.h"
+#include "engine/ops/elementwise.h"
+#include "engine/ops/reduce.h"
+#include "engine/random.h"
+#include "engine/tensor.h"

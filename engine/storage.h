@@ -1,0 +1,43 @@
+// A refcounted buffer on one device. Tensors (and their views) share one Storage.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+
+#include "engine/device.h"
+
+namespace tessel {
+
+class Storage {
+ public:
+  // Bytes come from the CPU aligned allocator or the device's CUDA caching allocator.
+  static std::shared_ptr<Storage> allocate(size_t nbytes, Device device);
+  ~Storage();
+  Storage(const Storage&) = delete;
+  Storage& operator=(const Storage&) = delete;
+
+  void* data() const { return data_; }
+  size_t nbytes() const { return nbytes_; }
+  Device device() const { return device_; }
+
+  // Bumped by every in-place write; autograd compares it with the value seen when a tensor was
+  // saved, so a backward never reads data that changed under it.
+  uint64_t version() const { return version_; }
+  void bump_version() { ++version_; }
+
+ private:
+  Storage(void* data, size_t nbytes, Device device) : data_(data), nbytes_(nbytes), device_(device) {}
+  void* data_;
+  size_t nbytes_;
+  Device device_;
+  uint64_t version_ = 0;
+};
+
+namespace cpu {
+inline constexpr size_t kAlignment = 64;  // a cache line, and enough for any vector load
+void* aligned_alloc(size_t nbytes);
+void aligned_free(void* p);
+}  // namespace cpu
+
+}  // namespace tessel

@@ -1,0 +1,58 @@
+// CPU loops: OpenMP over independent ranges, serial below a grain size where threads cost more
+// than they save.
+#pragma once
+
+#include <cstdint>
+
+#include "kernels/strided.h"
+
+namespace tessel::kernels::cpu {
+
+inline constexpr int64_t kGrain = 32768;
+
+// fn(begin, end) over [0, n) in chunks.
+template <typename Fn>
+void parallel_for(int64_t n, int64_t grain, const Fn& fn) {
+  if (n <= grain) {
+    if (n > 0) fn(int64_t(0), n);
+    return;
+  }
+  int64_t chunks = (n + grain - 1) / grain;
+#pragma omp parallel for schedule(static)
+  for (int64_t c = 0; c < chunks; ++c) fn(c * grain, c * grain + grain < n ? c * grain + grain : n);
+}
+
+// fn(i, off) for each linear index in [begin, end), off[k] the element offset of operand k.
+// Walks like an odometer so the inner loop does no division.
+template <int N, typename Fn>
+void for_each_offset(const StridedPlan<N>& p, int64_t begin, int64_t end, const Fn& fn) {
+  if (begin >= end) return;
+  int64_t idx[kMaxDims];
+  int64_t off[N];
+  int64_t rem = begin;
+  for (int d = p.ndim - 1; d >= 0; --d) {
+    idx[d] = rem % p.sizes[d];
+    rem /= p.sizes[d];
+  }
+  for (int k = 0; k < N; ++k) {
+    off[k] = 0;
+    for (int d = 0; d < p.ndim; ++d) off[k] += idx[d] * p.strides[k][d];
+  }
+  for (int64_t i = begin; i < end; ++i) {
+    fn(i, off);
+    for (int d = p.ndim - 1; d >= 0; --d) {
+      for (int k = 0; k < N; ++k) off[k] += p.strides[k][d];
+      if (++idx[d] < p.sizes[d]) break;
+      for (int k = 0; k < N; ++k) off[k] -= p.strides[k][d] * p.sizes[d];
+      idx[d] = 0;
+    }
+  }
+}
+
+// Runs fn(i, off) over the whole plan in parallel.
+template <int N, typename Fn>
+void parallel_strided(const StridedPlan<N>& p, const Fn& fn) {
+  parallel_for(p.numel, kGrain, [&](int64_t b, int64_t e) { for_each_offset(p, b, e, fn); });
+}
+
+}  // namespace tessel::kernels::cpu

@@ -1,0 +1,55 @@
+// Shared by every .cu: grid sizing, the grid-stride loop, and the launch check.
+#pragma once
+
+#include <cuda_runtime.h>
+
+#include <algorithm>
+#include <cstdint>
+
+#include "engine/cuda/check.h"
+#include "engine/dtype.h"
+#include "kernels/stream.h"
+#include "kernels/strided.h"
+
+namespace tessel::kernels::cuda {
+
+inline constexpr int kThreads = 256;
+
+// Enough blocks to fill the device a few times over; the grid-stride loop does the rest.
+inline unsigned grid_for(int64_t n, int threads = kThreads) {
+  int64_t blocks = (n + threads - 1) / threads;
+  return unsigned(std::clamp<int64_t>(blocks, 1, 132 * 32));
+}
+
+#define TESSEL_GRID_STRIDE(i, n)                                                        \
+  for (int64_t i = int64_t(blockIdx.x) * blockDim.x + threadIdx.x; i < (n);              \
+       i += int64_t(blockDim.x) * gridDim.x)
+
+// Applies fn(i, off) to every element of a strided plan, like cpu::parallel_strided.
+template <int N, typename Fn>
+__global__ void strided_kernel(StridedPlan<N> p, Fn fn) {
+  TESSEL_GRID_STRIDE(i, p.numel) {
+    int64_t off[N];
+    if (p.contiguous()) {
+      for (int k = 0; k < N; ++k) off[k] = i;
+    } else {
+      for (int k = 0; k < N; ++k) off[k] = p.offset(k, i);
+    }
+    fn(i, off);
+  }
+}
+
+template <int N, typename Fn>
+void launch_strided(const StridedPlan<N>& p, Stream stream, Fn fn) {
+  if (p.numel == 0) return;
+  strided_kernel<<<grid_for(p.numel), kThreads, 0, stream>>>(p, fn);
+  TESSEL_CUDA_LAUNCH_CHECK();
+}
+
+// dtype dispatch for device kernels: the 16-bit types and f32 (f64 where a test needs it).
+template <typename Fn>
+decltype(auto) dispatch_cuda_float(DType t, const char* what, Fn&& fn) {
+  return dispatch_types<float, Half, BFloat16, double>(t, what, std::forward<Fn>(fn));
+}
+
+}  // namespace tessel::kernels::cuda

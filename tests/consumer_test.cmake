@@ -1,0 +1,22 @@
+# Installs the built tree into a scratch prefix, then configures, builds and runs examples/consumer
+# against it with find_package(Tessel): what a researcher embedding Tessel does.
+set(prefix ${BUILD_DIR}/consumer_test/prefix)
+set(build ${BUILD_DIR}/consumer_test/build)
+file(REMOVE_RECURSE ${BUILD_DIR}/consumer_test)
+execute_process(COMMAND ${CMAKE_COMMAND} --install ${BUILD_DIR} --prefix ${prefix} RESULT_VARIABLE rc OUTPUT_QUIET)
+if(rc)
+  message(FATAL_ERROR "install failed (${rc})")
+endif()
+execute_process(COMMAND ${CMAKE_COMMAND} -S ${SOURCE_DIR}/examples/consumer -B ${build} -G ${GENERATOR}
+                        -DCMAKE_PREFIX_PATH=${prefix} -DCMAKE_BUILD_TYPE=Release RESULT_VARIABLE rc)
+if(rc)
+  message(FATAL_ERROR "configuring the consumer against the installed Tessel failed (${rc})")
+endif()
+execute_process(COMMAND ${CMAKE_COMMAND} --build ${build} RESULT_VARIABLE rc)
+if(rc)
+  message(FATAL_ERROR "building the consumer failed (${rc})")
+endif()
+execute_process(COMMAND ${build}/consumer RESULT_VARIABLE rc)
+if(rc)
+  message(FATAL_ERROR "the consumer exited with ${rc}")
+endif()
