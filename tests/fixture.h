@@ -1,0 +1,36 @@
+// Reads the golden fixtures written by tests/fixtures/fixture_io.py (PyTorch outputs).
+#pragma once
+
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <string>
+
+#include "engine/ops.h"
+
+namespace tessel::testing {
+
+// Tensors of `file` (relative to tests/fixtures) by name, as f64 CPU tensors.
+inline std::map<std::string, Tensor> load_fixture(const std::string& file) {
+  std::string path = std::string(TESSEL_FIXTURES) + "/" + file;
+  std::ifstream in(path);
+  TESSEL_CHECK(in.good(), "fixture: cannot open ", path);
+  std::map<std::string, Tensor> out;
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.empty()) continue;
+    std::istringstream ls(line);
+    std::string name;
+    int64_t ndim = 0;
+    ls >> name >> ndim;
+    Shape shape(size_t(ndim));
+    for (auto& s : shape) ls >> s;
+    std::vector<double> v(size_t(shape_numel(shape)));
+    for (auto& x : v) ls >> x;
+    TESSEL_CHECK(!ls.fail(), "fixture: ", path, ": malformed tensor '", name, "'");
+    out[name] = from_vector(v, shape, DType::F64);
+  }
+  return out;
+}
+
+}  // namespace tessel::testing
