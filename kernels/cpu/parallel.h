@@ -52,6 +52,16 @@ void for_each_offset(const StridedPlan<N>& p, int64_t begin, int64_t end, const 
 // Runs fn(i, off) over the whole plan in parallel.
 template <int N, typename Fn>
 void parallel_strided(const StridedPlan<N>& p, const Fn& fn) {
+  if (p.contiguous()) {  // the common case: a flat loop the compiler can unroll
+    parallel_for(p.numel, kGrain, [&](int64_t b, int64_t e) {
+      int64_t off[N];
+      for (int64_t i = b; i < e; ++i) {
+        for (int k = 0; k < N; ++k) off[k] = i;
+        fn(i, off);
+      }
+    });
+    return;
+  }
   parallel_for(p.numel, kGrain, [&](int64_t b, int64_t e) { for_each_offset(p, b, e, fn); });
 }
 

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs the Debian packages Tessel builds with (when missing), then configures and builds
+# into build/. Used by both README commands; extra arguments go to CMake's configure step.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(cmake ninja-build g++ libeigen3-dev libgtest-dev libbenchmark-dev)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "Installing: ${missing[*]}"
+  SUDO=$([ "$(id -u)" = 0 ] || echo sudo)
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+cmake_args=(-S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release)
+# With no CUDA toolkit on the machine, build the CPU-only engine instead of failing.
+if ! command -v nvcc >/dev/null 2>&1 && [ ! -x /usr/local/cuda/bin/nvcc ]; then
+  echo "No CUDA toolkit found: building the CPU-only engine (TESSEL_CUDA=OFF)."
+  cmake_args+=(-DTESSEL_CUDA=OFF)
+elif ! command -v nvcc >/dev/null 2>&1; then
+  cmake_args+=(-DCMAKE_CUDA_COMPILER=/usr/local/cuda/bin/nvcc)
+fi
+cmake "${cmake_args[@]}" "$@" >/dev/null
+cmake --build build --parallel "$(nproc)"
