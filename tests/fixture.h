@@ -23,7 +23,7 @@ inline std::map<std::string, Tensor> load_fixture(const std::string& file) {
     std::string name;
     int64_t ndim = 0;
     ls >> name >> ndim;
-    Shape shape(size_t(ndim));
+    Shape shape(static_cast<size_t>(ndim));
     for (auto& s : shape) ls >> s;
     std::vector<double> v(size_t(shape_numel(shape)));
     for (auto& x : v) ls >> x;

@@ -1,0 +1,151 @@
+// max_pool2d, avg_pool2d, adaptive_avg_pool2d and their one backward node.
+#include "engine/autograd.h"
+#include "engine/dispatch.h"
+#include "engine/ops.h"
+#include "kernels/pool.h"
+
+namespace tessel {
+
+using kernels::PoolKind;
+
+namespace {
+
+// PyTorch's pooling_output_shape.
+int64_t pooled_size(const char* op, int64_t in, int64_t k, int64_t s, int64_t pad, int64_t d,
+                    bool ceil_mode) {
+  int64_t out = kernels::floor_div(in + 2 * pad - d * (k - 1) - 1 + (ceil_mode ? s - 1 : 0), s) + 1;
+  if (ceil_mode && (out - 1) * s >= in + pad) --out;
+  TESSEL_CHECK(out >= 1, op, ": output size ", out, " is too small (input ", in, ", kernel ", k,
+               ", stride ", s, ", padding ", pad, ", dilation ", d, ")");
+  return out;
+}
+
+void check_input(const char* op, const Tensor& x) {
+  check_float(op, x, "input");
+  TESSEL_CHECK((x.dim() == 3 || x.dim() == 4) && x.size(-1) > 0 && x.size(-2) > 0, op,
+               ": 'input' must be (C, H, W) or (N, C, H, W) with H, W > 0, got shape ",
+               shape_str(x.sizes()));
+}
+
+kernels::Pool2d window_pool(const char* op, const Tensor& x, Size2 kernel, Size2 stride,
+                            Size2 padding, Size2 dilation, bool ceil_mode) {
+  check_input(op, x);
+  if (stride == Size2{0, 0}) stride = kernel;
+  for (int a = 0; a < 2; ++a) {
+    TESSEL_CHECK(kernel[a] > 0 && stride[a] > 0 && dilation[a] > 0, op,
+                 ": kernel, stride and dilation must be positive, got kernel (", kernel[0], ", ",
+                 kernel[1], "), stride (", stride[0], ", ", stride[1], "), dilation (",
+                 dilation[0], ", ", dilation[1], ")");
+    TESSEL_CHECK(padding[a] >= 0 && padding[a] <= kernel[a] / 2, op, ": padding (", padding[0],
+                 ", ", padding[1], ") must be between 0 and half the kernel (", kernel[0], ", ",
+                 kernel[1], ")");
+  }
+  int64_t h = x.size(-2), w = x.size(-1);
+  return {x.numel() / (h * w),
+          h,
+          w,
+          pooled_size(op, h, kernel[0], stride[0], padding[0], dilation[0], ceil_mode),
+          pooled_size(op, w, kernel[1], stride[1], padding[1], dilation[1], ceil_mode),
+          kernel[0], kernel[1], stride[0], stride[1], padding[0], padding[1], dilation[0],
+          dilation[1], true};
+}
+
+Shape pooled_shape(const Tensor& x, const kernels::Pool2d& p) {
+  Shape s = x.sizes();
+  s[s.size() - 2] = p.out_h;
+  s[s.size() - 1] = p.out_w;
+  return s;
+}
+
+// Every pooling backward is a gather into a fresh input-shaped gradient; max pooling reads the
+// saved argmax, the averages only the window geometry.
+struct PoolBackward : Node {
+  kernels::Pool2d p;
+  PoolKind kind;
+  SavedTensor argmax;  // max pooling only
+  Shape in_shape;
+  std::vector<Tensor> apply(const Tensor& g_in) override {
+    Tensor g = g_in.contiguous();
+    Tensor gi = empty(in_shape, {g.dtype(), g.device()});
+    if (argmax.defined()) {
+      Tensor idx = argmax.get();
+      on_device(
+          g.device(),
+          [&] { kernels::cpu::max_pool2d_backward(p, g.dtype(), gi.data_ptr(), g.data_ptr(), idx.data<int64_t>()); },
+          [&](auto s) {
+            kernels::cuda::max_pool2d_backward(p, g.dtype(), gi.data_ptr(), g.data_ptr(), idx.data<int64_t>(), s);
+          });
+    } else {
+      on_device(
+          g.device(), [&] { kernels::cpu::avg_pool2d_backward(kind, p, g.dtype(), gi.data_ptr(), g.data_ptr()); },
+          [&](auto s) { kernels::cuda::avg_pool2d_backward(kind, p, g.dtype(), gi.data_ptr(), g.data_ptr(), s); });
+    }
+    return {gi};
+  }
+  std::string name() const override {
+    return argmax.defined() ? "MaxPool2dBackward"
+                            : (kind == PoolKind::Avg ? "AvgPool2dBackward" : "AdaptiveAvgPool2dBackward");
+  }
+  void release() override { argmax.reset(); }
+};
+
+Tensor record_pool(Tensor& out, const Tensor& x, const kernels::Pool2d& p, PoolKind kind,
+                   const Tensor& argmax) {
+  if (auto n = record<PoolBackward>(out, {x})) {
+    n->p = p;
+    n->kind = kind;
+    if (argmax.defined()) n->argmax = argmax;
+    n->in_shape = x.sizes();
+  }
+  return out;
+}
+
+Tensor average(PoolKind kind, const kernels::Pool2d& p, const Tensor& x_in) {
+  Tensor x = x_in.detach().contiguous();
+  Tensor out = empty(pooled_shape(x, p), {x.dtype(), x.device()});
+  on_device(
+      x.device(), [&] { kernels::cpu::avg_pool2d(kind, p, x.dtype(), out.data_ptr(), x.data_ptr()); },
+      [&](auto s) { kernels::cuda::avg_pool2d(kind, p, x.dtype(), out.data_ptr(), x.data_ptr(), s); });
+  return record_pool(out, x_in, p, kind, Tensor());
+}
+
+}  // namespace
+
+std::pair<Tensor, Tensor> max_pool2d_with_indices(const Tensor& x_in, Size2 kernel, Size2 stride,
+                                                  Size2 padding, Size2 dilation, bool ceil_mode) {
+  auto p = window_pool("max_pool2d", x_in, kernel, stride, padding, dilation, ceil_mode);
+  Tensor x = x_in.detach().contiguous();
+  Tensor out = empty(pooled_shape(x, p), {x.dtype(), x.device()});
+  Tensor idx = empty(out.sizes(), {DType::I64, x.device()});
+  on_device(
+      x.device(),
+      [&] { kernels::cpu::max_pool2d(p, x.dtype(), out.data_ptr(), idx.data<int64_t>(), x.data_ptr()); },
+      [&](auto s) {
+        kernels::cuda::max_pool2d(p, x.dtype(), out.data_ptr(), idx.data<int64_t>(), x.data_ptr(), s);
+      });
+  return {record_pool(out, x_in, p, PoolKind::Avg, idx), idx};
+}
+
+Tensor max_pool2d(const Tensor& x, Size2 kernel, Size2 stride, Size2 padding, Size2 dilation,
+                  bool ceil_mode) {
+  return max_pool2d_with_indices(x, kernel, stride, padding, dilation, ceil_mode).first;
+}
+
+Tensor avg_pool2d(const Tensor& x, Size2 kernel, Size2 stride, Size2 padding, bool ceil_mode,
+                  bool count_include_pad) {
+  auto p = window_pool("avg_pool2d", x, kernel, stride, padding, {1, 1}, ceil_mode);
+  p.count_include_pad = count_include_pad;
+  return average(PoolKind::Avg, p, x);
+}
+
+Tensor adaptive_avg_pool2d(const Tensor& x, Size2 output_size) {
+  check_input("adaptive_avg_pool2d", x);
+  TESSEL_CHECK(output_size[0] > 0 && output_size[1] > 0,
+               "adaptive_avg_pool2d: 'output_size' must be positive, got (", output_size[0], ", ",
+               output_size[1], ")");
+  int64_t h = x.size(-2), w = x.size(-1);
+  kernels::Pool2d p{x.numel() / (h * w), h, w, output_size[0], output_size[1], 0, 0, 0, 0, 0, 0, 0, 0, false};
+  return average(PoolKind::AdaptiveAvg, p, x);
+}
+
+}  // namespace tessel

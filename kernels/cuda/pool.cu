@@ -1,0 +1,87 @@
+#include "kernels/cuda/each.cuh"
+#include "kernels/pool.h"
+
+namespace tessel::kernels::cuda {
+namespace {
+
+// One thread per output (forward) or input (backward) element; the gathers only read.
+template <typename T>
+struct MaxPoolFn {
+  Pool2d p;
+  T* out;
+  int64_t* argmax;
+  const T* in;
+  __device__ void operator()(int64_t e) const { out[e] = T(max_pool_at<T, acc_t<T>>(p, in, e, argmax + e)); }
+};
+
+template <typename T>
+struct MaxPoolGradFn {
+  Pool2d p;
+  T* grad_in;
+  const T* grad_out;
+  const int64_t* argmax;
+  __device__ void operator()(int64_t e) const {
+    grad_in[e] = T(max_pool_grad_at<T, acc_t<T>>(p, grad_out, argmax, e));
+  }
+};
+
+template <typename T>
+struct AvgPoolFn {
+  PoolKind kind;
+  Pool2d p;
+  T* out;
+  const T* in;
+  __device__ void operator()(int64_t e) const {
+    out[e] = T(kind == PoolKind::Avg ? avg_pool_at<T, acc_t<T>>(p, in, e) : adaptive_avg_pool_at<T, acc_t<T>>(p, in, e));
+  }
+};
+
+template <typename T>
+struct AvgPoolGradFn {
+  PoolKind kind;
+  Pool2d p;
+  T* grad_in;
+  const T* grad_out;
+  __device__ void operator()(int64_t e) const {
+    grad_in[e] = T(kind == PoolKind::Avg ? avg_pool_grad_at<T, acc_t<T>>(p, grad_out, e)
+                                         : adaptive_avg_pool_grad_at<T, acc_t<T>>(p, grad_out, e));
+  }
+};
+
+}  // namespace
+
+void max_pool2d(const Pool2d& p, DType type, void* out, int64_t* argmax, const void* in, Stream stream) {
+  dispatch_cuda_float(type, "max_pool2d", [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    launch_each(p.planes * p.out_h * p.out_w, stream,
+                MaxPoolFn<T>{p, static_cast<T*>(out), argmax, static_cast<const T*>(in)});
+  });
+}
+
+void max_pool2d_backward(const Pool2d& p, DType type, void* grad_in, const void* grad_out,
+                         const int64_t* argmax, Stream stream) {
+  dispatch_cuda_float(type, "max_pool2d_backward", [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    launch_each(p.planes * p.in_h * p.in_w, stream,
+                MaxPoolGradFn<T>{p, static_cast<T*>(grad_in), static_cast<const T*>(grad_out), argmax});
+  });
+}
+
+void avg_pool2d(PoolKind kind, const Pool2d& p, DType type, void* out, const void* in, Stream stream) {
+  dispatch_cuda_float(type, "avg_pool2d", [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    launch_each(p.planes * p.out_h * p.out_w, stream,
+                AvgPoolFn<T>{kind, p, static_cast<T*>(out), static_cast<const T*>(in)});
+  });
+}
+
+void avg_pool2d_backward(PoolKind kind, const Pool2d& p, DType type, void* grad_in,
+                         const void* grad_out, Stream stream) {
+  dispatch_cuda_float(type, "avg_pool2d_backward", [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    launch_each(p.planes * p.in_h * p.in_w, stream,
+                AvgPoolGradFn<T>{kind, p, static_cast<T*>(grad_in), static_cast<const T*>(grad_out)});
+  });
+}
+
+}  // namespace tessel::kernels::cuda

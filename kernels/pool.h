@@ -1,0 +1,162 @@
+// 2-D pooling over contiguous NCHW planes (N * C planes of H x W). The window arithmetic is
+// written once here, for host and device, and the CPU and CUDA files only loop over it. Every
+// backward is a gather (each input pixel sums the outputs whose window holds it), so gradients
+// are deterministic without atomics.
+#pragma once
+
+#include <cmath>
+#include <cstdint>
+
+#include "engine/dtype.h"
+#include "kernels/stream.h"
+
+namespace tessel::kernels {
+
+struct Pool2d {
+  int64_t planes, in_h, in_w, out_h, out_w;
+  int64_t kh, kw, sh, sw, ph, pw, dh, dw;  // kernel, stride, padding, dilation
+  bool count_include_pad;                  // avg_pool2d only
+};
+
+// floor(a / b) for b > 0 and any sign of a.
+TESSEL_HD int64_t floor_div(int64_t a, int64_t b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
+
+// Outputs o in [*lo, *hi) whose window [o * stride - pad, o * stride - pad + span) holds `i`.
+TESSEL_HD void windows_holding(int64_t i, int64_t stride, int64_t pad, int64_t span, int64_t outs,
+                               int64_t* lo, int64_t* hi) {
+  int64_t a = floor_div(i + pad - span, stride) + 1, b = floor_div(i + pad, stride) + 1;
+  *lo = a > 0 ? a : 0;
+  *hi = b < outs ? b : outs;
+}
+
+// PyTorch's avg_pool2d divisor for output (oh, ow): the window clipped to the padded input, or
+// to the input itself when padding does not count.
+TESSEL_HD int64_t avg_divisor(const Pool2d& p, int64_t oh, int64_t ow) {
+  int64_t h0 = oh * p.sh - p.ph, w0 = ow * p.sw - p.pw;
+  int64_t h1 = h0 + p.kh < p.in_h + p.ph ? h0 + p.kh : p.in_h + p.ph;
+  int64_t w1 = w0 + p.kw < p.in_w + p.pw ? w0 + p.kw : p.in_w + p.pw;
+  if (p.count_include_pad) return (h1 - h0) * (w1 - w0);
+  h0 = h0 > 0 ? h0 : 0, w0 = w0 > 0 ? w0 : 0;
+  h1 = h1 < p.in_h ? h1 : p.in_h, w1 = w1 < p.in_w ? w1 : p.in_w;
+  return (h1 - h0) * (w1 - w0);
+}
+
+// Adaptive pooling's window of output o: [floor(o * in / out), ceil((o + 1) * in / out)).
+TESSEL_HD int64_t adaptive_start(int64_t o, int64_t in, int64_t out) { return o * in / out; }
+TESSEL_HD int64_t adaptive_end(int64_t o, int64_t in, int64_t out) {
+  return ((o + 1) * in + out - 1) / out;
+}
+
+// Element `e` (a linear output index) of max pooling: the value (NaN wins, as in PyTorch) and
+// the index h * W + w of its pixel within the plane.
+template <typename T, typename C>
+TESSEL_HD C max_pool_at(const Pool2d& p, const T* in, int64_t e, int64_t* argmax) {
+  int64_t ow = e % p.out_w, oh = e / p.out_w % p.out_h, plane = e / (p.out_w * p.out_h);
+  const T* x = in + plane * p.in_h * p.in_w;
+  int64_t h0 = oh * p.sh - p.ph, w0 = ow * p.sw - p.pw;
+  while (h0 < 0) h0 += p.dh;
+  while (w0 < 0) w0 += p.dw;
+  int64_t h1 = oh * p.sh - p.ph + (p.kh - 1) * p.dh + 1, w1 = ow * p.sw - p.pw + (p.kw - 1) * p.dw + 1;
+  h1 = h1 < p.in_h ? h1 : p.in_h, w1 = w1 < p.in_w ? w1 : p.in_w;
+  C best = -C(INFINITY);
+  int64_t arg = h0 * p.in_w + w0;
+  for (int64_t h = h0; h < h1; h += p.dh)
+    for (int64_t w = w0; w < w1; w += p.dw) {
+      C v = C(x[h * p.in_w + w]);
+      if (v > best || v != v) best = v, arg = h * p.in_w + w;
+    }
+  *argmax = arg;
+  return best;
+}
+
+// Gradient of input element `e` of max pooling: the outputs that picked it.
+template <typename T, typename C>
+TESSEL_HD C max_pool_grad_at(const Pool2d& p, const T* grad_out, const int64_t* argmax, int64_t e) {
+  int64_t iw = e % p.in_w, ih = e / p.in_w % p.in_h, plane = e / (p.in_w * p.in_h);
+  int64_t oh0, oh1, ow0, ow1;
+  windows_holding(ih, p.sh, p.ph, (p.kh - 1) * p.dh + 1, p.out_h, &oh0, &oh1);
+  windows_holding(iw, p.sw, p.pw, (p.kw - 1) * p.dw + 1, p.out_w, &ow0, &ow1);
+  int64_t base = plane * p.out_h * p.out_w, self = ih * p.in_w + iw;
+  C g = 0;
+  for (int64_t oh = oh0; oh < oh1; ++oh)
+    for (int64_t ow = ow0; ow < ow1; ++ow)
+      if (argmax[base + oh * p.out_w + ow] == self) g += C(grad_out[base + oh * p.out_w + ow]);
+  return g;
+}
+
+template <typename T, typename C>
+TESSEL_HD C avg_pool_at(const Pool2d& p, const T* in, int64_t e) {
+  int64_t ow = e % p.out_w, oh = e / p.out_w % p.out_h, plane = e / (p.out_w * p.out_h);
+  const T* x = in + plane * p.in_h * p.in_w;
+  int64_t h0 = oh * p.sh - p.ph, w0 = ow * p.sw - p.pw;
+  int64_t h1 = h0 + p.kh < p.in_h ? h0 + p.kh : p.in_h, w1 = w0 + p.kw < p.in_w ? w0 + p.kw : p.in_w;
+  C s = 0;
+  for (int64_t h = h0 > 0 ? h0 : 0; h < h1; ++h)
+    for (int64_t w = w0 > 0 ? w0 : 0; w < w1; ++w) s += C(x[h * p.in_w + w]);
+  return s / C(avg_divisor(p, oh, ow));
+}
+
+template <typename T, typename C>
+TESSEL_HD C avg_pool_grad_at(const Pool2d& p, const T* grad_out, int64_t e) {
+  int64_t iw = e % p.in_w, ih = e / p.in_w % p.in_h, plane = e / (p.in_w * p.in_h);
+  int64_t oh0, oh1, ow0, ow1;
+  windows_holding(ih, p.sh, p.ph, p.kh, p.out_h, &oh0, &oh1);
+  windows_holding(iw, p.sw, p.pw, p.kw, p.out_w, &ow0, &ow1);
+  const T* g = grad_out + plane * p.out_h * p.out_w;
+  C s = 0;
+  for (int64_t oh = oh0; oh < oh1; ++oh)
+    for (int64_t ow = ow0; ow < ow1; ++ow) s += C(g[oh * p.out_w + ow]) / C(avg_divisor(p, oh, ow));
+  return s;
+}
+
+template <typename T, typename C>
+TESSEL_HD C adaptive_avg_pool_at(const Pool2d& p, const T* in, int64_t e) {
+  int64_t ow = e % p.out_w, oh = e / p.out_w % p.out_h, plane = e / (p.out_w * p.out_h);
+  const T* x = in + plane * p.in_h * p.in_w;
+  int64_t h0 = adaptive_start(oh, p.in_h, p.out_h), h1 = adaptive_end(oh, p.in_h, p.out_h);
+  int64_t w0 = adaptive_start(ow, p.in_w, p.out_w), w1 = adaptive_end(ow, p.in_w, p.out_w);
+  C s = 0;
+  for (int64_t h = h0; h < h1; ++h)
+    for (int64_t w = w0; w < w1; ++w) s += C(x[h * p.in_w + w]);
+  return s / C((h1 - h0) * (w1 - w0));
+}
+
+// The windows are monotone in o, so those holding input i are o in
+// [floor(i * out / in), ceil((i + 1) * out / in)): the same formula with in and out swapped.
+template <typename T, typename C>
+TESSEL_HD C adaptive_avg_pool_grad_at(const Pool2d& p, const T* grad_out, int64_t e) {
+  int64_t iw = e % p.in_w, ih = e / p.in_w % p.in_h, plane = e / (p.in_w * p.in_h);
+  const T* g = grad_out + plane * p.out_h * p.out_w;
+  C s = 0;
+  for (int64_t oh = adaptive_start(ih, p.out_h, p.in_h); oh < adaptive_end(ih, p.out_h, p.in_h); ++oh) {
+    int64_t nh = adaptive_end(oh, p.in_h, p.out_h) - adaptive_start(oh, p.in_h, p.out_h);
+    for (int64_t ow = adaptive_start(iw, p.out_w, p.in_w); ow < adaptive_end(iw, p.out_w, p.in_w); ++ow) {
+      int64_t nw = adaptive_end(ow, p.in_w, p.out_w) - adaptive_start(ow, p.in_w, p.out_w);
+      s += C(g[oh * p.out_w + ow]) / C(nh * nw);
+    }
+  }
+  return s;
+}
+
+enum class PoolKind : int { Avg, AdaptiveAvg };
+
+namespace cpu {
+void max_pool2d(const Pool2d& p, DType type, void* out, int64_t* argmax, const void* in);
+void max_pool2d_backward(const Pool2d& p, DType type, void* grad_in, const void* grad_out,
+                         const int64_t* argmax);
+void avg_pool2d(PoolKind kind, const Pool2d& p, DType type, void* out, const void* in);
+void avg_pool2d_backward(PoolKind kind, const Pool2d& p, DType type, void* grad_in,
+                         const void* grad_out);
+}  // namespace cpu
+namespace cuda {
+void max_pool2d(const Pool2d& p, DType type, void* out, int64_t* argmax, const void* in,
+                Stream stream);
+void max_pool2d_backward(const Pool2d& p, DType type, void* grad_in, const void* grad_out,
+                         const int64_t* argmax, Stream stream);
+void avg_pool2d(PoolKind kind, const Pool2d& p, DType type, void* out, const void* in,
+                Stream stream);
+void avg_pool2d_backward(PoolKind kind, const Pool2d& p, DType type, void* grad_in,
+                         const void* grad_out, Stream stream);
+}  // namespace cuda
+
+}  // namespace tessel::kernels
