@@ -3,6 +3,7 @@
 
 #include "engine/autograd.h"
 #include "engine/ops/elementwise.h"
+#include "engine/ops/linalg.h"
 #include "engine/ops/pool.h"
 #include "engine/ops/reduce.h"
 #include "engine/random.h"
