@@ -6,5 +6,6 @@
 #include "engine/ops/linalg.h"
 #include "engine/ops/pool.h"
 #include "engine/ops/reduce.h"
+#include "engine/ops/shape.h"
 #include "engine/random.h"
 #include "engine/tensor.h"

@@ -1,0 +1,67 @@
+#include "kernels/cuda/launch.cuh"
+#include "kernels/index.h"
+
+namespace tessel::kernels::cuda {
+namespace {
+
+template <typename Fn>
+void dispatch_index(DType t, Fn&& fn) {
+  dispatch_types<int64_t, int32_t>(t, "index", std::forward<Fn>(fn));
+}
+
+template <typename T, typename I>
+struct GatherFn {
+  T* out;
+  const I* index;
+  const T* src;
+  int64_t src_stride;
+  __device__ void operator()(int64_t, const int64_t* off) const {
+    out[off[0]] = src[off[2] + int64_t(index[off[1]]) * src_stride];
+  }
+};
+
+// One thread per column, its entries in order: deterministic, no atomics (see index.h).
+template <typename T, typename I>
+struct ScatterAddFn {
+  const T* grad_out;
+  const I* index;
+  acc_t<T>* grad_src;
+  IndexDim d;
+  __device__ void operator()(int64_t, const int64_t* off) const {
+    for (int64_t k = 0; k < d.k; ++k)
+      grad_src[off[2] + int64_t(index[off[1] + k * d.index_k_stride]) * d.src_stride] +=
+          static_cast<acc_t<T>>(grad_out[off[0] + k * d.out_k_stride]);
+  }
+};
+
+}  // namespace
+
+void index_gather(const StridedPlan<3>& p, const IndexDim& d, DType type, void* out,
+                  DType index_type, const void* index, const void* src, Stream stream) {
+  dispatch_types<float, Half, BFloat16, double, int64_t, int32_t, uint8_t>(
+      type, "index_gather", [&](auto t) {
+        using T = typename decltype(t)::type;
+        dispatch_index(index_type, [&](auto it) {
+          using I = typename decltype(it)::type;
+          launch_strided(p, stream,
+                         GatherFn<T, I>{static_cast<T*>(out), static_cast<const I*>(index),
+                                        static_cast<const T*>(src), d.src_stride});
+        });
+      });
+}
+
+void index_scatter_add(const StridedPlan<3>& p, const IndexDim& d, DType type, const void* grad_out,
+                       DType index_type, const void* index, void* grad_src, Stream stream) {
+  dispatch_cuda_float(type, "index_scatter_add", [&](auto t) {
+    using T = typename decltype(t)::type;
+    dispatch_index(index_type, [&](auto it) {
+      using I = typename decltype(it)::type;
+      launch_strided(
+          p, stream,
+          ScatterAddFn<T, I>{static_cast<const T*>(grad_out), static_cast<const I*>(index),
+                             static_cast<acc_t<T>*>(grad_src), d});
+    });
+  });
+}
+
+}  // namespace tessel::kernels::cuda

@@ -1,0 +1,46 @@
+// Indexing along one dim (gather, index_select): out = src[..., index[...], ...].
+//
+// Forward plan {out, index, src} over the output's shape: the index operand holds, at each
+// output position, the source coordinate along the indexed dim; the src operand has stride 0
+// along that dim, and the kernel adds index * src_stride.
+//
+// Backward is a scatter-add made deterministic without atomics: the plan {grad_out, index,
+// grad_src} runs over "columns" (the output's shape with the indexed dim set to 1), and each
+// column walks its k entries in order. Two entries can hit the same source element only within
+// one column, so columns never race and every sum has a fixed order. Parallelism is the number
+// of columns: a 1-D index runs serially. grad_src has the accumulation type (f32 for f16/bf16).
+//
+// Indices are not range-checked here: the op checks them on the CPU; on CUDA an out-of-range
+// index is undefined behaviour (not checked on the device).
+#pragma once
+
+#include <cstdint>
+
+#include "engine/dtype.h"
+#include "kernels/stream.h"
+#include "kernels/strided.h"
+
+namespace tessel::kernels {
+
+struct IndexDim {
+  int64_t src_stride = 0;    // stride of src (grad_src) along the indexed dim
+  int64_t k = 0;             // backward: entries per column
+  int64_t out_k_stride = 0;  // backward: strides of grad_out and index along the column
+  int64_t index_k_stride = 0;
+};
+
+namespace cpu {
+void index_gather(const StridedPlan<3>& p, const IndexDim& d, DType type, void* out,
+                  DType index_type, const void* index, const void* src);
+void index_scatter_add(const StridedPlan<3>& p, const IndexDim& d, DType type, const void* grad_out,
+                       DType index_type, const void* index, void* grad_src);
+}  // namespace cpu
+
+namespace cuda {
+void index_gather(const StridedPlan<3>& p, const IndexDim& d, DType type, void* out,
+                  DType index_type, const void* index, const void* src, Stream stream);
+void index_scatter_add(const StridedPlan<3>& p, const IndexDim& d, DType type, const void* grad_out,
+                       DType index_type, const void* index, void* grad_src, Stream stream);
+}  // namespace cuda
+
+}  // namespace tessel::kernels

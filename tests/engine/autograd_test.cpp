@@ -1,0 +1,119 @@
+#include <cmath>  // before op_harness.h, which uses std::isnan
+
+#include "tests/expect_error.h"
+#include "tests/op_harness.h"
+
+using namespace tessel;
+using namespace tessel::testing;
+
+namespace {
+using V = std::vector<double>;
+}  // namespace
+
+TEST(Autograd, GradientsThroughViews) {
+  expect_gradcheck(
+      [](const std::vector<Tensor>& in) {
+        Tensor t = in[0].permute({2, 0, 1}).slice(1, 0, 3, 2).reshape({4, -1});
+        return t.unsqueeze(0).expand({3, 4, 4}).select(2, 1) + t.flatten().narrow(0, 1, 4);
+      },
+      {randn_input({3, 2, 4}, 1)});
+  expect_gradcheck(
+      [](const std::vector<Tensor>& in) {
+        return in[0].transpose(0, 1).contiguous().view({-1}).squeeze() *
+               in[1].expand({2, 3}).flatten();
+      },
+      {randn_input({3, 2}, 2), randn_input({1, 3}, 3)});
+}
+
+TEST(Autograd, FreedGraphAndRetainGraph) {
+  Tensor x = from_vector<double>({1, 2}, {2}, DType::F64).requires_grad_();
+  Tensor y = sum(x * x);
+  y.backward();
+  EXPECT_ERROR(y.backward(), "backward through the graph a second time");
+  EXPECT_ERROR(y.backward(), "pass retain_graph=true the first time");
+
+  Tensor x2 = from_vector<double>({1, 2}, {2}, DType::F64).requires_grad_();
+  Tensor y2 = sum(x2 * x2);
+  y2.backward(Tensor(), /*retain_graph=*/true);
+  y2.backward();
+  EXPECT_EQ(x2.grad().to_vector<double>(), (V{4, 8}));  // 2x, twice
+}
+
+TEST(Autograd, NonScalarBackwardNeedsGrad) {
+  Tensor x = ones({3}, DType::F64).requires_grad_();
+  Tensor y = x * 2.0;
+  EXPECT_ERROR(y.backward(),
+               "grad can be implicitly created only for scalar outputs; this output has "
+               "shape [3]");
+  y.backward(from_vector<double>({1, 2, 3}, {3}, DType::F64));
+  EXPECT_EQ(x.grad().to_vector<double>(), (V{2, 4, 6}));
+  EXPECT_ERROR((x * 2.0).backward(ones({2}, DType::F64)),
+               "gradient shape [2] does not match the output shape [3]");
+  EXPECT_ERROR(ones({1}).backward(), "does not require grad");
+}
+
+TEST(Autograd, NoGradGuardAndDetach) {
+  Tensor x = ones({2}).requires_grad_();
+  {
+    NoGradGuard guard;
+    EXPECT_FALSE(grad_mode_enabled());
+    Tensor y = x * 2.0;
+    EXPECT_FALSE(y.requires_grad());
+    EXPECT_EQ(y.grad_fn(), nullptr);
+  }
+  EXPECT_TRUE(grad_mode_enabled());
+  Tensor y = x * 2.0;
+  EXPECT_TRUE(y.requires_grad());
+  EXPECT_FALSE(y.is_leaf());
+  EXPECT_EQ(y.grad_fn()->name(), "MulBackward");
+  Tensor d = y.detach();
+  EXPECT_FALSE(d.requires_grad());
+  EXPECT_TRUE(d.is_leaf());
+  EXPECT_EQ(d.storage(), y.storage());
+}
+
+TEST(Autograd, RequiresGradChecks) {
+  Tensor i = zeros({2}, DType::I64);
+  EXPECT_ERROR(i.requires_grad_(),
+               "requires_grad_: only floating-point tensors can require gradients (dtype i64)");
+  Tensor y = ones({2}).requires_grad_() * 2.0;
+  EXPECT_ERROR(y.requires_grad_(false), "non-leaf");
+}
+
+TEST(Autograd, SavedTensorModifiedInPlaceThrows) {
+  Tensor x = ones({2}, DType::F64).requires_grad_();
+  Tensor a = x * 2.0;
+  Tensor y = sum(a * a);  // saves a
+  {
+    NoGradGuard guard;
+    a.fill_(3);
+  }
+  EXPECT_ERROR(y.backward(), "a tensor saved for backward was modified in place");
+}
+
+TEST(Autograd, DiamondAccumulates) {
+  Tensor x = from_vector<double>({1, -2}, {2}, DType::F64).requires_grad_();
+  Tensor a = x * 2.0, b = x * 3.0;
+  sum(a * b + a).backward();  // 6x^2 + 2x -> 12x + 2
+  EXPECT_EQ(x.grad().to_vector<double>(), (V{14, -22}));
+}
+
+namespace {
+// A node that passes no gradient on, like an op whose input has no derivative.
+struct NoGradient : Node {
+  std::vector<Tensor> apply(const Tensor&) override { return {Tensor()}; }
+  std::string name() const override { return "NoGradient"; }
+};
+}  // namespace
+
+TEST(Autograd, BranchWithoutGradientDoesNotBlockOthers) {
+  Tensor x = from_vector<double>({1, 2}, {2}, DType::F64).requires_grad_();
+  Tensor c = from_vector<double>({5, 5}, {2}, DType::F64);  // no grad
+  Tensor m = x * 5.0;
+  Tensor dead = m.detach();
+  set_history(dead, std::make_shared<NoGradient>(), {m});
+  // m is reached by a branch that sends nothing and by one that does.
+  sum(dead * 7.0 + m + c * x.detach()).backward();
+  EXPECT_EQ(x.grad().to_vector<double>(), (V{5, 5}));
+  EXPECT_FALSE(c.grad().defined());
+}
