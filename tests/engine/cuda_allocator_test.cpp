@@ -34,17 +34,21 @@ TEST(CudaAllocator, AllocationWithoutDeviceThrows) {
 TEST(CudaAllocator, StatsMove_CUDA) {
   cuda::MemoryStats before = cuda::memory_stats();
   cuda::reset_peak_memory_stats();
+  int64_t grew = 0;
   {
-    Tensor t = cuda_bytes(4 * kMiB + 1);  // rounded up to 512 B
+    Tensor t = cuda_bytes(4 * kMiB + 1);
     cuda::MemoryStats during = cuda::memory_stats();
-    EXPECT_EQ(during.allocated - before.allocated, 4 * kMiB + 512);
+    grew = during.allocated - before.allocated;
+    // Rounded up to 512 B; a cached block less than 1 MiB larger is handed out whole.
+    EXPECT_GE(grew, 4 * kMiB + 512);
+    EXPECT_LT(grew, 5 * kMiB + 512);
     EXPECT_GE(during.reserved, during.allocated);
     EXPECT_EQ(during.peak_allocated, during.allocated);
     EXPECT_EQ(during.num_allocs, before.num_allocs + 1);
   }
   cuda::MemoryStats after = cuda::memory_stats();
   EXPECT_EQ(after.allocated, before.allocated);
-  EXPECT_EQ(after.peak_allocated, before.allocated + 4 * kMiB + 512);  // the peak stays
+  EXPECT_EQ(after.peak_allocated, before.allocated + grew);  // the peak stays
 }
 
 TEST(CudaAllocator, ReusesFreedBlocks_CUDA) {
@@ -55,7 +59,8 @@ TEST(CudaAllocator, ReusesFreedBlocks_CUDA) {
 }
 
 TEST(CudaAllocator, EmptyCacheReleases_CUDA) {
-  { Tensor big = cuda_bytes(64 * kMiB); }  // its own segment, now cached
+  cuda::empty_cache();                     // so that the next block gets a segment of its own
+  { Tensor big = cuda_bytes(64 * kMiB); }  // now cached
   int64_t cached = cuda::memory_stats().reserved;
   cuda::empty_cache();
   EXPECT_LE(cuda::memory_stats().reserved, cached - 64 * kMiB);
