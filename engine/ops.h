@@ -7,5 +7,6 @@
 #include "engine/ops/pool.h"
 #include "engine/ops/reduce.h"
 #include "engine/ops/shape.h"
+#include "engine/ops/softmax.h"
 #include "engine/random.h"
 #include "engine/tensor.h"

@@ -1,6 +1,7 @@
-// Reductions over any set of dims (empty = all), with keepdim; softmax over one dim.
+// Reductions over any set of dims (empty = all), with keepdim.
 #pragma once
 
+#include <optional>
 #include <vector>
 
 #include "engine/tensor.h"
@@ -13,5 +14,20 @@ Tensor sum(const Tensor& x, const Dims& dims = {}, bool keepdim = false);
 Tensor mean(const Tensor& x, const Dims& dims = {}, bool keepdim = false);
 // Sums a broadcast gradient back to `shape` (the backward of broadcasting).
 Tensor sum_to(const Tensor& x, const Shape& shape);
+
+// The gradient of max/min goes entirely to the first extremum of each reduced group (PyTorch's
+// rule for max(dim); its full-tensor max() splits ties evenly instead). NaN propagates.
+Tensor max(const Tensor& x, const Dims& dims = {}, bool keepdim = false);
+Tensor min(const Tensor& x, const Dims& dims = {}, bool keepdim = false);
+// i64 index of the first extremum along `dim`, or into the flattened tensor when no dim is given
+// (where keepdim keeps every dim, as size 1). No gradient.
+Tensor argmax(const Tensor& x, std::optional<int64_t> dim = std::nullopt, bool keepdim = false);
+Tensor argmin(const Tensor& x, std::optional<int64_t> dim = std::nullopt, bool keepdim = false);
+
+// Variance and standard deviation, dividing by max(0, N - correction): correction 1 (the
+// default) is the unbiased estimate, 0 the population one. Where `using namespace tessel` is in
+// effect, call std as tessel::std: a bare std(...) is ambiguous with the namespace.
+Tensor var(const Tensor& x, const Dims& dims = {}, bool keepdim = false, double correction = 1);
+Tensor std(const Tensor& x, const Dims& dims = {}, bool keepdim = false, double correction = 1);
 
 }  // namespace tessel

@@ -3,21 +3,58 @@
 #include "kernels/cpu/parallel.h"
 
 namespace tessel::kernels::cpu {
+namespace {
 
-void reduce_rows(ReduceOp op, DType type, void* out, const void* in, int64_t outer, int64_t inner) {
+int64_t row_grain(int64_t inner) {
+  return std::max<int64_t>(1, kGrain / std::max<int64_t>(inner, 1));
+}
+
+}  // namespace
+
+void reduce_rows(ReduceOp op, DType type, void* out, const void* in, int64_t outer, int64_t inner,
+                 double correction) {
   dispatch_types<float, double, Half, BFloat16, int32_t, int64_t>(type, "reduce", [&](auto tag) {
     using T = typename decltype(tag)::type;
     // Double accumulation on the CPU: exact enough that the CPU stays the reference.
     using A = std::conditional_t<std::is_integral_v<T>, int64_t, double>;
     const T* x = static_cast<const T*>(in);
     T* o = static_cast<T*>(out);
-    parallel_for(outer, std::max<int64_t>(1, kGrain / std::max<int64_t>(inner, 1)), [&](int64_t b, int64_t e) {
+    parallel_for(outer, row_grain(inner), [&](int64_t b, int64_t e) {
       for (int64_t r = b; r < e; ++r) {
         A acc = 0;
         const T* row = x + r * inner;
         for (int64_t i = 0; i < inner; ++i) acc += A(acc_t<T>(row[i]));
         if (op == ReduceOp::Mean) acc = inner ? A(acc / A(inner)) : A(0);
-        o[r] = T(acc_t<T>(acc));
+        if (is_spread(op)) {
+          double mean = double(acc) / double(inner), squares = 0;
+          for (int64_t i = 0; i < inner; ++i) {
+            double d = double(acc_t<T>(row[i])) - mean;
+            squares += d * d;
+          }
+          o[r] = T(acc_t<T>(finish_spread(op, squares, inner, correction)));
+        } else {
+          o[r] = T(acc_t<T>(acc));
+        }
+      }
+    });
+  });
+}
+
+void arg_reduce_rows(ArgReduceOp op, DType type, void* values, int64_t* indices, const void* in,
+                     int64_t outer, int64_t inner) {
+  dispatch_all(type, "arg_reduce", [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    using C = compare_t<T>;
+    const T* x = static_cast<const T*>(in);
+    parallel_for(outer, row_grain(inner), [&](int64_t b, int64_t e) {
+      for (int64_t r = b; r < e; ++r) {
+        const T* row = x + r * inner;
+        C best = C(row[0]);
+        int64_t at = 0;
+        for (int64_t i = 1; i < inner; ++i)
+          if (arg_better(op, C(row[i]), i, best, at)) best = C(row[i]), at = i;
+        indices[r] = at;
+        if (values) static_cast<T*>(values)[r] = row[at];
       }
     });
   });
