@@ -2,6 +2,7 @@
 #pragma once
 
 #include "engine/autograd.h"
+#include "engine/ops/conv.h"
 #include "engine/ops/elementwise.h"
 #include "engine/ops/linalg.h"
 #include "engine/ops/pool.h"
