@@ -19,7 +19,9 @@ struct Pool2d {
 };
 
 // floor(a / b) for b > 0 and any sign of a.
-TESSEL_HD int64_t floor_div(int64_t a, int64_t b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
+TESSEL_HD int64_t floor_div(int64_t a, int64_t b) {
+  return a >= 0 ? a / b : -((-a + b - 1) / b);
+}
 
 // Outputs o in [*lo, *hi) whose window [o * stride - pad, o * stride - pad + span) holds `i`.
 TESSEL_HD void windows_holding(int64_t i, int64_t stride, int64_t pad, int64_t span, int64_t outs,
@@ -42,7 +44,9 @@ TESSEL_HD int64_t avg_divisor(const Pool2d& p, int64_t oh, int64_t ow) {
 }
 
 // Adaptive pooling's window of output o: [floor(o * in / out), ceil((o + 1) * in / out)).
-TESSEL_HD int64_t adaptive_start(int64_t o, int64_t in, int64_t out) { return o * in / out; }
+TESSEL_HD int64_t adaptive_start(int64_t o, int64_t in, int64_t out) {
+  return o * in / out;
+}
 TESSEL_HD int64_t adaptive_end(int64_t o, int64_t in, int64_t out) {
   return ((o + 1) * in + out - 1) / out;
 }
@@ -56,7 +60,8 @@ TESSEL_HD C max_pool_at(const Pool2d& p, const T* in, int64_t e, int64_t* argmax
   int64_t h0 = oh * p.sh - p.ph, w0 = ow * p.sw - p.pw;
   while (h0 < 0) h0 += p.dh;
   while (w0 < 0) w0 += p.dw;
-  int64_t h1 = oh * p.sh - p.ph + (p.kh - 1) * p.dh + 1, w1 = ow * p.sw - p.pw + (p.kw - 1) * p.dw + 1;
+  int64_t h1 = oh * p.sh - p.ph + (p.kh - 1) * p.dh + 1,
+          w1 = ow * p.sw - p.pw + (p.kw - 1) * p.dw + 1;
   h1 = h1 < p.in_h ? h1 : p.in_h, w1 = w1 < p.in_w ? w1 : p.in_w;
   C best = -C(INFINITY);
   int64_t arg = h0 * p.in_w + w0;
@@ -89,7 +94,8 @@ TESSEL_HD C avg_pool_at(const Pool2d& p, const T* in, int64_t e) {
   int64_t ow = e % p.out_w, oh = e / p.out_w % p.out_h, plane = e / (p.out_w * p.out_h);
   const T* x = in + plane * p.in_h * p.in_w;
   int64_t h0 = oh * p.sh - p.ph, w0 = ow * p.sw - p.pw;
-  int64_t h1 = h0 + p.kh < p.in_h ? h0 + p.kh : p.in_h, w1 = w0 + p.kw < p.in_w ? w0 + p.kw : p.in_w;
+  int64_t h1 = h0 + p.kh < p.in_h ? h0 + p.kh : p.in_h,
+          w1 = w0 + p.kw < p.in_w ? w0 + p.kw : p.in_w;
   C s = 0;
   for (int64_t h = h0 > 0 ? h0 : 0; h < h1; ++h)
     for (int64_t w = w0 > 0 ? w0 : 0; w < w1; ++w) s += C(x[h * p.in_w + w]);
@@ -128,9 +134,11 @@ TESSEL_HD C adaptive_avg_pool_grad_at(const Pool2d& p, const T* grad_out, int64_
   int64_t iw = e % p.in_w, ih = e / p.in_w % p.in_h, plane = e / (p.in_w * p.in_h);
   const T* g = grad_out + plane * p.out_h * p.out_w;
   C s = 0;
-  for (int64_t oh = adaptive_start(ih, p.out_h, p.in_h); oh < adaptive_end(ih, p.out_h, p.in_h); ++oh) {
+  for (int64_t oh = adaptive_start(ih, p.out_h, p.in_h); oh < adaptive_end(ih, p.out_h, p.in_h);
+       ++oh) {
     int64_t nh = adaptive_end(oh, p.in_h, p.out_h) - adaptive_start(oh, p.in_h, p.out_h);
-    for (int64_t ow = adaptive_start(iw, p.out_w, p.in_w); ow < adaptive_end(iw, p.out_w, p.in_w); ++ow) {
+    for (int64_t ow = adaptive_start(iw, p.out_w, p.in_w); ow < adaptive_end(iw, p.out_w, p.in_w);
+         ++ow) {
       int64_t nw = adaptive_end(ow, p.in_w, p.out_w) - adaptive_start(ow, p.in_w, p.out_w);
       s += C(g[oh * p.out_w + ow]) / C(nh * nw);
     }

@@ -41,6 +41,18 @@ inline ::testing::AssertionResult all_close(const Tensor& a, const Tensor& b, do
 }
 #define EXPECT_ALL_CLOSE(a, b, rtol, atol) EXPECT_TRUE(::tessel::testing::all_close(a, b, rtol, atol))
 
+// Passes when fn throws a tessel::Error whose message contains `part`: bad arguments must be
+// named in the error.
+inline ::testing::AssertionResult throws_with(const std::function<void()>& fn, const std::string& part) {
+  try {
+    fn();
+  } catch (const Error& e) {
+    if (std::string(e.what()).find(part) != std::string::npos) return ::testing::AssertionSuccess();
+    return ::testing::AssertionFailure() << "message '" << e.what() << "' lacks '" << part << "'";
+  }
+  return ::testing::AssertionFailure() << "no tessel::Error thrown (expected one naming '" << part << "')";
+}
+
 // Checks d(sum(f(x) * w))/dx for random weights w against central differences, for every input
 // that requires grad. Inputs should be f64 on the CPU.
 inline void expect_gradcheck(const OpFn& f, std::vector<Tensor> inputs, double eps = 1e-6,

@@ -1,8 +1,8 @@
 // max_pool2d, avg_pool2d, adaptive_avg_pool2d and their one backward node.
+#include "kernels/pool.h"
 #include "engine/autograd.h"
 #include "engine/dispatch.h"
 #include "engine/ops.h"
-#include "kernels/pool.h"
 
 namespace tessel {
 
@@ -34,8 +34,8 @@ kernels::Pool2d window_pool(const char* op, const Tensor& x, Size2 kernel, Size2
   for (int a = 0; a < 2; ++a) {
     TESSEL_CHECK(kernel[a] > 0 && stride[a] > 0 && dilation[a] > 0, op,
                  ": kernel, stride and dilation must be positive, got kernel (", kernel[0], ", ",
-                 kernel[1], "), stride (", stride[0], ", ", stride[1], "), dilation (",
-                 dilation[0], ", ", dilation[1], ")");
+                 kernel[1], "), stride (", stride[0], ", ", stride[1], "), dilation (", dilation[0],
+                 ", ", dilation[1], ")");
     TESSEL_CHECK(padding[a] >= 0 && padding[a] <= kernel[a] / 2, op, ": padding (", padding[0],
                  ", ", padding[1], ") must be between 0 and half the kernel (", kernel[0], ", ",
                  kernel[1], ")");
@@ -46,8 +46,15 @@ kernels::Pool2d window_pool(const char* op, const Tensor& x, Size2 kernel, Size2
           w,
           pooled_size(op, h, kernel[0], stride[0], padding[0], dilation[0], ceil_mode),
           pooled_size(op, w, kernel[1], stride[1], padding[1], dilation[1], ceil_mode),
-          kernel[0], kernel[1], stride[0], stride[1], padding[0], padding[1], dilation[0],
-          dilation[1], true};
+          kernel[0],
+          kernel[1],
+          stride[0],
+          stride[1],
+          padding[0],
+          padding[1],
+          dilation[0],
+          dilation[1],
+          true};
 }
 
 Shape pooled_shape(const Tensor& x, const kernels::Pool2d& p) {
@@ -71,20 +78,30 @@ struct PoolBackward : Node {
       Tensor idx = argmax.get();
       on_device(
           g.device(),
-          [&] { kernels::cpu::max_pool2d_backward(p, g.dtype(), gi.data_ptr(), g.data_ptr(), idx.data<int64_t>()); },
+          [&] {
+            kernels::cpu::max_pool2d_backward(p, g.dtype(), gi.data_ptr(), g.data_ptr(),
+                                              idx.data<int64_t>());
+          },
           [&](auto s) {
-            kernels::cuda::max_pool2d_backward(p, g.dtype(), gi.data_ptr(), g.data_ptr(), idx.data<int64_t>(), s);
+            kernels::cuda::max_pool2d_backward(p, g.dtype(), gi.data_ptr(), g.data_ptr(),
+                                               idx.data<int64_t>(), s);
           });
     } else {
       on_device(
-          g.device(), [&] { kernels::cpu::avg_pool2d_backward(kind, p, g.dtype(), gi.data_ptr(), g.data_ptr()); },
-          [&](auto s) { kernels::cuda::avg_pool2d_backward(kind, p, g.dtype(), gi.data_ptr(), g.data_ptr(), s); });
+          g.device(),
+          [&] {
+            kernels::cpu::avg_pool2d_backward(kind, p, g.dtype(), gi.data_ptr(), g.data_ptr());
+          },
+          [&](auto s) {
+            kernels::cuda::avg_pool2d_backward(kind, p, g.dtype(), gi.data_ptr(), g.data_ptr(), s);
+          });
     }
     return {gi};
   }
   std::string name() const override {
-    return argmax.defined() ? "MaxPool2dBackward"
-                            : (kind == PoolKind::Avg ? "AvgPool2dBackward" : "AdaptiveAvgPool2dBackward");
+    return argmax.defined()
+               ? "MaxPool2dBackward"
+               : (kind == PoolKind::Avg ? "AvgPool2dBackward" : "AdaptiveAvgPool2dBackward");
   }
   void release() override { argmax.reset(); }
 };
@@ -104,8 +121,11 @@ Tensor average(PoolKind kind, const kernels::Pool2d& p, const Tensor& x_in) {
   Tensor x = x_in.detach().contiguous();
   Tensor out = empty(pooled_shape(x, p), {x.dtype(), x.device()});
   on_device(
-      x.device(), [&] { kernels::cpu::avg_pool2d(kind, p, x.dtype(), out.data_ptr(), x.data_ptr()); },
-      [&](auto s) { kernels::cuda::avg_pool2d(kind, p, x.dtype(), out.data_ptr(), x.data_ptr(), s); });
+      x.device(),
+      [&] { kernels::cpu::avg_pool2d(kind, p, x.dtype(), out.data_ptr(), x.data_ptr()); },
+      [&](auto s) {
+        kernels::cuda::avg_pool2d(kind, p, x.dtype(), out.data_ptr(), x.data_ptr(), s);
+      });
   return record_pool(out, x_in, p, kind, Tensor());
 }
 
@@ -119,9 +139,12 @@ std::pair<Tensor, Tensor> max_pool2d_with_indices(const Tensor& x_in, Size2 kern
   Tensor idx = empty(out.sizes(), {DType::I64, x.device()});
   on_device(
       x.device(),
-      [&] { kernels::cpu::max_pool2d(p, x.dtype(), out.data_ptr(), idx.data<int64_t>(), x.data_ptr()); },
+      [&] {
+        kernels::cpu::max_pool2d(p, x.dtype(), out.data_ptr(), idx.data<int64_t>(), x.data_ptr());
+      },
       [&](auto s) {
-        kernels::cuda::max_pool2d(p, x.dtype(), out.data_ptr(), idx.data<int64_t>(), x.data_ptr(), s);
+        kernels::cuda::max_pool2d(p, x.dtype(), out.data_ptr(), idx.data<int64_t>(), x.data_ptr(),
+                                  s);
       });
   return {record_pool(out, x_in, p, PoolKind::Avg, idx), idx};
 }
@@ -144,7 +167,8 @@ Tensor adaptive_avg_pool2d(const Tensor& x, Size2 output_size) {
                "adaptive_avg_pool2d: 'output_size' must be positive, got (", output_size[0], ", ",
                output_size[1], ")");
   int64_t h = x.size(-2), w = x.size(-1);
-  kernels::Pool2d p{x.numel() / (h * w), h, w, output_size[0], output_size[1], 0, 0, 0, 0, 0, 0, 0, 0, false};
+  kernels::Pool2d p{
+      x.numel() / (h * w), h, w, output_size[0], output_size[1], 0, 0, 0, 0, 0, 0, 0, 0, false};
   return average(PoolKind::AdaptiveAvg, p, x);
 }
 

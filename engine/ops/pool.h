@@ -21,7 +21,8 @@ std::pair<Tensor, Tensor> max_pool2d_with_indices(const Tensor& x, Size2 kernel,
                                                   Size2 dilation = {1, 1}, bool ceil_mode = false);
 Tensor avg_pool2d(const Tensor& x, Size2 kernel, Size2 stride = {0, 0}, Size2 padding = {0, 0},
                   bool ceil_mode = false, bool count_include_pad = true);
-// Output pixel i averages input rows [floor(i * H / out), ceil((i + 1) * H / out)), likewise columns.
+// Output pixel i averages input rows [floor(i * H / out), ceil((i + 1) * H / out)), likewise
+// columns.
 Tensor adaptive_avg_pool2d(const Tensor& x, Size2 output_size);
 
 }  // namespace tessel

@@ -11,7 +11,9 @@ struct MaxPoolFn {
   T* out;
   int64_t* argmax;
   const T* in;
-  __device__ void operator()(int64_t e) const { out[e] = T(max_pool_at<T, acc_t<T>>(p, in, e, argmax + e)); }
+  __device__ void operator()(int64_t e) const {
+    out[e] = T(max_pool_at<T, acc_t<T>>(p, in, e, argmax + e));
+  }
 };
 
 template <typename T>
@@ -32,7 +34,8 @@ struct AvgPoolFn {
   T* out;
   const T* in;
   __device__ void operator()(int64_t e) const {
-    out[e] = T(kind == PoolKind::Avg ? avg_pool_at<T, acc_t<T>>(p, in, e) : adaptive_avg_pool_at<T, acc_t<T>>(p, in, e));
+    out[e] = T(kind == PoolKind::Avg ? avg_pool_at<T, acc_t<T>>(p, in, e)
+                                     : adaptive_avg_pool_at<T, acc_t<T>>(p, in, e));
   }
 };
 
@@ -50,7 +53,8 @@ struct AvgPoolGradFn {
 
 }  // namespace
 
-void max_pool2d(const Pool2d& p, DType type, void* out, int64_t* argmax, const void* in, Stream stream) {
+void max_pool2d(const Pool2d& p, DType type, void* out, int64_t* argmax, const void* in,
+                Stream stream) {
   dispatch_cuda_float(type, "max_pool2d", [&](auto tag) {
     using T = typename decltype(tag)::type;
     launch_each(p.planes * p.out_h * p.out_w, stream,
@@ -62,12 +66,14 @@ void max_pool2d_backward(const Pool2d& p, DType type, void* grad_in, const void*
                          const int64_t* argmax, Stream stream) {
   dispatch_cuda_float(type, "max_pool2d_backward", [&](auto tag) {
     using T = typename decltype(tag)::type;
-    launch_each(p.planes * p.in_h * p.in_w, stream,
-                MaxPoolGradFn<T>{p, static_cast<T*>(grad_in), static_cast<const T*>(grad_out), argmax});
+    launch_each(
+        p.planes * p.in_h * p.in_w, stream,
+        MaxPoolGradFn<T>{p, static_cast<T*>(grad_in), static_cast<const T*>(grad_out), argmax});
   });
 }
 
-void avg_pool2d(PoolKind kind, const Pool2d& p, DType type, void* out, const void* in, Stream stream) {
+void avg_pool2d(PoolKind kind, const Pool2d& p, DType type, void* out, const void* in,
+                Stream stream) {
   dispatch_cuda_float(type, "avg_pool2d", [&](auto tag) {
     using T = typename decltype(tag)::type;
     launch_each(p.planes * p.out_h * p.out_w, stream,
@@ -79,8 +85,9 @@ void avg_pool2d_backward(PoolKind kind, const Pool2d& p, DType type, void* grad_
                          const void* grad_out, Stream stream) {
   dispatch_cuda_float(type, "avg_pool2d_backward", [&](auto tag) {
     using T = typename decltype(tag)::type;
-    launch_each(p.planes * p.in_h * p.in_w, stream,
-                AvgPoolGradFn<T>{kind, p, static_cast<T*>(grad_in), static_cast<const T*>(grad_out)});
+    launch_each(
+        p.planes * p.in_h * p.in_w, stream,
+        AvgPoolGradFn<T>{kind, p, static_cast<T*>(grad_in), static_cast<const T*>(grad_out)});
   });
 }
 

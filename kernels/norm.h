@@ -1,0 +1,95 @@
+// Normalisation kernels shared by batch_norm, group_norm and layer_norm. Each op sees its input
+// as elements grouped two ways, by `Groups` (element i is in group (i / inner) % count):
+//   stats:  the elements sharing one mean and invstd (a channel for batch norm; a row of
+//           [rows, len] for group and layer norm);
+//   params: the elements sharing one weight and bias (a channel; a position of the normalised
+//           shape for layer norm).
+// Per-group values (mean, invstd, weight, bias, sums) are in P = f64 for f64 inputs, else f32.
+// Reductions are per group in a fixed order (a block per group on CUDA): deterministic.
+#pragma once
+
+#include <cstdint>
+#include <type_traits>
+
+#include "engine/dtype.h"
+#include "kernels/stream.h"
+
+namespace tessel::kernels {
+
+struct Groups {
+  int64_t count, inner;
+  TESSEL_HD int64_t of(int64_t i) const { return (i / inner) % count; }
+  // The k-th element of group g (k < numel / count).
+  TESSEL_HD int64_t element(int64_t g, int64_t k) const {
+    return (k / inner) * count * inner + g * inner + k % inner;
+  }
+};
+
+template <typename T>
+using param_t = std::conditional_t<std::is_same_v<T, double>, double, float>;
+
+struct NormArgs {
+  int64_t numel;
+  Groups stats, params;
+  const void* x;
+  const void* mean;    // per stats group
+  const void* invstd;  // per stats group
+  const void* weight;  // per param group; null means 1
+  const void* bias;    // per param group; null means 0
+};
+
+template <typename T>
+TESSEL_HD param_t<T> xhat_at(const NormArgs& a, int64_t i) {
+  using P = param_t<T>;
+  int64_t k = a.stats.of(i);
+  return (P(acc_t<T>(static_cast<const T*>(a.x)[i])) - static_cast<const P*>(a.mean)[k]) *
+         static_cast<const P*>(a.invstd)[k];
+}
+template <typename T>
+TESSEL_HD param_t<T> weight_at(const NormArgs& a, int64_t i) {
+  using P = param_t<T>;
+  return a.weight ? static_cast<const P*>(a.weight)[a.params.of(i)] : P(1);
+}
+
+// y = xhat * w + b
+template <typename T>
+TESSEL_HD T norm_forward_at(const NormArgs& a, int64_t i) {
+  using P = param_t<T>;
+  P b = a.bias ? static_cast<const P*>(a.bias)[a.params.of(i)] : P(0);
+  return T(acc_t<T>(xhat_at<T>(a, i) * weight_at<T>(a, i) + b));
+}
+
+// dx = invstd * (w * dy - mean(w * dy) - xhat * mean(w * dy * xhat)), the means over the stats
+// group; without them (null: statistics that are constants, batch norm in eval mode)
+// dx = invstd * w * dy.
+template <typename T>
+TESSEL_HD T norm_backward_at(const NormArgs& a, const T* dy, const param_t<T>* mean_wdy,
+                             const param_t<T>* mean_wdy_xhat, int64_t i) {
+  using P = param_t<T>;
+  int64_t k = a.stats.of(i);
+  P v = weight_at<T>(a, i) * P(acc_t<T>(dy[i]));
+  if (mean_wdy) v -= mean_wdy[k] + xhat_at<T>(a, i) * mean_wdy_xhat[k];
+  return T(acc_t<T>(v * static_cast<const P*>(a.invstd)[k]));
+}
+
+namespace cpu {
+// Mean and biased variance of each group of x.
+void group_moments(DType type, int64_t numel, Groups groups, const void* x, void* mean, void* var);
+void norm_forward(DType type, const NormArgs& a, void* y);
+// Per group of `over`: sum of w * dy and of w * dy * xhat (w from a.weight, 1 when null).
+void norm_grad_sums(DType type, const NormArgs& a, Groups over, const void* dy, void* sum_wdy,
+                    void* sum_wdy_xhat);
+void norm_backward(DType type, const NormArgs& a, const void* dy, const void* mean_wdy,
+                   const void* mean_wdy_xhat, void* dx);
+}  // namespace cpu
+namespace cuda {
+void group_moments(DType type, int64_t numel, Groups groups, const void* x, void* mean, void* var,
+                   Stream stream);
+void norm_forward(DType type, const NormArgs& a, void* y, Stream stream);
+void norm_grad_sums(DType type, const NormArgs& a, Groups over, const void* dy, void* sum_wdy,
+                    void* sum_wdy_xhat, Stream stream);
+void norm_backward(DType type, const NormArgs& a, const void* dy, const void* mean_wdy,
+                   const void* mean_wdy_xhat, void* dx, Stream stream);
+}  // namespace cuda
+
+}  // namespace tessel::kernels
