@@ -19,8 +19,14 @@ static void BM_batch_norm(benchmark::State& st, Device d, DType t) {
   set_rates(st, 2.0 * double(x.numel()) * double(element_size(t)));
 }
 
-BENCHMARK_CAPTURE(BM_batch_norm, train_cpu_f32, kCPU, DType::F32)->Arg(2)->Unit(benchmark::kMillisecond);
-BENCHMARK_CAPTURE(BM_batch_norm, train_CUDA_f32, cuda_device(0), DType::F32)->Arg(8)->UseManualTime();
-BENCHMARK_CAPTURE(BM_batch_norm, train_CUDA_bf16, cuda_device(0), DType::BF16)->Arg(8)->UseManualTime();
+BENCHMARK_CAPTURE(BM_batch_norm, train_cpu_f32, kCPU, DType::F32)
+    ->Arg(2)
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_batch_norm, train_CUDA_f32, cuda_device(0), DType::F32)
+    ->Arg(8)
+    ->UseManualTime();
+BENCHMARK_CAPTURE(BM_batch_norm, train_CUDA_bf16, cuda_device(0), DType::BF16)
+    ->Arg(8)
+    ->UseManualTime();
 
 BENCHMARK_MAIN();

@@ -11,8 +11,8 @@
 #if TESSEL_WITH_CUDA
 #include <cuda_runtime.h>
 
-#include "engine/cuda/check.h"
 #include "engine/cuda/caching_allocator.h"
+#include "engine/cuda/check.h"
 #include "engine/cuda/context.h"
 #endif
 

@@ -25,11 +25,23 @@ static void BM_conv2d(benchmark::State& st, Device d, DType t, bool backward) {
   set_rates(st, 2.0 * double(n * c * hw * hw) * double(element_size(t)), flops);
 }
 
-BENCHMARK_CAPTURE(BM_conv2d, fwd_cpu_f32, kCPU, DType::F32, false)->Arg(2)->Unit(benchmark::kMillisecond);
-BENCHMARK_CAPTURE(BM_conv2d, fwd_bwd_cpu_f32, kCPU, DType::F32, true)->Arg(2)->Unit(benchmark::kMillisecond);
-BENCHMARK_CAPTURE(BM_conv2d, fwd_CUDA_f32, cuda_device(0), DType::F32, false)->Arg(8)->UseManualTime();
-BENCHMARK_CAPTURE(BM_conv2d, fwd_CUDA_bf16, cuda_device(0), DType::BF16, false)->Arg(8)->UseManualTime();
-BENCHMARK_CAPTURE(BM_conv2d, fwd_bwd_CUDA_f32, cuda_device(0), DType::F32, true)->Arg(8)->UseManualTime();
-BENCHMARK_CAPTURE(BM_conv2d, fwd_bwd_CUDA_bf16, cuda_device(0), DType::BF16, true)->Arg(8)->UseManualTime();
+BENCHMARK_CAPTURE(BM_conv2d, fwd_cpu_f32, kCPU, DType::F32, false)
+    ->Arg(2)
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_conv2d, fwd_bwd_cpu_f32, kCPU, DType::F32, true)
+    ->Arg(2)
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_conv2d, fwd_CUDA_f32, cuda_device(0), DType::F32, false)
+    ->Arg(8)
+    ->UseManualTime();
+BENCHMARK_CAPTURE(BM_conv2d, fwd_CUDA_bf16, cuda_device(0), DType::BF16, false)
+    ->Arg(8)
+    ->UseManualTime();
+BENCHMARK_CAPTURE(BM_conv2d, fwd_bwd_CUDA_f32, cuda_device(0), DType::F32, true)
+    ->Arg(8)
+    ->UseManualTime();
+BENCHMARK_CAPTURE(BM_conv2d, fwd_bwd_CUDA_bf16, cuda_device(0), DType::BF16, true)
+    ->Arg(8)
+    ->UseManualTime();
 
 BENCHMARK_MAIN();

@@ -31,17 +31,28 @@ void BM_unary(benchmark::State& st, Device d, DType t, Tensor (*op)(const Tensor
   set_rates(st, 2.0 * double(n) * double(element_size(t)));
 }
 
-Tensor relu_fn(const Tensor& x) { return relu(x); }
-Tensor gelu_fn(const Tensor& x) { return gelu(x); }
+Tensor relu_fn(const Tensor& x) {
+  return relu(x);
+}
+Tensor gelu_fn(const Tensor& x) {
+  return gelu(x);
+}
 
 }  // namespace
 
 BENCHMARK_CAPTURE(BM_add, cpu_f32, kCPU, DType::F32)->Arg(1 << 20)->Arg(1 << 24);
 BENCHMARK_CAPTURE(BM_unary, relu_cpu_f32, kCPU, DType::F32, relu_fn)->Arg(1 << 24);
 BENCHMARK_CAPTURE(BM_unary, gelu_cpu_f32, kCPU, DType::F32, gelu_fn)->Arg(1 << 24);
-BENCHMARK_CAPTURE(BM_add, CUDA_f32, cuda_device(0), DType::F32)->Arg(1 << 24)->Arg(1 << 28)->UseManualTime();
+BENCHMARK_CAPTURE(BM_add, CUDA_f32, cuda_device(0), DType::F32)
+    ->Arg(1 << 24)
+    ->Arg(1 << 28)
+    ->UseManualTime();
 BENCHMARK_CAPTURE(BM_add, CUDA_bf16, cuda_device(0), DType::BF16)->Arg(1 << 28)->UseManualTime();
-BENCHMARK_CAPTURE(BM_unary, relu_CUDA_f32, cuda_device(0), DType::F32, relu_fn)->Arg(1 << 28)->UseManualTime();
-BENCHMARK_CAPTURE(BM_unary, gelu_CUDA_bf16, cuda_device(0), DType::BF16, gelu_fn)->Arg(1 << 28)->UseManualTime();
+BENCHMARK_CAPTURE(BM_unary, relu_CUDA_f32, cuda_device(0), DType::F32, relu_fn)
+    ->Arg(1 << 28)
+    ->UseManualTime();
+BENCHMARK_CAPTURE(BM_unary, gelu_CUDA_bf16, cuda_device(0), DType::BF16, gelu_fn)
+    ->Arg(1 << 28)
+    ->UseManualTime();
 
 BENCHMARK_MAIN();

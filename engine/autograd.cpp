@@ -43,9 +43,15 @@ std::shared_ptr<Node> edge_of(const Tensor& t) {
 }
 }  // namespace
 
-bool grad_mode_enabled() { return g_grad_mode; }
-NoGradGuard::NoGradGuard() : previous_(g_grad_mode) { g_grad_mode = false; }
-NoGradGuard::~NoGradGuard() { g_grad_mode = previous_; }
+bool grad_mode_enabled() {
+  return g_grad_mode;
+}
+NoGradGuard::NoGradGuard() : previous_(g_grad_mode) {
+  g_grad_mode = false;
+}
+NoGradGuard::~NoGradGuard() {
+  g_grad_mode = previous_;
+}
 
 SavedTensor::SavedTensor(const Tensor& t) {
   if (!t.defined()) return;
@@ -105,8 +111,10 @@ void run_backward(const std::vector<Tensor>& roots, const std::vector<Tensor>& g
                  "backward: the tensor does not require grad and has no grad_fn");
     Tensor g = grads[i];
     if (!g.defined()) {
-      TESSEL_CHECK(r.numel() == 1, "backward: grad can be implicitly created only for scalar "
-                   "outputs; this output has shape ", shape_str(r.sizes()));
+      TESSEL_CHECK(r.numel() == 1,
+                   "backward: grad can be implicitly created only for scalar "
+                   "outputs; this output has shape ",
+                   shape_str(r.sizes()));
       g = ones_like(r);
     }
     TESSEL_CHECK(g.sizes() == r.sizes(), "backward: gradient shape ", shape_str(g.sizes()),
@@ -141,14 +149,15 @@ void run_backward(const std::vector<Tensor>& roots, const std::vector<Tensor>& g
 
   std::vector<std::shared_ptr<Node>> ready;
   for (auto& s : starts)
-    if (deps[s.get()] == 0 &&
-        std::find(ready.begin(), ready.end(), s) == ready.end())
+    if (deps[s.get()] == 0 && std::find(ready.begin(), ready.end(), s) == ready.end())
       ready.push_back(s);
   while (!ready.empty()) {
     std::shared_ptr<Node> node = ready.back();
     ready.pop_back();
-    TESSEL_CHECK(!node->released, "backward: trying to backward through the graph a second "
-                 "time (", node->name(), " was freed); pass retain_graph=true the first time");
+    TESSEL_CHECK(!node->released,
+                 "backward: trying to backward through the graph a second "
+                 "time (",
+                 node->name(), " was freed); pass retain_graph=true the first time");
     // A node all of whose incoming branches produced no gradient still runs its bookkeeping,
     // so the nodes after it see their dependency counts reach zero.
     std::vector<Tensor> grads_in;

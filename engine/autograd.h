@@ -60,8 +60,12 @@ struct Node {
 
 // True when grad mode is on and any input requires grad.
 bool any_requires_grad(std::initializer_list<const Tensor*> inputs);
-inline bool any_requires_grad(const Tensor& a) { return any_requires_grad({&a}); }
-inline bool any_requires_grad(const Tensor& a, const Tensor& b) { return any_requires_grad({&a, &b}); }
+inline bool any_requires_grad(const Tensor& a) {
+  return any_requires_grad({&a});
+}
+inline bool any_requires_grad(const Tensor& a, const Tensor& b) {
+  return any_requires_grad({&a, &b});
+}
 bool any_requires_grad(const std::vector<Tensor>& inputs);
 
 // Makes `node` the grad_fn of `out`, with an edge to each input.

@@ -17,6 +17,8 @@ Device::Device(const std::string& spec) {
   }
 }
 
-std::string Device::str() const { return is_cpu() ? "cpu" : "cuda:" + std::to_string(index); }
+std::string Device::str() const {
+  return is_cpu() ? "cpu" : "cuda:" + std::to_string(index);
+}
 
 }  // namespace tessel

@@ -24,13 +24,19 @@ struct Device {
 };
 
 inline const Device kCPU{DeviceType::CPU, 0};
-inline Device cuda_device(int i = 0) { return Device(DeviceType::CUDA, i); }
-inline std::ostream& operator<<(std::ostream& os, const Device& d) { return os << d.str(); }
+inline Device cuda_device(int i = 0) {
+  return Device(DeviceType::CUDA, i);
+}
+inline std::ostream& operator<<(std::ostream& os, const Device& d) {
+  return os << d.str();
+}
 
 namespace cuda {
 // Number of usable CUDA devices: 0 without a driver, a GPU or a CUDA build; never throws.
 int device_count();
-inline bool is_available() { return device_count() > 0; }
+inline bool is_available() {
+  return device_count() > 0;
+}
 }  // namespace cuda
 
 }  // namespace tessel

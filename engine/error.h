@@ -30,8 +30,8 @@ template <typename... Args>
 }  // namespace tessel
 
 // TESSEL_CHECK(cond, "op: argument 'x' has ", n, " dims, expected 4")
-#define TESSEL_CHECK(cond, ...)                                          \
-  do {                                                                   \
+#define TESSEL_CHECK(cond, ...)                                                  \
+  do {                                                                           \
     if (!(cond)) ::tessel::detail::throw_error(__FILE__, __LINE__, __VA_ARGS__); \
   } while (0)
 

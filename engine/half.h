@@ -86,7 +86,7 @@ struct BFloat16 {
   TESSEL_HD static uint16_t from_float(float f) {
     uint32_t x = detail::f32_bits(f);
     if ((x & 0x7fffffffu) > 0x7f800000u) return uint16_t((x >> 16) | 0x40u);  // quiet NaN
-    x += 0x7fffu + ((x >> 16) & 1u);                                           // nearest even
+    x += 0x7fffu + ((x >> 16) & 1u);                                          // nearest even
     return uint16_t(x >> 16);
   }
 };

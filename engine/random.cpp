@@ -9,7 +9,9 @@ Generator& default_generator() {
   static Generator g(0);
   return g;
 }
-void manual_seed(uint64_t seed) { default_generator().manual_seed(seed); }
+void manual_seed(uint64_t seed) {
+  default_generator().manual_seed(seed);
+}
 
 namespace {
 Tensor draw(kernels::RandomSpec spec, const Shape& shape, TensorOptions o, Generator* gen) {

@@ -14,11 +14,14 @@ void* aligned_alloc(size_t nbytes) {
   TESSEL_CHECK(p != nullptr, "CPU allocator: out of memory allocating ", nbytes, " bytes");
   return p;
 }
-void aligned_free(void* p) { std::free(p); }
+void aligned_free(void* p) {
+  std::free(p);
+}
 }  // namespace cpu
 
 std::shared_ptr<Storage> Storage::allocate(size_t nbytes, Device device) {
-  void* p = device.is_cpu() ? cpu::aligned_alloc(nbytes) : cuda::allocator_raw_alloc(nbytes, device);
+  void* p =
+      device.is_cpu() ? cpu::aligned_alloc(nbytes) : cuda::allocator_raw_alloc(nbytes, device);
   return std::shared_ptr<Storage>(new Storage(p, nbytes, device));
 }
 

@@ -1,7 +1,7 @@
 #include "engine/tensor.h"
 
-#include <cmath>
 #include <algorithm>
+#include <cmath>
 #include <iomanip>
 #include <sstream>
 
@@ -36,7 +36,8 @@ Shape contiguous_strides(const Shape& sizes) {
   return st;
 }
 
-Tensor::Tensor(std::shared_ptr<Storage> storage, Shape sizes, Shape strides, int64_t offset, DType dtype)
+Tensor::Tensor(std::shared_ptr<Storage> storage, Shape sizes, Shape strides, int64_t offset,
+               DType dtype)
     : impl_(std::make_shared<TensorImpl>()) {
   impl_->storage = std::move(storage);
   impl_->sizes = std::move(sizes);
@@ -67,8 +68,10 @@ void* Tensor::data_ptr() const {
 }
 
 Tensor& Tensor::requires_grad_(bool on) {
-  TESSEL_CHECK(!on || is_floating(dtype()), "requires_grad_: only floating-point tensors can "
-               "require gradients (dtype ", dtype(), ")");
+  TESSEL_CHECK(!on || is_floating(dtype()),
+               "requires_grad_: only floating-point tensors can "
+               "require gradients (dtype ",
+               dtype(), ")");
   TESSEL_CHECK(is_leaf() || on, "requires_grad_(false) on a non-leaf tensor; use detach()");
   impl_->requires_grad = on;
   return *this;
@@ -121,7 +124,9 @@ std::string Tensor::str() const {
   return os.str();
 }
 
-std::ostream& operator<<(std::ostream& os, const Tensor& t) { return os << t.str(); }
+std::ostream& operator<<(std::ostream& os, const Tensor& t) {
+  return os << t.str();
+}
 
 // Factories.
 
@@ -135,13 +140,27 @@ Tensor full(const Shape& shape, double value, TensorOptions o) {
   t.fill_(value);
   return t;
 }
-Tensor zeros(const Shape& shape, TensorOptions o) { return full(shape, 0.0, o); }
-Tensor ones(const Shape& shape, TensorOptions o) { return full(shape, 1.0, o); }
-Tensor empty_like(const Tensor& t) { return empty(t.sizes(), {t.dtype(), t.device()}); }
-Tensor zeros_like(const Tensor& t) { return zeros(t.sizes(), {t.dtype(), t.device()}); }
-Tensor ones_like(const Tensor& t) { return ones(t.sizes(), {t.dtype(), t.device()}); }
-Tensor full_like(const Tensor& t, double value) { return full(t.sizes(), value, {t.dtype(), t.device()}); }
-Tensor scalar_tensor(double value, TensorOptions o) { return full({}, value, o); }
+Tensor zeros(const Shape& shape, TensorOptions o) {
+  return full(shape, 0.0, o);
+}
+Tensor ones(const Shape& shape, TensorOptions o) {
+  return full(shape, 1.0, o);
+}
+Tensor empty_like(const Tensor& t) {
+  return empty(t.sizes(), {t.dtype(), t.device()});
+}
+Tensor zeros_like(const Tensor& t) {
+  return zeros(t.sizes(), {t.dtype(), t.device()});
+}
+Tensor ones_like(const Tensor& t) {
+  return ones(t.sizes(), {t.dtype(), t.device()});
+}
+Tensor full_like(const Tensor& t, double value) {
+  return full(t.sizes(), value, {t.dtype(), t.device()});
+}
+Tensor scalar_tensor(double value, TensorOptions o) {
+  return full({}, value, o);
+}
 
 static Tensor arange_n(int64_t n, double start, double step, TensorOptions o) {
   Tensor t = empty({n}, o);

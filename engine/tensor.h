@@ -2,6 +2,7 @@
 // the autograd state). Copying a Tensor copies the handle; views share the storage.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <initializer_list>
 #include <memory>
@@ -15,6 +16,7 @@
 namespace tessel {
 
 using Shape = std::vector<int64_t>;
+using Size2 = std::array<int64_t, 2>;  // (height, width) of kernels, strides, paddings
 std::string shape_str(const Shape& s);
 int64_t shape_numel(const Shape& s);
 Shape contiguous_strides(const Shape& sizes);
@@ -29,9 +31,9 @@ struct TensorImpl {
   DType dtype = DType::F32;
   // autograd
   bool requires_grad = false;
-  std::shared_ptr<Node> grad_fn;          // set on results of recorded ops
-  std::shared_ptr<TensorImpl> grad;       // accumulated gradient of a leaf
-  std::weak_ptr<Node> grad_accumulator;   // a leaf's AccumulateGrad node, shared by all uses
+  std::shared_ptr<Node> grad_fn;         // set on results of recorded ops
+  std::shared_ptr<TensorImpl> grad;      // accumulated gradient of a leaf
+  std::weak_ptr<Node> grad_accumulator;  // a leaf's AccumulateGrad node, shared by all uses
 };
 
 class Tensor {
@@ -96,7 +98,9 @@ class Tensor {
   std::vector<T> to_vector() const;  // converts to T
   double item() const;               // a one-element tensor as double
   template <typename T>
-  T item() const { return static_cast<T>(item()); }
+  T item() const {
+    return static_cast<T>(item());
+  }
   std::string str() const;
 
   // Autograd.

@@ -10,8 +10,23 @@
 namespace tessel::kernels {
 
 enum class UnaryOp : int {
-  Neg, Abs, Exp, Log, Sqrt, Rsqrt, Sigmoid, Tanh, Relu, Relu6, LeakyRelu, Elu,
-  Hardsigmoid, Hardswish, Silu, Gelu, Clamp,
+  Neg,
+  Abs,
+  Exp,
+  Log,
+  Sqrt,
+  Rsqrt,
+  Sigmoid,
+  Tanh,
+  Relu,
+  Relu6,
+  LeakyRelu,
+  Elu,
+  Hardsigmoid,
+  Hardswish,
+  Silu,
+  Gelu,
+  Clamp,
 };
 enum class BinaryOp : int { Add, Sub, Mul, Div, Pow, Maximum, Minimum };
 enum class CompareOp : int { Eq, Ne, Lt, Le, Gt, Ge };
@@ -31,18 +46,30 @@ template <typename C>
 TESSEL_HD C unary_forward(UnaryOp op, C x, UnaryParams q) {
   using std::exp, std::log, std::sqrt, std::tanh, std::erf, std::abs;
   switch (op) {
-    case UnaryOp::Neg: return -x;
-    case UnaryOp::Abs: return abs(x);
-    case UnaryOp::Exp: return exp(x);
-    case UnaryOp::Log: return log(x);
-    case UnaryOp::Sqrt: return sqrt(x);
-    case UnaryOp::Rsqrt: return C(1) / sqrt(x);
-    case UnaryOp::Sigmoid: return sigmoid_of(x);
-    case UnaryOp::Tanh: return tanh(x);
-    case UnaryOp::Relu: return x > C(0) ? x : C(0);
-    case UnaryOp::Relu6: return x < C(0) ? C(0) : (x > C(6) ? C(6) : x);
-    case UnaryOp::LeakyRelu: return x > C(0) ? x : x * C(q.a);
-    case UnaryOp::Elu: return x > C(0) ? x : C(q.a) * (exp(x) - C(1));
+    case UnaryOp::Neg:
+      return -x;
+    case UnaryOp::Abs:
+      return abs(x);
+    case UnaryOp::Exp:
+      return exp(x);
+    case UnaryOp::Log:
+      return log(x);
+    case UnaryOp::Sqrt:
+      return sqrt(x);
+    case UnaryOp::Rsqrt:
+      return C(1) / sqrt(x);
+    case UnaryOp::Sigmoid:
+      return sigmoid_of(x);
+    case UnaryOp::Tanh:
+      return tanh(x);
+    case UnaryOp::Relu:
+      return x > C(0) ? x : C(0);
+    case UnaryOp::Relu6:
+      return x < C(0) ? C(0) : (x > C(6) ? C(6) : x);
+    case UnaryOp::LeakyRelu:
+      return x > C(0) ? x : x * C(q.a);
+    case UnaryOp::Elu:
+      return x > C(0) ? x : C(q.a) * (exp(x) - C(1));
     case UnaryOp::Hardsigmoid: {
       C y = x / C(6) + C(0.5);
       return y < C(0) ? C(0) : (y > C(1) ? C(1) : y);
@@ -52,9 +79,12 @@ TESSEL_HD C unary_forward(UnaryOp op, C x, UnaryParams q) {
       r = r < C(0) ? C(0) : (r > C(6) ? C(6) : r);
       return x * r / C(6);
     }
-    case UnaryOp::Silu: return x * sigmoid_of(x);
-    case UnaryOp::Gelu: return C(0.5) * x * (C(1) + erf(x * C(0.70710678118654752440)));
-    case UnaryOp::Clamp: return x < C(q.a) ? C(q.a) : (x > C(q.b) ? C(q.b) : x);
+    case UnaryOp::Silu:
+      return x * sigmoid_of(x);
+    case UnaryOp::Gelu:
+      return C(0.5) * x * (C(1) + erf(x * C(0.70710678118654752440)));
+    case UnaryOp::Clamp:
+      return x < C(q.a) ? C(q.a) : (x > C(q.b) ? C(q.b) : x);
   }
   return x;
 }
@@ -64,12 +94,18 @@ template <typename C>
 TESSEL_HD C unary_backward(UnaryOp op, C g, C x, UnaryParams q) {
   using std::exp, std::sqrt, std::tanh;
   switch (op) {
-    case UnaryOp::Neg: return -g;
-    case UnaryOp::Abs: return x > C(0) ? g : (x < C(0) ? -g : C(0));
-    case UnaryOp::Exp: return g * exp(x);
-    case UnaryOp::Log: return g / x;
-    case UnaryOp::Sqrt: return g / (C(2) * sqrt(x));
-    case UnaryOp::Rsqrt: return C(-0.5) * g / (x * sqrt(x));
+    case UnaryOp::Neg:
+      return -g;
+    case UnaryOp::Abs:
+      return x > C(0) ? g : (x < C(0) ? -g : C(0));
+    case UnaryOp::Exp:
+      return g * exp(x);
+    case UnaryOp::Log:
+      return g / x;
+    case UnaryOp::Sqrt:
+      return g / (C(2) * sqrt(x));
+    case UnaryOp::Rsqrt:
+      return C(-0.5) * g / (x * sqrt(x));
     case UnaryOp::Sigmoid: {
       C s = sigmoid_of(x);
       return g * s * (C(1) - s);
@@ -78,11 +114,16 @@ TESSEL_HD C unary_backward(UnaryOp op, C g, C x, UnaryParams q) {
       C t = tanh(x);
       return g * (C(1) - t * t);
     }
-    case UnaryOp::Relu: return x > C(0) ? g : C(0);
-    case UnaryOp::Relu6: return (x > C(0) && x < C(6)) ? g : C(0);
-    case UnaryOp::LeakyRelu: return x > C(0) ? g : g * C(q.a);
-    case UnaryOp::Elu: return x > C(0) ? g : g * C(q.a) * exp(x);
-    case UnaryOp::Hardsigmoid: return (x > C(-3) && x < C(3)) ? g / C(6) : C(0);
+    case UnaryOp::Relu:
+      return x > C(0) ? g : C(0);
+    case UnaryOp::Relu6:
+      return (x > C(0) && x < C(6)) ? g : C(0);
+    case UnaryOp::LeakyRelu:
+      return x > C(0) ? g : g * C(q.a);
+    case UnaryOp::Elu:
+      return x > C(0) ? g : g * C(q.a) * exp(x);
+    case UnaryOp::Hardsigmoid:
+      return (x > C(-3) && x < C(3)) ? g / C(6) : C(0);
     case UnaryOp::Hardswish:
       return x < C(-3) ? C(0) : (x <= C(3) ? g * (x / C(3) + C(0.5)) : g);
     case UnaryOp::Silu: {
@@ -94,7 +135,8 @@ TESSEL_HD C unary_backward(UnaryOp op, C g, C x, UnaryParams q) {
       C pdf = exp(C(-0.5) * x * x) * C(0.39894228040143267794);
       return g * (cdf + x * pdf);
     }
-    case UnaryOp::Clamp: return (x >= C(q.a) && x <= C(q.b)) ? g : C(0);
+    case UnaryOp::Clamp:
+      return (x >= C(q.a) && x <= C(q.b)) ? g : C(0);
   }
   return g;
 }
@@ -102,16 +144,22 @@ TESSEL_HD C unary_backward(UnaryOp op, C g, C x, UnaryParams q) {
 template <typename C>
 TESSEL_HD C binary_apply(BinaryOp op, C a, C b) {
   switch (op) {
-    case BinaryOp::Add: return a + b;
-    case BinaryOp::Sub: return a - b;
-    case BinaryOp::Mul: return a * b;
-    case BinaryOp::Div: return a / b;
+    case BinaryOp::Add:
+      return a + b;
+    case BinaryOp::Sub:
+      return a - b;
+    case BinaryOp::Mul:
+      return a * b;
+    case BinaryOp::Div:
+      return a / b;
     case BinaryOp::Pow: {
       using std::pow;
       return C(pow(a, b));
     }
-    case BinaryOp::Maximum: return (a != a || a > b) ? a : b;  // NaN propagates
-    case BinaryOp::Minimum: return (a != a || a < b) ? a : b;
+    case BinaryOp::Maximum:
+      return (a != a || a > b) ? a : b;  // NaN propagates
+    case BinaryOp::Minimum:
+      return (a != a || a < b) ? a : b;
   }
   return a;
 }
@@ -119,12 +167,18 @@ TESSEL_HD C binary_apply(BinaryOp op, C a, C b) {
 template <typename C>
 TESSEL_HD bool compare_apply(CompareOp op, C a, C b) {
   switch (op) {
-    case CompareOp::Eq: return a == b;
-    case CompareOp::Ne: return a != b;
-    case CompareOp::Lt: return a < b;
-    case CompareOp::Le: return a <= b;
-    case CompareOp::Gt: return a > b;
-    case CompareOp::Ge: return a >= b;
+    case CompareOp::Eq:
+      return a == b;
+    case CompareOp::Ne:
+      return a != b;
+    case CompareOp::Lt:
+      return a < b;
+    case CompareOp::Le:
+      return a <= b;
+    case CompareOp::Gt:
+      return a > b;
+    case CompareOp::Ge:
+      return a >= b;
   }
   return false;
 }

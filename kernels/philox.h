@@ -36,9 +36,12 @@ TESSEL_HD Philox4 philox(uint64_t seed, uint64_t ctr) {
 }
 
 // Uniform in [0, 1) with 24 bits (float) or 53 bits (double, from two numbers).
-TESSEL_HD float uniform_f32(uint32_t x) { return float(x >> 8) * (1.0f / 16777216.0f); }
+TESSEL_HD float uniform_f32(uint32_t x) {
+  return float(x >> 8) * (1.0f / 16777216.0f);
+}
 TESSEL_HD double uniform_f64(uint32_t a, uint32_t b) {
-  return double(((uint64_t(a) << 21) ^ (b >> 11)) & ((uint64_t(1) << 53) - 1)) * (1.0 / 9007199254740992.0);
+  return double(((uint64_t(a) << 21) ^ (b >> 11)) & ((uint64_t(1) << 53) - 1)) *
+         (1.0 / 9007199254740992.0);
 }
 
 enum class RandomKind : int { Uniform, Normal, Int };

@@ -37,13 +37,20 @@ Options parse(int argc, char** argv) {
     std::string a = argv[i];
     TESSEL_CHECK(i + 1 < argc, "tiny_train: option ", a, " needs a value");
     std::string v = argv[++i];
-    if (a == "--steps") o.steps = std::stoi(v);
-    else if (a == "--batch") o.batch = std::stoi(v);
-    else if (a == "--size") o.size = std::stoi(v);
-    else if (a == "--lr") o.lr = std::stod(v);
-    else if (a == "--device") o.device = v;
-    else if (a == "--seed") o.seed = std::stoi(v);
-    else TESSEL_FAIL("tiny_train: unknown option ", a);
+    if (a == "--steps")
+      o.steps = std::stoi(v);
+    else if (a == "--batch")
+      o.batch = std::stoi(v);
+    else if (a == "--size")
+      o.size = std::stoi(v);
+    else if (a == "--lr")
+      o.lr = std::stod(v);
+    else if (a == "--device")
+      o.device = v;
+    else if (a == "--seed")
+      o.seed = std::stoi(v);
+    else
+      TESSEL_FAIL("tiny_train: unknown option ", a);
   }
   TESSEL_CHECK(o.size % 2 == 0 && o.size >= 8, "tiny_train: --size must be even and >= 8");
   return o;
@@ -89,7 +96,9 @@ struct ConvBnRelu {
              int64_t dil = 1)
       : pad(dil * (k / 2)), dil(dil), stride(stride) {
     double bound = 1.0 / std::sqrt(double(cin * k * k));
-    w = ((rand({cout, cin, k, k}, {DType::F32, d}, &g) * 2.0 - 1.0) * bound).detach().requires_grad_();
+    w = ((rand({cout, cin, k, k}, {DType::F32, d}, &g) * 2.0 - 1.0) * bound)
+            .detach()
+            .requires_grad_();
     gamma = ones({cout}, {DType::F32, d}).requires_grad_();
     beta = zeros({cout}, {DType::F32, d}).requires_grad_();
     mean = zeros({cout}, {DType::F32, d});
@@ -107,16 +116,19 @@ struct TinySegNet {
   Tensor up_w, up_b, head_w, head_b;
   TinySegNet(Device d, Generator& g)
       : enc1(3, 16, 3, d, g), enc2(16, 32, 3, d, g, 2), ctx(32, 32, 3, d, g, 1, 2) {
-    up_w = ((rand({32, 16, 2, 2}, {DType::F32, d}, &g) * 2.0 - 1.0) * 0.25).detach().requires_grad_();
+    up_w =
+        ((rand({32, 16, 2, 2}, {DType::F32, d}, &g) * 2.0 - 1.0) * 0.25).detach().requires_grad_();
     up_b = zeros({16}, {DType::F32, d}).requires_grad_();
-    head_w = ((rand({kClasses, 32, 1, 1}, {DType::F32, d}, &g) * 2.0 - 1.0) * 0.18).detach().requires_grad_();
+    head_w = ((rand({kClasses, 32, 1, 1}, {DType::F32, d}, &g) * 2.0 - 1.0) * 0.18)
+                 .detach()
+                 .requires_grad_();
     head_b = zeros({kClasses}, {DType::F32, d}).requires_grad_();
   }
   Tensor forward(const Tensor& x, bool training) const {
-    Tensor f1 = enc1(x, training);                                   // [B,16,S,S]
-    Tensor f2 = ctx(enc2(f1, training), training);                    // [B,32,S/2,S/2], dilated
-    Tensor up = relu(conv_transpose2d(f2, up_w, up_b, {2, 2}));       // [B,16,S,S]
-    return conv2d(cat({f1, up}, 1), head_w, head_b);                  // skip connection
+    Tensor f1 = enc1(x, training);                               // [B,16,S,S]
+    Tensor f2 = ctx(enc2(f1, training), training);               // [B,32,S/2,S/2], dilated
+    Tensor up = relu(conv_transpose2d(f2, up_w, up_b, {2, 2}));  // [B,16,S,S]
+    return conv2d(cat({f1, up}, 1), head_w, head_b);             // skip connection
   }
   std::vector<Tensor> params() const {
     std::vector<Tensor> p;
@@ -129,7 +141,8 @@ struct TinySegNet {
 
 // Mean cross-entropy over pixels: -sum(one_hot(labels) * log_softmax(logits)) / pixels.
 Tensor cross_entropy(const Tensor& logits, const Tensor& labels) {
-  Tensor classes = arange(0, double(kClasses), 1, {DType::I64, logits.device()}).view({1, kClasses, 1, 1});
+  Tensor classes =
+      arange(0, double(kClasses), 1, {DType::I64, logits.device()}).view({1, kClasses, 1, 1});
   Tensor one_hot = eq(labels.unsqueeze(1), classes).to(logits.dtype());
   return -sum(one_hot * log_softmax(logits, 1)) / double(labels.numel());
 }
@@ -187,13 +200,16 @@ int main(int argc, char** argv) try {
     }
   }
   double miou = 0;
-  for (int64_t c = 0; c < kClasses; ++c) miou += uni[size_t(c)] > 0 ? inter[size_t(c)] / uni[size_t(c)] : 1.0;
+  for (int64_t c = 0; c < kClasses; ++c)
+    miou += uni[size_t(c)] > 0 ? inter[size_t(c)] / uni[size_t(c)] : 1.0;
   miou /= kClasses;
-  std::printf("loss %.4f -> %.4f in %.1f s (%.1f ms/step)\n", first, last, secs, 1e3 * secs / o.steps);
-  std::printf("validation: pixel accuracy %.2f%%, mIoU %.2f%%\n", 100.0 * double(correct) / double(pred.size()),
-              100.0 * miou);
+  std::printf("loss %.4f -> %.4f in %.1f s (%.1f ms/step)\n", first, last, secs,
+              1e3 * secs / o.steps);
+  std::printf("validation: pixel accuracy %.2f%%, mIoU %.2f%%\n",
+              100.0 * double(correct) / double(pred.size()), 100.0 * miou);
   if (device.is_cuda())
-    std::printf("peak CUDA memory: %.1f MB\n", double(cuda::memory_stats(device.index).peak_allocated) / 1e6);
+    std::printf("peak CUDA memory: %.1f MB\n",
+                double(cuda::memory_stats(device.index).peak_allocated) / 1e6);
   return last < first ? 0 : 1;
 } catch (const std::exception& e) {
   std::fprintf(stderr, "tiny_train: %s\n", e.what());

@@ -16,11 +16,11 @@ namespace tessel::cuda {
 namespace {
 
 constexpr size_t kRound = 512;
-constexpr size_t kSmallSize = 1 << 20;        // requests up to this use the small pool
+constexpr size_t kSmallSize = 1 << 20;  // requests up to this use the small pool
 constexpr size_t kSmallSegment = 2 << 20;
 constexpr size_t kLargeSegment = 20 << 20;
-constexpr size_t kMinLargeAlloc = 10 << 20;   // below this, large requests share a 20 MiB segment
-constexpr size_t kMinSplitRemainder = 512;    // small pool: split if at least this would be left
+constexpr size_t kMinLargeAlloc = 10 << 20;  // below this, large requests share a 20 MiB segment
+constexpr size_t kMinSplitRemainder = 512;   // small pool: split if at least this would be left
 constexpr size_t kMinLargeSplitRemainder = kSmallSize;
 
 struct Block {
@@ -126,8 +126,9 @@ class DeviceAllocator {
  private:
   Block* new_segment(size_t size, bool small, cudaStream_t stream, size_t requested) {
     size_t seg = small ? kSmallSegment
-                       : (size < kMinLargeAlloc ? kLargeSegment
-                                                : (size + kSmallSegment - 1) / kSmallSegment * kSmallSegment);
+                       : (size < kMinLargeAlloc
+                              ? kLargeSegment
+                              : (size + kSmallSegment - 1) / kSmallSegment * kSmallSegment);
     DeviceGuard guard(device_);
     void* p = nullptr;
     cudaError_t err = cudaMalloc(&p, seg);
@@ -196,10 +197,16 @@ void* allocator_raw_alloc(size_t nbytes, Device device) {
   return allocator_for(device.index).allocate(nbytes, current_stream(device.index));
 }
 
-void allocator_raw_free(void* ptr, Device device) { allocator_for(device.index).free(ptr); }
+void allocator_raw_free(void* ptr, Device device) {
+  allocator_for(device.index).free(ptr);
+}
 
-MemoryStats memory_stats(int device) { return allocator_for(device).stats(); }
-void reset_peak_memory_stats(int device) { allocator_for(device).reset_peak(); }
+MemoryStats memory_stats(int device) {
+  return allocator_for(device).stats();
+}
+void reset_peak_memory_stats(int device) {
+  allocator_for(device).reset_peak();
+}
 void empty_cache() {
   for (int d = 0; d < device_count(); ++d) allocator_for(d).release_cached();
 }

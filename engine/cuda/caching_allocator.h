@@ -19,11 +19,11 @@
 namespace tessel::cuda {
 
 struct MemoryStats {
-  int64_t allocated = 0;       // bytes in blocks handed out now
+  int64_t allocated = 0;  // bytes in blocks handed out now
   int64_t peak_allocated = 0;
-  int64_t reserved = 0;        // bytes held from the driver (allocated + cached)
+  int64_t reserved = 0;  // bytes held from the driver (allocated + cached)
   int64_t peak_reserved = 0;
-  int64_t num_allocs = 0;      // allocate() calls
+  int64_t num_allocs = 0;          // allocate() calls
   int64_t num_device_mallocs = 0;  // of which needed a cudaMalloc
   int64_t num_ooms = 0;
 };

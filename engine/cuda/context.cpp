@@ -9,7 +9,9 @@
 
 namespace tessel::cuda {
 
-const char* cublas_status_name(cublasStatus_t s) { return cublasGetStatusString(s); }
+const char* cublas_status_name(cublasStatus_t s) {
+  return cublasGetStatusString(s);
+}
 
 int device_count() {
   static const int count = [] {
@@ -124,7 +126,8 @@ DeviceGuard::DeviceGuard(int device) : previous_(-1) {
 }
 DeviceGuard::~DeviceGuard() {
   int now = -1;
-  if (cudaGetDevice(&now) == cudaSuccess && now != previous_) TESSEL_CUDA_WARN(cudaSetDevice(previous_));
+  if (cudaGetDevice(&now) == cudaSuccess && now != previous_)
+    TESSEL_CUDA_WARN(cudaSetDevice(previous_));
 }
 
 }  // namespace tessel::cuda

@@ -8,19 +8,41 @@ namespace tessel::cuda {
 
 #define TESSEL_NO_CUDA(what) TESSEL_FAIL(what, ": Tessel was built without CUDA (TESSEL_CUDA=OFF)")
 
-int device_count() { return 0; }
-void* allocator_raw_alloc(size_t, Device) { TESSEL_NO_CUDA("CUDA allocator"); }
+int device_count() {
+  return 0;
+}
+void* allocator_raw_alloc(size_t, Device) {
+  TESSEL_NO_CUDA("CUDA allocator");
+}
 void allocator_raw_free(void*, Device) {}
-MemoryStats memory_stats(int) { TESSEL_NO_CUDA("memory_stats"); }
-void reset_peak_memory_stats(int) { TESSEL_NO_CUDA("reset_peak_memory_stats"); }
+MemoryStats memory_stats(int) {
+  TESSEL_NO_CUDA("memory_stats");
+}
+void reset_peak_memory_stats(int) {
+  TESSEL_NO_CUDA("reset_peak_memory_stats");
+}
 void empty_cache() {}
-Stream current_stream(int) { TESSEL_NO_CUDA("current_stream"); }
-cublasContext* cublas_handle(int) { TESSEL_NO_CUDA("cublas_handle"); }
-cudnnContext* cudnn_handle(int) { TESSEL_NO_CUDA("cudnn_handle"); }
-void* workspace(int, size_t) { TESSEL_NO_CUDA("workspace"); }
-void synchronize(int) { TESSEL_NO_CUDA("synchronize"); }
-void copy_bytes(void*, bool, int, const void*, bool, int, size_t) { TESSEL_NO_CUDA("copy_bytes"); }
-DeviceGuard::DeviceGuard(int) : previous_(0) { TESSEL_NO_CUDA("DeviceGuard"); }
+Stream current_stream(int) {
+  TESSEL_NO_CUDA("current_stream");
+}
+cublasContext* cublas_handle(int) {
+  TESSEL_NO_CUDA("cublas_handle");
+}
+cudnnContext* cudnn_handle(int) {
+  TESSEL_NO_CUDA("cudnn_handle");
+}
+void* workspace(int, size_t) {
+  TESSEL_NO_CUDA("workspace");
+}
+void synchronize(int) {
+  TESSEL_NO_CUDA("synchronize");
+}
+void copy_bytes(void*, bool, int, const void*, bool, int, size_t) {
+  TESSEL_NO_CUDA("copy_bytes");
+}
+DeviceGuard::DeviceGuard(int) : previous_(0) {
+  TESSEL_NO_CUDA("DeviceGuard");
+}
 DeviceGuard::~DeviceGuard() = default;
 
 }  // namespace tessel::cuda

@@ -14,17 +14,26 @@ DType promote_types(DType a, DType b) {
   if (a == b) return a;
   auto rank = [](DType t) {
     switch (t) {
-      case DType::Bool: return 0;
-      case DType::U8: return 1;
-      case DType::I32: return 2;
-      case DType::I64: return 3;
-      case DType::F16: case DType::BF16: return 4;
-      case DType::F32: return 5;
-      case DType::F64: return 6;
+      case DType::Bool:
+        return 0;
+      case DType::U8:
+        return 1;
+      case DType::I32:
+        return 2;
+      case DType::I64:
+        return 3;
+      case DType::F16:
+      case DType::BF16:
+        return 4;
+      case DType::F32:
+        return 5;
+      case DType::F64:
+        return 6;
     }
     return 0;
   };
-  if ((a == DType::F16 && b == DType::BF16) || (a == DType::BF16 && b == DType::F16)) return DType::F32;
+  if ((a == DType::F16 && b == DType::BF16) || (a == DType::BF16 && b == DType::F16))
+    return DType::F32;
   return rank(a) >= rank(b) ? a : b;
 }
 
@@ -78,7 +87,9 @@ Tensor compare_op(CompareOp op, const char* name, const Tensor& a_in, const Tens
   auto p = make_plan<3>(out.sizes(), {&out, &a, &b}, name);
   on_device(
       out.device(),
-      [&] { kernels::cpu::compare(op, p, a.dtype(), out.data<bool>(), a.data_ptr(), b.data_ptr()); },
+      [&] {
+        kernels::cpu::compare(op, p, a.dtype(), out.data<bool>(), a.data_ptr(), b.data_ptr());
+      },
       [&](auto s) {
         kernels::cuda::compare(op, p, a.dtype(), out.data<bool>(), a.data_ptr(), b.data_ptr(), s);
       });
@@ -91,7 +102,8 @@ Tensor add(const Tensor& a_in, const Tensor& b_in, double alpha) {
   if (alpha != 1.0) return add(a_in, b_in * alpha);
   auto [a, b] = promoted("add", a_in, b_in);
   Tensor out = binary_forward(BinaryOp::Add, "add", a, b);
-  record_binary(out, a, b, "Add", [](const Tensor& g, const FunctionNode& n) { return grads(n, g, g); }, {});
+  record_binary(out, a, b, "Add",
+                [](const Tensor& g, const FunctionNode& n) { return grads(n, g, g); }, {});
   return out;
 }
 
@@ -99,50 +111,62 @@ Tensor sub(const Tensor& a_in, const Tensor& b_in, double alpha) {
   if (alpha != 1.0) return sub(a_in, b_in * alpha);
   auto [a, b] = promoted("sub", a_in, b_in);
   Tensor out = binary_forward(BinaryOp::Sub, "sub", a, b);
-  record_binary(out, a, b, "Sub", [](const Tensor& g, const FunctionNode& n) {
-    return grads(n, g, n.needs_grad(1) ? neg(g) : Tensor());
-  }, {});
+  record_binary(out, a, b, "Sub",
+                [](const Tensor& g, const FunctionNode& n) {
+                  return grads(n, g, n.needs_grad(1) ? neg(g) : Tensor());
+                },
+                {});
   return out;
 }
 
 Tensor mul(const Tensor& a_in, const Tensor& b_in) {
   auto [a, b] = promoted("mul", a_in, b_in);
   Tensor out = binary_forward(BinaryOp::Mul, "mul", a, b);
-  record_binary(out, a, b, "Mul", [](const Tensor& g, const FunctionNode& n) {
-    return grads(n, n.needs_grad(0) ? g * n.get(1) : Tensor(), n.needs_grad(1) ? g * n.get(0) : Tensor());
-  }, {a, b});
+  record_binary(out, a, b, "Mul",
+                [](const Tensor& g, const FunctionNode& n) {
+                  return grads(n, n.needs_grad(0) ? g * n.get(1) : Tensor(),
+                               n.needs_grad(1) ? g * n.get(0) : Tensor());
+                },
+                {a, b});
   return out;
 }
 
 Tensor div(const Tensor& a_in, const Tensor& b_in) {
   auto [a, b] = promoted("div", a_in, b_in);
   Tensor out = binary_forward(BinaryOp::Div, "div", a, b);
-  record_binary(out, a, b, "Div", [](const Tensor& g, const FunctionNode& n) {
-    Tensor b = n.get(1);
-    Tensor ga = g / b;
-    return grads(n, ga, n.needs_grad(1) ? -(ga * n.get(0)) / b : Tensor());
-  }, {a, b});
+  record_binary(out, a, b, "Div",
+                [](const Tensor& g, const FunctionNode& n) {
+                  Tensor b = n.get(1);
+                  Tensor ga = g / b;
+                  return grads(n, ga, n.needs_grad(1) ? -(ga * n.get(0)) / b : Tensor());
+                },
+                {a, b});
   return out;
 }
 
 Tensor pow(const Tensor& a_in, const Tensor& b_in) {
   auto [a, b] = promoted("pow", a_in, b_in);
   Tensor out = binary_forward(BinaryOp::Pow, "pow", a, b);
-  record_binary(out, a, b, "Pow", [](const Tensor& g, const FunctionNode& n) {
-    Tensor a = n.get(0), b = n.get(1);
-    Tensor ga, gb;
-    if (n.needs_grad(0)) ga = g * b * pow(a, b - 1.0);
-    if (n.needs_grad(1)) {
-      // d/db a^b = a^b log a, defined as 0 at a == 0 (PyTorch's convention for b >= 0).
-      Tensor v = g * pow(a, b) * log(a);
-      gb = where(eq(a, zeros_like(a)), zeros_like(v), v);
-    }
-    return grads(n, ga, gb);
-  }, {a, b});
+  record_binary(out, a, b, "Pow",
+                [](const Tensor& g, const FunctionNode& n) {
+                  Tensor a = n.get(0), b = n.get(1);
+                  Tensor ga, gb;
+                  if (n.needs_grad(0)) ga = g * b * pow(a, b - 1.0);
+                  if (n.needs_grad(1)) {
+                    // d/db a^b = a^b log a, defined as 0 at a == 0 (PyTorch's convention for b >=
+                    // 0).
+                    Tensor v = g * pow(a, b) * log(a);
+                    gb = where(eq(a, zeros_like(a)), zeros_like(v), v);
+                  }
+                  return grads(n, ga, gb);
+                },
+                {a, b});
   return out;
 }
 
-Tensor pow(const Tensor& a, double exponent) { return pow(a, scalar_tensor(exponent, {a.dtype(), a.device()})); }
+Tensor pow(const Tensor& a, double exponent) {
+  return pow(a, scalar_tensor(exponent, {a.dtype(), a.device()}));
+}
 
 // Where a == b the gradient is split evenly, as PyTorch does.
 static Tensor extremum(BinaryOp op, const char* name, const Tensor& a_in, const Tensor& b_in) {
@@ -157,47 +181,73 @@ static Tensor extremum(BinaryOp op, const char* name, const Tensor& a_in, const 
     Tensor gb = where(wins, zero, where(tie, half, g));
     return grads(n, ga, gb);
   };
-  if (auto* n = record_binary(out, a, b, name, rule, {a, b})) n->scalar = op == BinaryOp::Maximum ? 1 : -1;
+  if (auto* n = record_binary(out, a, b, name, rule, {a, b}))
+    n->scalar = op == BinaryOp::Maximum ? 1 : -1;
   return out;
 }
-Tensor maximum(const Tensor& a, const Tensor& b) { return extremum(BinaryOp::Maximum, "maximum", a, b); }
-Tensor minimum(const Tensor& a, const Tensor& b) { return extremum(BinaryOp::Minimum, "minimum", a, b); }
+Tensor maximum(const Tensor& a, const Tensor& b) {
+  return extremum(BinaryOp::Maximum, "maximum", a, b);
+}
+Tensor minimum(const Tensor& a, const Tensor& b) {
+  return extremum(BinaryOp::Minimum, "minimum", a, b);
+}
 
-Tensor eq(const Tensor& a, const Tensor& b) { return compare_op(CompareOp::Eq, "eq", a, b); }
-Tensor ne(const Tensor& a, const Tensor& b) { return compare_op(CompareOp::Ne, "ne", a, b); }
-Tensor lt(const Tensor& a, const Tensor& b) { return compare_op(CompareOp::Lt, "lt", a, b); }
-Tensor le(const Tensor& a, const Tensor& b) { return compare_op(CompareOp::Le, "le", a, b); }
-Tensor gt(const Tensor& a, const Tensor& b) { return compare_op(CompareOp::Gt, "gt", a, b); }
-Tensor ge(const Tensor& a, const Tensor& b) { return compare_op(CompareOp::Ge, "ge", a, b); }
+Tensor eq(const Tensor& a, const Tensor& b) {
+  return compare_op(CompareOp::Eq, "eq", a, b);
+}
+Tensor ne(const Tensor& a, const Tensor& b) {
+  return compare_op(CompareOp::Ne, "ne", a, b);
+}
+Tensor lt(const Tensor& a, const Tensor& b) {
+  return compare_op(CompareOp::Lt, "lt", a, b);
+}
+Tensor le(const Tensor& a, const Tensor& b) {
+  return compare_op(CompareOp::Le, "le", a, b);
+}
+Tensor gt(const Tensor& a, const Tensor& b) {
+  return compare_op(CompareOp::Gt, "gt", a, b);
+}
+Tensor ge(const Tensor& a, const Tensor& b) {
+  return compare_op(CompareOp::Ge, "ge", a, b);
+}
 
 Tensor where(const Tensor& cond, const Tensor& a_in, const Tensor& b_in) {
   check_dtype("where", cond, "condition", DType::Bool);
   check_same_device("where", cond, "condition", a_in, "self");
   auto [a, b] = promoted("where", a_in, b_in);
-  Shape shape = broadcast_shapes(broadcast_shapes(cond.sizes(), a.sizes(), "where"), b.sizes(), "where");
+  Shape shape =
+      broadcast_shapes(broadcast_shapes(cond.sizes(), a.sizes(), "where"), b.sizes(), "where");
   Tensor out = empty(shape, {a.dtype(), a.device()});
   auto p = make_plan<4>(shape, {&out, &cond, &a, &b}, "where");
   on_device(
       out.device(),
-      [&] { kernels::cpu::where(p, a.dtype(), out.data_ptr(), cond.data<bool>(), a.data_ptr(), b.data_ptr()); },
+      [&] {
+        kernels::cpu::where(p, a.dtype(), out.data_ptr(), cond.data<bool>(), a.data_ptr(),
+                            b.data_ptr());
+      },
       [&](auto s) {
-        kernels::cuda::where(p, a.dtype(), out.data_ptr(), cond.data<bool>(), a.data_ptr(), b.data_ptr(), s);
+        kernels::cuda::where(p, a.dtype(), out.data_ptr(), cond.data<bool>(), a.data_ptr(),
+                             b.data_ptr(), s);
       });
-  record_binary(out, a, b, "Where", [](const Tensor& g, const FunctionNode& n) {
-    Tensor c = n.get(0), zero = zeros_like(g);
-    return grads(n, n.needs_grad(0) ? where(c, g, zero) : Tensor(),
-                 n.needs_grad(1) ? where(c, zero, g) : Tensor());
-  }, {cond});
+  record_binary(out, a, b, "Where",
+                [](const Tensor& g, const FunctionNode& n) {
+                  Tensor c = n.get(0), zero = zeros_like(g);
+                  return grads(n, n.needs_grad(0) ? where(c, g, zero) : Tensor(),
+                               n.needs_grad(1) ? where(c, zero, g) : Tensor());
+                },
+                {cond});
   return out;
 }
 
 // In place.
 static Tensor& binary_inplace(BinaryOp op, const char* name, Tensor& x, const Tensor& b_in) {
-  TESSEL_CHECK(!any_requires_grad(x, b_in), name, ": in-place op on a tensor that requires grad "
+  TESSEL_CHECK(!any_requires_grad(x, b_in), name,
+               ": in-place op on a tensor that requires grad "
                "while grad mode is on; use the out-of-place op or a NoGradGuard");
   check_same_device(name, x, "self", b_in, "other");
-  TESSEL_CHECK(broadcast_shapes(x.sizes(), b_in.sizes(), name) == x.sizes(), name, ": 'other' of shape ",
-               shape_str(b_in.sizes()), " does not broadcast to 'self' of shape ", shape_str(x.sizes()));
+  TESSEL_CHECK(broadcast_shapes(x.sizes(), b_in.sizes(), name) == x.sizes(), name,
+               ": 'other' of shape ", shape_str(b_in.sizes()),
+               " does not broadcast to 'self' of shape ", shape_str(x.sizes()));
   run_binary(op, x, x, b_in.to(x.dtype()));
   x.storage()->bump_version();
   return x;
@@ -209,24 +259,54 @@ Tensor& add_(Tensor& x, const Tensor& b, double alpha) {
 Tensor& sub_(Tensor& x, const Tensor& b, double alpha) {
   return binary_inplace(BinaryOp::Sub, "sub_", x, alpha == 1.0 ? b : b * alpha);
 }
-Tensor& mul_(Tensor& x, const Tensor& b) { return binary_inplace(BinaryOp::Mul, "mul_", x, b); }
-Tensor& div_(Tensor& x, const Tensor& b) { return binary_inplace(BinaryOp::Div, "div_", x, b); }
+Tensor& mul_(Tensor& x, const Tensor& b) {
+  return binary_inplace(BinaryOp::Mul, "mul_", x, b);
+}
+Tensor& div_(Tensor& x, const Tensor& b) {
+  return binary_inplace(BinaryOp::Div, "div_", x, b);
+}
 
 static Tensor scalar_like(const Tensor& t, double v) {
   return scalar_tensor(v, {is_floating(t.dtype()) ? t.dtype() : DType::F32, t.device()});
 }
-Tensor operator+(const Tensor& a, const Tensor& b) { return add(a, b); }
-Tensor operator-(const Tensor& a, const Tensor& b) { return sub(a, b); }
-Tensor operator*(const Tensor& a, const Tensor& b) { return mul(a, b); }
-Tensor operator/(const Tensor& a, const Tensor& b) { return div(a, b); }
-Tensor operator-(const Tensor& a) { return neg(a); }
-Tensor operator+(const Tensor& a, double b) { return add(a, scalar_like(a, b)); }
-Tensor operator-(const Tensor& a, double b) { return sub(a, scalar_like(a, b)); }
-Tensor operator*(const Tensor& a, double b) { return mul(a, scalar_like(a, b)); }
-Tensor operator/(const Tensor& a, double b) { return div(a, scalar_like(a, b)); }
-Tensor operator+(double a, const Tensor& b) { return add(scalar_like(b, a), b); }
-Tensor operator-(double a, const Tensor& b) { return sub(scalar_like(b, a), b); }
-Tensor operator*(double a, const Tensor& b) { return mul(scalar_like(b, a), b); }
-Tensor operator/(double a, const Tensor& b) { return div(scalar_like(b, a), b); }
+Tensor operator+(const Tensor& a, const Tensor& b) {
+  return add(a, b);
+}
+Tensor operator-(const Tensor& a, const Tensor& b) {
+  return sub(a, b);
+}
+Tensor operator*(const Tensor& a, const Tensor& b) {
+  return mul(a, b);
+}
+Tensor operator/(const Tensor& a, const Tensor& b) {
+  return div(a, b);
+}
+Tensor operator-(const Tensor& a) {
+  return neg(a);
+}
+Tensor operator+(const Tensor& a, double b) {
+  return add(a, scalar_like(a, b));
+}
+Tensor operator-(const Tensor& a, double b) {
+  return sub(a, scalar_like(a, b));
+}
+Tensor operator*(const Tensor& a, double b) {
+  return mul(a, scalar_like(a, b));
+}
+Tensor operator/(const Tensor& a, double b) {
+  return div(a, scalar_like(a, b));
+}
+Tensor operator+(double a, const Tensor& b) {
+  return add(scalar_like(b, a), b);
+}
+Tensor operator-(double a, const Tensor& b) {
+  return sub(scalar_like(b, a), b);
+}
+Tensor operator*(double a, const Tensor& b) {
+  return mul(scalar_like(b, a), b);
+}
+Tensor operator/(double a, const Tensor& b) {
+  return div(scalar_like(b, a), b);
+}
 
 }  // namespace tessel

@@ -8,8 +8,6 @@
 
 namespace tessel {
 
-using Size2 = std::array<int64_t, 2>;  // (height, width)
-
 // x[N, C, H, W], weight[O, C / groups, kh, kw], bias[O] or undefined -> [N, O, OH, OW].
 // groups == C == O is a depthwise convolution.
 Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias = Tensor(),

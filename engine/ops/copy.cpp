@@ -1,9 +1,9 @@
 // Data movement: contiguous, clone, to(dtype), to(device), copy_, fill_. Differentiable where
 // the result is a new tensor (the gradient flows back converted to the source's dtype/device).
+#include "kernels/copy.h"
 #include "engine/autograd.h"
 #include "engine/dispatch.h"
 #include "engine/iter.h"
-#include "kernels/copy.h"
 
 namespace tessel {
 namespace {
@@ -44,13 +44,22 @@ Tensor copy_of(const Tensor& src, DType dtype, Device device) {
 
 }  // namespace
 
-Tensor Tensor::contiguous() const { return is_contiguous() ? *this : copy_of(*this, dtype(), device()); }
-Tensor Tensor::clone() const { return copy_of(*this, dtype(), device()); }
-Tensor Tensor::to(DType t) const { return t == dtype() ? *this : copy_of(*this, t, device()); }
-Tensor Tensor::to(Device d) const { return d == device() ? *this : copy_of(*this, dtype(), d); }
+Tensor Tensor::contiguous() const {
+  return is_contiguous() ? *this : copy_of(*this, dtype(), device());
+}
+Tensor Tensor::clone() const {
+  return copy_of(*this, dtype(), device());
+}
+Tensor Tensor::to(DType t) const {
+  return t == dtype() ? *this : copy_of(*this, t, device());
+}
+Tensor Tensor::to(Device d) const {
+  return d == device() ? *this : copy_of(*this, dtype(), d);
+}
 
 Tensor& Tensor::copy_(const Tensor& src) {
-  TESSEL_CHECK(!any_requires_grad(*this), "copy_: in-place write into a tensor that requires "
+  TESSEL_CHECK(!any_requires_grad(*this),
+               "copy_: in-place write into a tensor that requires "
                "grad; use detach() or a NoGradGuard");
   broadcast_shapes(sizes(), src.sizes(), "copy_");  // validates broadcastability
   if (src.device() == device()) {
@@ -70,7 +79,8 @@ Tensor& Tensor::copy_(const Tensor& src) {
 }
 
 Tensor& Tensor::fill_(double value) {
-  TESSEL_CHECK(!any_requires_grad(*this), "fill_: in-place write into a tensor that requires "
+  TESSEL_CHECK(!any_requires_grad(*this),
+               "fill_: in-place write into a tensor that requires "
                "grad; use a NoGradGuard");
   auto p = make_plan<1>(sizes(), {this}, "fill_");
   on_device(

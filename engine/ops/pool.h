@@ -8,8 +8,6 @@
 
 namespace tessel {
 
-using Size2 = std::array<int64_t, 2>;  // (height, width)
-
 // A stride of {0, 0} means the kernel size, as PyTorch's empty stride does. With ceil_mode the
 // last window may hang over the bottom/right edge but must start inside the input or the left
 // padding.

@@ -24,9 +24,13 @@ struct UnaryBackward : Node {
     auto p = make_plan<3>(gi.sizes(), {&gi, &g, &xv}, op_name);
     on_device(
         gi.device(),
-        [&] { kernels::cpu::unary_backward(op, q, p, gi.dtype(), gi.data_ptr(), g.data_ptr(), xv.data_ptr()); },
+        [&] {
+          kernels::cpu::unary_backward(op, q, p, gi.dtype(), gi.data_ptr(), g.data_ptr(),
+                                       xv.data_ptr());
+        },
         [&](auto s) {
-          kernels::cuda::unary_backward(op, q, p, gi.dtype(), gi.data_ptr(), g.data_ptr(), xv.data_ptr(), s);
+          kernels::cuda::unary_backward(op, q, p, gi.dtype(), gi.data_ptr(), g.data_ptr(),
+                                        xv.data_ptr(), s);
         });
     return {gi};
   }
@@ -56,7 +60,8 @@ Tensor unary(UnaryOp op, const char* name, const Tensor& x, UnaryParams q = {}) 
 }
 
 Tensor& unary_inplace(UnaryOp op, const char* name, Tensor& x, UnaryParams q = {}) {
-  TESSEL_CHECK(!any_requires_grad(x), name, ": in-place op on a tensor that requires grad while "
+  TESSEL_CHECK(!any_requires_grad(x), name,
+               ": in-place op on a tensor that requires grad while "
                "grad mode is on; use the out-of-place op");
   run_unary(op, q, name, x, x);
   x.storage()->bump_version();
@@ -65,28 +70,62 @@ Tensor& unary_inplace(UnaryOp op, const char* name, Tensor& x, UnaryParams q = {
 
 }  // namespace
 
-Tensor neg(const Tensor& x) { return unary(UnaryOp::Neg, "neg", x); }
-Tensor abs(const Tensor& x) { return unary(UnaryOp::Abs, "abs", x); }
-Tensor exp(const Tensor& x) { return unary(UnaryOp::Exp, "exp", x); }
-Tensor log(const Tensor& x) { return unary(UnaryOp::Log, "log", x); }
-Tensor sqrt(const Tensor& x) { return unary(UnaryOp::Sqrt, "sqrt", x); }
-Tensor rsqrt(const Tensor& x) { return unary(UnaryOp::Rsqrt, "rsqrt", x); }
-Tensor sigmoid(const Tensor& x) { return unary(UnaryOp::Sigmoid, "sigmoid", x); }
-Tensor tanh(const Tensor& x) { return unary(UnaryOp::Tanh, "tanh", x); }
-Tensor relu(const Tensor& x) { return unary(UnaryOp::Relu, "relu", x); }
-Tensor relu6(const Tensor& x) { return unary(UnaryOp::Relu6, "relu6", x); }
-Tensor leaky_relu(const Tensor& x, double slope) { return unary(UnaryOp::LeakyRelu, "leaky_relu", x, {slope, 0}); }
-Tensor elu(const Tensor& x, double alpha) { return unary(UnaryOp::Elu, "elu", x, {alpha, 0}); }
-Tensor hardsigmoid(const Tensor& x) { return unary(UnaryOp::Hardsigmoid, "hardsigmoid", x); }
-Tensor hardswish(const Tensor& x) { return unary(UnaryOp::Hardswish, "hardswish", x); }
-Tensor silu(const Tensor& x) { return unary(UnaryOp::Silu, "silu", x); }
-Tensor gelu(const Tensor& x) { return unary(UnaryOp::Gelu, "gelu", x); }
+Tensor neg(const Tensor& x) {
+  return unary(UnaryOp::Neg, "neg", x);
+}
+Tensor abs(const Tensor& x) {
+  return unary(UnaryOp::Abs, "abs", x);
+}
+Tensor exp(const Tensor& x) {
+  return unary(UnaryOp::Exp, "exp", x);
+}
+Tensor log(const Tensor& x) {
+  return unary(UnaryOp::Log, "log", x);
+}
+Tensor sqrt(const Tensor& x) {
+  return unary(UnaryOp::Sqrt, "sqrt", x);
+}
+Tensor rsqrt(const Tensor& x) {
+  return unary(UnaryOp::Rsqrt, "rsqrt", x);
+}
+Tensor sigmoid(const Tensor& x) {
+  return unary(UnaryOp::Sigmoid, "sigmoid", x);
+}
+Tensor tanh(const Tensor& x) {
+  return unary(UnaryOp::Tanh, "tanh", x);
+}
+Tensor relu(const Tensor& x) {
+  return unary(UnaryOp::Relu, "relu", x);
+}
+Tensor relu6(const Tensor& x) {
+  return unary(UnaryOp::Relu6, "relu6", x);
+}
+Tensor leaky_relu(const Tensor& x, double slope) {
+  return unary(UnaryOp::LeakyRelu, "leaky_relu", x, {slope, 0});
+}
+Tensor elu(const Tensor& x, double alpha) {
+  return unary(UnaryOp::Elu, "elu", x, {alpha, 0});
+}
+Tensor hardsigmoid(const Tensor& x) {
+  return unary(UnaryOp::Hardsigmoid, "hardsigmoid", x);
+}
+Tensor hardswish(const Tensor& x) {
+  return unary(UnaryOp::Hardswish, "hardswish", x);
+}
+Tensor silu(const Tensor& x) {
+  return unary(UnaryOp::Silu, "silu", x);
+}
+Tensor gelu(const Tensor& x) {
+  return unary(UnaryOp::Gelu, "gelu", x);
+}
 Tensor clamp(const Tensor& x, double lo, double hi) {
   TESSEL_CHECK(lo <= hi, "clamp: min ", lo, " is greater than max ", hi);
   return unary(UnaryOp::Clamp, "clamp", x, {lo, hi});
 }
 
-Tensor& relu_(Tensor& x) { return unary_inplace(UnaryOp::Relu, "relu_", x); }
+Tensor& relu_(Tensor& x) {
+  return unary_inplace(UnaryOp::Relu, "relu_", x);
+}
 Tensor& clamp_(Tensor& x, double lo, double hi) {
   TESSEL_CHECK(lo <= hi, "clamp_: min ", lo, " is greater than max ", hi);
   return unary_inplace(UnaryOp::Clamp, "clamp_", x, {lo, hi});

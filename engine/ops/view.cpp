@@ -84,8 +84,8 @@ bool view_strides(const Shape& sizes, const Shape& strides, const Shape& shape, 
   int64_t tensor_numel = 1, view_numel = 1;
   for (int64_t d = int64_t(sizes.size()) - 1; d >= 0; --d) {
     tensor_numel *= sizes[size_t(d)];
-    if (d == 0 || (sizes[size_t(d - 1)] != 1 &&
-                   strides[size_t(d - 1)] != tensor_numel * chunk_base_stride)) {
+    if (d == 0 ||
+        (sizes[size_t(d - 1)] != 1 && strides[size_t(d - 1)] != tensor_numel * chunk_base_stride)) {
       while (view_d >= 0 && (view_numel < tensor_numel || shape[size_t(view_d)] == 1)) {
         out[size_t(view_d)] = view_numel * chunk_base_stride;
         view_numel *= shape[size_t(view_d)];
@@ -108,15 +108,16 @@ Tensor Tensor::view(const Shape& shape) const {
   Shape s = infer_shape(shape, numel(), "view", sizes());
   Shape st;
   TESSEL_CHECK(view_strides(sizes(), strides(), s, st), "view: shape ", shape_str(s),
-               " is not compatible with the strides ", shape_str(strides()), " of a tensor of shape ",
-               shape_str(sizes()), "; use reshape()");
+               " is not compatible with the strides ", shape_str(strides()),
+               " of a tensor of shape ", shape_str(sizes()), "; use reshape()");
   return reshape_view(*this, make_view(*this, s, st, offset()));
 }
 
 Tensor Tensor::reshape(const Shape& shape) const {
   Shape s = infer_shape(shape, numel(), "reshape", sizes());
   Shape st;
-  if (view_strides(sizes(), strides(), s, st)) return reshape_view(*this, make_view(*this, s, st, offset()));
+  if (view_strides(sizes(), strides(), s, st))
+    return reshape_view(*this, make_view(*this, s, st, offset()));
   return contiguous().view(s);
 }
 
@@ -133,8 +134,8 @@ Tensor Tensor::flatten(int64_t start, int64_t end) const {
 }
 
 Tensor Tensor::permute(const std::vector<int64_t>& dims) const {
-  TESSEL_CHECK(int64_t(dims.size()) == dim(), "permute: got ", dims.size(), " dims for a tensor of ",
-               dim(), " dims");
+  TESSEL_CHECK(int64_t(dims.size()) == dim(), "permute: got ", dims.size(),
+               " dims for a tensor of ", dim(), " dims");
   Shape s(dims.size()), st(dims.size());
   std::vector<int64_t> inverse(dims.size(), -1);
   for (size_t i = 0; i < dims.size(); ++i) {
@@ -209,7 +210,8 @@ Tensor Tensor::expand(const Shape& shape) const {
     int64_t have = sizes()[i - lead];
     int64_t want = shape[i] == -1 ? have : shape[i];
     TESSEL_CHECK(have == want || have == 1, "expand: size ", have, " of dim ", i - lead,
-                 " cannot expand to ", want, " (", shape_str(sizes()), " -> ", shape_str(shape), ")");
+                 " cannot expand to ", want, " (", shape_str(sizes()), " -> ", shape_str(shape),
+                 ")");
     s[i] = want;
     st[i] = have == want ? strides()[i - lead] : 0;
   }

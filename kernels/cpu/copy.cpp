@@ -41,7 +41,8 @@ void arange(DType type, void* out, int64_t n, double start, double step) {
     using T = typename decltype(t)::type;
     T* o = static_cast<T*>(out);
     parallel_for(n, kGrain, [&](int64_t b, int64_t e) {
-      for (int64_t i = b; i < e; ++i) o[i] = static_cast<T>(static_cast<acc_t<T>>(start + double(i) * step));
+      for (int64_t i = b; i < e; ++i)
+        o[i] = static_cast<T>(static_cast<acc_t<T>>(start + double(i) * step));
     });
   });
 }

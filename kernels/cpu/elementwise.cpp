@@ -15,7 +15,8 @@ static void dispatch_numeric(DType t, const char* what, Fn&& fn) {
   dispatch_types<float, double, Half, BFloat16, int32_t, int64_t, uint8_t>(t, what, fn);
 }
 
-void unary(UnaryOp op, UnaryParams q, const StridedPlan<2>& p, DType type, void* out, const void* in) {
+void unary(UnaryOp op, UnaryParams q, const StridedPlan<2>& p, DType type, void* out,
+           const void* in) {
   dispatch_math(type, "unary", [&](auto tag) {
     using T = typename decltype(tag)::type;
     using C = acc_t<T>;
@@ -41,7 +42,8 @@ void unary_backward(UnaryOp op, UnaryParams q, const StridedPlan<3>& p, DType ty
   });
 }
 
-void binary(BinaryOp op, const StridedPlan<3>& p, DType type, void* out, const void* a, const void* b) {
+void binary(BinaryOp op, const StridedPlan<3>& p, DType type, void* out, const void* a,
+            const void* b) {
   dispatch_numeric(type, "binary", [&](auto tag) {
     using T = typename decltype(tag)::type;
     using C = acc_t<T>;
@@ -54,7 +56,8 @@ void binary(BinaryOp op, const StridedPlan<3>& p, DType type, void* out, const v
   });
 }
 
-void compare(CompareOp op, const StridedPlan<3>& p, DType type, bool* out, const void* a, const void* b) {
+void compare(CompareOp op, const StridedPlan<3>& p, DType type, bool* out, const void* a,
+             const void* b) {
   dispatch_numeric(type, "compare", [&](auto tag) {
     using T = typename decltype(tag)::type;
     using C = acc_t<T>;
@@ -66,7 +69,8 @@ void compare(CompareOp op, const StridedPlan<3>& p, DType type, bool* out, const
   });
 }
 
-void where(const StridedPlan<4>& p, DType type, void* out, const bool* cond, const void* a, const void* b) {
+void where(const StridedPlan<4>& p, DType type, void* out, const bool* cond, const void* a,
+           const void* b) {
   dispatch_all(type, "where", [&](auto tag) {
     using T = typename decltype(tag)::type;
     T* o = static_cast<T*>(out);

@@ -26,7 +26,7 @@ template <typename T>
 struct ArangeFn {
   T* o;
   double start, step;
-  __device__ void operator()(int64_t i, const int64_t*) const {
+  __device__ void operator()(int64_t i) const {
     o[i] = static_cast<T>(static_cast<acc_t<T>>(start + double(i) * step));
   }
 };
@@ -52,18 +52,15 @@ void copy(const StridedPlan<2>& p, DType dst_type, void* dst, DType src_type, co
 void fill(const StridedPlan<1>& p, DType type, void* dst, double value, Stream stream) {
   dispatch_all(type, "fill", [&](auto t) {
     using T = typename decltype(t)::type;
-    launch_strided(p, stream, FillFn<T>{static_cast<T*>(dst), static_cast<T>(static_cast<acc_t<T>>(value))});
+    launch_strided(p, stream,
+                   FillFn<T>{static_cast<T*>(dst), static_cast<T>(static_cast<acc_t<T>>(value))});
   });
 }
 
 void arange(DType type, void* out, int64_t n, double start, double step, Stream stream) {
   dispatch_all(type, "arange", [&](auto t) {
     using T = typename decltype(t)::type;
-    StridedPlan<1> p;
-    p.ndim = 1;
-    p.numel = p.sizes[0] = n;
-    p.strides[0][0] = 1;
-    launch_strided(p, stream, ArangeFn<T>{static_cast<T*>(out), start, step});
+    launch_each(n, stream, ArangeFn<T>{static_cast<T*>(out), start, step});
   });
 }
 

@@ -70,8 +70,8 @@ void dispatch_numeric(DType t, const char* what, Fn&& fn) {
 
 }  // namespace
 
-void unary(UnaryOp op, UnaryParams q, const StridedPlan<2>& p, DType type, void* out, const void* in,
-           Stream stream) {
+void unary(UnaryOp op, UnaryParams q, const StridedPlan<2>& p, DType type, void* out,
+           const void* in, Stream stream) {
   dispatch_cuda_float(type, "unary", [&](auto tag) {
     using T = typename decltype(tag)::type;
     launch_strided(p, stream, UnaryFn<T>{op, q, static_cast<T*>(out), static_cast<const T*>(in)});
@@ -82,17 +82,19 @@ void unary_backward(UnaryOp op, UnaryParams q, const StridedPlan<3>& p, DType ty
                     const void* grad_out, const void* x, Stream stream) {
   dispatch_cuda_float(type, "unary_backward", [&](auto tag) {
     using T = typename decltype(tag)::type;
-    launch_strided(p, stream, UnaryBackwardFn<T>{op, q, static_cast<T*>(grad_in),
-                                                 static_cast<const T*>(grad_out), static_cast<const T*>(x)});
+    launch_strided(p, stream,
+                   UnaryBackwardFn<T>{op, q, static_cast<T*>(grad_in),
+                                      static_cast<const T*>(grad_out), static_cast<const T*>(x)});
   });
 }
 
-void binary(BinaryOp op, const StridedPlan<3>& p, DType type, void* out, const void* a, const void* b,
-            Stream stream) {
+void binary(BinaryOp op, const StridedPlan<3>& p, DType type, void* out, const void* a,
+            const void* b, Stream stream) {
   dispatch_numeric(type, "binary", [&](auto tag) {
     using T = typename decltype(tag)::type;
-    launch_strided(p, stream, BinaryFn<T>{op, static_cast<T*>(out), static_cast<const T*>(a),
-                                          static_cast<const T*>(b)});
+    launch_strided(
+        p, stream,
+        BinaryFn<T>{op, static_cast<T*>(out), static_cast<const T*>(a), static_cast<const T*>(b)});
   });
 }
 
@@ -100,7 +102,8 @@ void compare(CompareOp op, const StridedPlan<3>& p, DType type, bool* out, const
              const void* b, Stream stream) {
   dispatch_numeric(type, "compare", [&](auto tag) {
     using T = typename decltype(tag)::type;
-    launch_strided(p, stream, CompareFn<T>{op, out, static_cast<const T*>(a), static_cast<const T*>(b)});
+    launch_strided(p, stream,
+                   CompareFn<T>{op, out, static_cast<const T*>(a), static_cast<const T*>(b)});
   });
 }
 
@@ -108,8 +111,9 @@ void where(const StridedPlan<4>& p, DType type, void* out, const bool* cond, con
            const void* b, Stream stream) {
   dispatch_all(type, "where", [&](auto tag) {
     using T = typename decltype(tag)::type;
-    launch_strided(p, stream, WhereFn<T>{static_cast<T*>(out), cond, static_cast<const T*>(a),
-                                         static_cast<const T*>(b)});
+    launch_strided(
+        p, stream,
+        WhereFn<T>{static_cast<T*>(out), cond, static_cast<const T*>(a), static_cast<const T*>(b)});
   });
 }
 

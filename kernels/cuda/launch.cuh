@@ -21,8 +21,8 @@ inline unsigned grid_for(int64_t n, int threads = kThreads) {
   return unsigned(std::clamp<int64_t>(blocks, 1, 132 * 32));
 }
 
-#define TESSEL_GRID_STRIDE(i, n)                                                        \
-  for (int64_t i = int64_t(blockIdx.x) * blockDim.x + threadIdx.x; i < (n);              \
+#define TESSEL_GRID_STRIDE(i, n)                                            \
+  for (int64_t i = int64_t(blockIdx.x) * blockDim.x + threadIdx.x; i < (n); \
        i += int64_t(blockDim.x) * gridDim.x)
 
 // Applies fn(i, off) to every element of a strided plan, like cpu::parallel_strided.
@@ -43,6 +43,20 @@ template <int N, typename Fn>
 void launch_strided(const StridedPlan<N>& p, Stream stream, Fn fn) {
   if (p.numel == 0) return;
   strided_kernel<<<grid_for(p.numel), kThreads, 0, stream>>>(p, fn);
+  TESSEL_CUDA_LAUNCH_CHECK();
+}
+
+// fn(e) for every e in [0, n), one thread each: for kernels whose element math lives in a
+// host-device function of their kernels/X.h (pooling, norm application, dropout, fills).
+template <typename Fn>
+__global__ void each_kernel(int64_t n, Fn fn) {
+  TESSEL_GRID_STRIDE(e, n) fn(e);
+}
+
+template <typename Fn>
+void launch_each(int64_t n, Stream stream, Fn fn) {
+  if (n == 0) return;
+  each_kernel<<<grid_for(n), kThreads, 0, stream>>>(n, fn);
   TESSEL_CUDA_LAUNCH_CHECK();
 }
 

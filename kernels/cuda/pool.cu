@@ -1,4 +1,4 @@
-#include "kernels/cuda/each.cuh"
+#include "kernels/cuda/launch.cuh"
 #include "kernels/pool.h"
 
 namespace tessel::kernels::cuda {

@@ -7,8 +7,9 @@ template <typename T>
 struct RandomFn {
   RandomSpec s;
   T* o;
-  __device__ void operator()(int64_t i, const int64_t*) const {
-    o[i] = T(acc_t<T>(random_value(s.kind, std::is_same_v<T, double>, s.seed, s.offset, i, s.low, s.range)));
+  __device__ void operator()(int64_t i) const {
+    o[i] = T(acc_t<T>(
+        random_value(s.kind, std::is_same_v<T, double>, s.seed, s.offset, i, s.low, s.range)));
   }
 };
 }  // namespace
@@ -16,11 +17,7 @@ struct RandomFn {
 void random_fill(const RandomSpec& s, DType type, void* out, int64_t n, Stream stream) {
   dispatch_all(type, "random", [&](auto tag) {
     using T = typename decltype(tag)::type;
-    StridedPlan<1> p;
-    p.ndim = 1;
-    p.numel = p.sizes[0] = n;
-    p.strides[0][0] = 1;
-    launch_strided(p, stream, RandomFn<T>{s, static_cast<T*>(out)});
+    launch_each(n, stream, RandomFn<T>{s, static_cast<T*>(out)});
   });
 }
 

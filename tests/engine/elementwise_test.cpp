@@ -22,20 +22,26 @@ std::vector<UnaryCase> unary_cases() {
       {"exp", [](auto& x) { return exp(x); }, [](double x) { return std::exp(x); }},
       {"log", [](auto& x) { return log(x); }, [](double x) { return std::log(x); }, 0.1, 4},
       {"sqrt", [](auto& x) { return sqrt(x); }, [](double x) { return std::sqrt(x); }, 0.1, 4},
-      {"rsqrt", [](auto& x) { return rsqrt(x); }, [](double x) { return 1 / std::sqrt(x); }, 0.1, 4},
+      {"rsqrt", [](auto& x) { return rsqrt(x); }, [](double x) { return 1 / std::sqrt(x); }, 0.1,
+       4},
       {"sigmoid", [](auto& x) { return sigmoid(x); }, sig},
       {"tanh", [](auto& x) { return tanh(x); }, [](double x) { return std::tanh(x); }},
       {"relu", [](auto& x) { return relu(x); }, [](double x) { return x > 0 ? x : 0; }},
-      {"relu6", [](auto& x) { return relu6(x); }, [](double x) { return std::min(std::max(x, 0.0), 6.0); }, -3, 9},
-      {"leaky_relu", [](auto& x) { return leaky_relu(x, 0.1); }, [](double x) { return x > 0 ? x : 0.1 * x; }},
-      {"elu", [](auto& x) { return elu(x, 1.5); }, [](double x) { return x > 0 ? x : 1.5 * (std::exp(x) - 1); }},
+      {"relu6", [](auto& x) { return relu6(x); },
+       [](double x) { return std::min(std::max(x, 0.0), 6.0); }, -3, 9},
+      {"leaky_relu", [](auto& x) { return leaky_relu(x, 0.1); },
+       [](double x) { return x > 0 ? x : 0.1 * x; }},
+      {"elu", [](auto& x) { return elu(x, 1.5); },
+       [](double x) { return x > 0 ? x : 1.5 * (std::exp(x) - 1); }},
       {"hardsigmoid", [](auto& x) { return hardsigmoid(x); },
        [](double x) { return std::min(std::max(x / 6 + 0.5, 0.0), 1.0); }, -5, 5},
       {"hardswish", [](auto& x) { return hardswish(x); },
        [](double x) { return x * std::min(std::max(x + 3, 0.0), 6.0) / 6; }, -5, 5},
       {"silu", [](auto& x) { return silu(x); }, [=](double x) { return x * sig(x); }},
-      {"gelu", [](auto& x) { return gelu(x); }, [](double x) { return 0.5 * x * (1 + std::erf(x / std::sqrt(2.0))); }},
-      {"clamp", [](auto& x) { return clamp(x, -0.5, 1.0); }, [](double x) { return std::min(std::max(x, -0.5), 1.0); }},
+      {"gelu", [](auto& x) { return gelu(x); },
+       [](double x) { return 0.5 * x * (1 + std::erf(x / std::sqrt(2.0))); }},
+      {"clamp", [](auto& x) { return clamp(x, -0.5, 1.0); },
+       [](double x) { return std::min(std::max(x, -0.5), 1.0); }},
   };
 }
 
@@ -59,14 +65,17 @@ TEST(Unary, ForwardMatchesReference) {
     for (double v : xs) ref.push_back(c.ref(v));
     EXPECT_ALL_CLOSE(c.op(x), from_vector(ref, {3, 7}, DType::F64), 1e-12, 1e-12) << c.name;
     // f32 goes through the same kernel.
-    EXPECT_ALL_CLOSE(c.op(x.detach().to(DType::F32)), from_vector(ref, {3, 7}, DType::F64), 1e-5, 1e-6) << c.name;
+    EXPECT_ALL_CLOSE(c.op(x.detach().to(DType::F32)), from_vector(ref, {3, 7}, DType::F64), 1e-5,
+                     1e-6)
+        << c.name;
   }
 }
 
 TEST(Unary, Gradcheck) {
   for (const auto& c : unary_cases()) {
     SCOPED_TRACE(c.name);
-    expect_gradcheck([&](const std::vector<Tensor>& in) { return c.op(in[0]); }, {unary_input(c, {2, 5}, 2)});
+    expect_gradcheck([&](const std::vector<Tensor>& in) { return c.op(in[0]); },
+                     {unary_input(c, {2, 5}, 2)});
   }
 }
 
@@ -89,13 +98,17 @@ struct BinaryCase {
 std::vector<BinaryCase> binary_cases() {
   return {
       {"add", [](auto& a, auto& b) { return a + b; }, [](double a, double b) { return a + b; }},
-      {"add_alpha", [](auto& a, auto& b) { return add(a, b, 0.5); }, [](double a, double b) { return a + 0.5 * b; }},
+      {"add_alpha", [](auto& a, auto& b) { return add(a, b, 0.5); },
+       [](double a, double b) { return a + 0.5 * b; }},
       {"sub", [](auto& a, auto& b) { return a - b; }, [](double a, double b) { return a - b; }},
       {"mul", [](auto& a, auto& b) { return a * b; }, [](double a, double b) { return a * b; }},
       {"div", [](auto& a, auto& b) { return a / b; }, [](double a, double b) { return a / b; }},
-      {"pow", [](auto& a, auto& b) { return pow(a, b); }, [](double a, double b) { return std::pow(a, b); }, true},
-      {"maximum", [](auto& a, auto& b) { return maximum(a, b); }, [](double a, double b) { return std::max(a, b); }},
-      {"minimum", [](auto& a, auto& b) { return minimum(a, b); }, [](double a, double b) { return std::min(a, b); }},
+      {"pow", [](auto& a, auto& b) { return pow(a, b); },
+       [](double a, double b) { return std::pow(a, b); }, true},
+      {"maximum", [](auto& a, auto& b) { return maximum(a, b); },
+       [](double a, double b) { return std::max(a, b); }},
+      {"minimum", [](auto& a, auto& b) { return minimum(a, b); },
+       [](double a, double b) { return std::min(a, b); }},
   };
 }
 }  // namespace
@@ -109,7 +122,8 @@ TEST(Binary, BroadcastForwardAndGradcheck) {
     std::vector<double> av = a.to_vector<double>(), bv = b.to_vector<double>(), ref;
     for (int i = 0; i < 2; ++i)
       for (int j = 0; j < 3; ++j)
-        for (int k = 0; k < 4; ++k) ref.push_back(c.ref(av[size_t(i * 12 + j * 4 + k)], bv[size_t(j)]));
+        for (int k = 0; k < 4; ++k)
+          ref.push_back(c.ref(av[size_t(i * 12 + j * 4 + k)], bv[size_t(j)]));
     EXPECT_ALL_CLOSE(c.op(a, b), from_vector(ref, {2, 3, 4}, DType::F64), 1e-12, 1e-12);
     expect_gradcheck([&](const std::vector<Tensor>& in) { return c.op(in[0], in[1]); }, {a, b});
   }
@@ -137,7 +151,8 @@ TEST(Binary, ComparisonsAndWhere) {
   Tensor w = where(cond, x, y);
   std::vector<double> xv = x.to_vector<double>(), yv = y.to_vector<double>();
   EXPECT_EQ(w.to_vector<double>(), (std::vector<double>{yv[0], yv[1], xv[2], yv[3]}));
-  expect_gradcheck([&](const std::vector<Tensor>& in) { return where(cond, in[0], in[1]); }, {x, y});
+  expect_gradcheck([&](const std::vector<Tensor>& in) { return where(cond, in[0], in[1]); },
+                   {x, y});
 }
 
 TEST(Binary, PromotionAndErrors) {

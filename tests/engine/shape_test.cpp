@@ -1,6 +1,5 @@
 #include <cmath>  // before op_harness.h, which uses std::isnan
 
-#include "tests/expect_error.h"
 #include "tests/op_harness.h"
 
 using namespace tessel;

@@ -1,9 +1,10 @@
 #include <gtest/gtest.h>
 
+#include "tests/op_harness.h"
+
 #include <cmath>
 
 #include "engine/ops.h"
-#include "tests/expect_error.h"
 
 using namespace tessel;
 
