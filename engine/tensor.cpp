@@ -20,6 +20,12 @@ std::string shape_str(const Shape& s) {
   return os.str();
 }
 
+std::string size2_str(const Size2& p) {
+  std::ostringstream os;
+  os << "(" << p[0] << ", " << p[1] << ")";
+  return os.str();
+}
+
 int64_t shape_numel(const Shape& s) {
   int64_t n = 1;
   for (int64_t v : s) n *= v;

@@ -18,6 +18,8 @@ namespace tessel {
 using Shape = std::vector<int64_t>;
 using Size2 = std::array<int64_t, 2>;  // (height, width) of kernels, strides, paddings
 std::string shape_str(const Shape& s);
+// "(h, w)": how error messages show kernel sizes, strides and paddings.
+std::string size2_str(const Size2& p);
 int64_t shape_numel(const Shape& s);
 Shape contiguous_strides(const Shape& sizes);
 

@@ -14,10 +14,6 @@ const void* data_or_null(const Tensor& t) {
   return t.defined() ? t.data_ptr() : nullptr;
 }
 
-std::string pair_str(Size2 p) {
-  return "(" + std::to_string(p[0]) + ", " + std::to_string(p[1]) + ")";
-}
-
 // The passes take contiguous tensors; each allocates what it writes. A bias is added over the
 // channels of the result.
 Tensor forward_pass(const ConvShape& s, const Tensor& x, const Tensor& w, const Tensor& bias) {
@@ -122,11 +118,11 @@ void check_common(const char* op, const Tensor& x, const Tensor& w, const Tensor
   }
   TESSEL_CHECK(w.numel() > 0, op, ": weight of shape ", shape_str(w.sizes()), " is empty");
   TESSEL_CHECK(stride[0] > 0 && stride[1] > 0, op, ": stride must be positive, got ",
-               pair_str(stride));
+               size2_str(stride));
   TESSEL_CHECK(padding[0] >= 0 && padding[1] >= 0, op, ": padding must be non-negative, got ",
-               pair_str(padding));
+               size2_str(padding));
   TESSEL_CHECK(dilation[0] > 0 && dilation[1] > 0, op, ": dilation must be positive, got ",
-               pair_str(dilation));
+               size2_str(dilation));
   TESSEL_CHECK(groups > 0, op, ": groups must be positive, got ", groups);
   TESSEL_CHECK(x.size(1) % groups == 0, op, ": input has ", x.size(1),
                " channels, not divisible by groups=", groups);
@@ -164,8 +160,8 @@ Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, Size2 s
   int64_t span_h = x.size(2) + 2 * s.pad_h - s.dil_h * (s.kh - 1) - 1;
   int64_t span_w = x.size(3) + 2 * s.pad_w - s.dil_w * (s.kw - 1) - 1;
   TESSEL_CHECK(span_h >= 0 && span_w >= 0, "conv2d: kernel ", s.kh, "x", s.kw, " with dilation ",
-               pair_str(dilation), " does not fit in the input ", s.h, "x", s.w, " padded by ",
-               pair_str(padding));
+               size2_str(dilation), " does not fit in the input ", s.h, "x", s.w, " padded by ",
+               size2_str(padding));
   s.oh = span_h / s.stride_h + 1, s.ow = span_w / s.stride_w + 1;
   return run(s, false, x, weight, bias);
 }
@@ -180,9 +176,9 @@ Tensor conv_transpose2d(const Tensor& x, const Tensor& weight, const Tensor& bia
     TESSEL_CHECK(
         output_padding[size_t(i)] >= 0 && (output_padding[size_t(i)] < stride[size_t(i)] ||
                                            output_padding[size_t(i)] < dilation[size_t(i)]),
-        op, ": output_padding ", pair_str(output_padding),
-        " must be non-negative and smaller than either stride ", pair_str(stride), " or dilation ",
-        pair_str(dilation));
+        op, ": output_padding ", size2_str(output_padding),
+        " must be non-negative and smaller than either stride ", size2_str(stride), " or dilation ",
+        size2_str(dilation));
   check_bias(op, bias, weight.size(1) * groups);
   // The convolution whose input gradient this is: its output is x, its input our result.
   ConvShape s = shape_of(weight, stride, padding, dilation, groups);
@@ -191,8 +187,8 @@ Tensor conv_transpose2d(const Tensor& x, const Tensor& weight, const Tensor& bia
   s.h = (s.oh - 1) * s.stride_h - 2 * s.pad_h + s.dil_h * (s.kh - 1) + output_padding[0] + 1;
   s.w = (s.ow - 1) * s.stride_w - 2 * s.pad_w + s.dil_w * (s.kw - 1) + output_padding[1] + 1;
   TESSEL_CHECK(s.h > 0 && s.w > 0, op, ": output size ", s.h, "x", s.w, " is not positive (input ",
-               s.oh, "x", s.ow, ", kernel ", s.kh, "x", s.kw, ", stride ", pair_str(stride),
-               ", padding ", pair_str(padding), ")");
+               s.oh, "x", s.ow, ", kernel ", s.kh, "x", s.kw, ", stride ", size2_str(stride),
+               ", padding ", size2_str(padding), ")");
   return run(s, true, x, weight, bias);
 }
 

@@ -33,12 +33,10 @@ kernels::Pool2d window_pool(const char* op, const Tensor& x, Size2 kernel, Size2
   if (stride == Size2{0, 0}) stride = kernel;
   for (int a = 0; a < 2; ++a) {
     TESSEL_CHECK(kernel[a] > 0 && stride[a] > 0 && dilation[a] > 0, op,
-                 ": kernel, stride and dilation must be positive, got kernel (", kernel[0], ", ",
-                 kernel[1], "), stride (", stride[0], ", ", stride[1], "), dilation (", dilation[0],
-                 ", ", dilation[1], ")");
-    TESSEL_CHECK(padding[a] >= 0 && padding[a] <= kernel[a] / 2, op, ": padding (", padding[0],
-                 ", ", padding[1], ") must be between 0 and half the kernel (", kernel[0], ", ",
-                 kernel[1], ")");
+                 ": kernel, stride and dilation must be positive, got kernel ", size2_str(kernel),
+                 ", stride ", size2_str(stride), ", dilation ", size2_str(dilation));
+    TESSEL_CHECK(padding[a] >= 0 && padding[a] <= kernel[a] / 2, op, ": padding ",
+                 size2_str(padding), " must be between 0 and half the kernel ", size2_str(kernel));
   }
   int64_t h = x.size(-2), w = x.size(-1);
   return {x.numel() / (h * w),
@@ -164,8 +162,7 @@ Tensor avg_pool2d(const Tensor& x, Size2 kernel, Size2 stride, Size2 padding, bo
 Tensor adaptive_avg_pool2d(const Tensor& x, Size2 output_size) {
   check_input("adaptive_avg_pool2d", x);
   TESSEL_CHECK(output_size[0] > 0 && output_size[1] > 0,
-               "adaptive_avg_pool2d: 'output_size' must be positive, got (", output_size[0], ", ",
-               output_size[1], ")");
+               "adaptive_avg_pool2d: 'output_size' must be positive, got ", size2_str(output_size));
   int64_t h = x.size(-2), w = x.size(-1);
   kernels::Pool2d p{
       x.numel() / (h * w), h, w, output_size[0], output_size[1], 0, 0, 0, 0, 0, 0, 0, 0, false};
