@@ -1,26 +1,9 @@
 #include "kernels/cuda/launch.cuh"
+#include "kernels/cuda/warp.cuh"
 #include "kernels/norm.h"
 
 namespace tessel::kernels::cuda {
 namespace {
-
-// Sums each v[j] over the block (blockDim.x a multiple of 32, at most 1024); every thread gets
-// the totals. The tree has a fixed shape, so the result does not vary between runs.
-template <int N, typename A>
-__device__ void block_sum(A (&v)[N]) {
-  __shared__ A partial[N][32];
-  int lane = threadIdx.x % 32, warp = threadIdx.x / 32;
-  for (int j = 0; j < N; ++j) {
-    for (int s = 16; s > 0; s /= 2) v[j] += __shfl_xor_sync(0xffffffffu, v[j], s);
-    if (lane == 0) partial[j][warp] = v[j];
-  }
-  __syncthreads();
-  for (int j = 0; j < N; ++j) {
-    v[j] = 0;
-    for (int w = 0; w < int(blockDim.x / 32); ++w) v[j] += partial[j][w];
-  }
-  __syncthreads();  // `partial` is reused by the next call
-}
 
 // One block per group, two passes over it (mean, then squared deviations).
 template <typename T>
