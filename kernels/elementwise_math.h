@@ -29,6 +29,8 @@ enum class UnaryOp : int {
   Clamp,
 };
 enum class BinaryOp : int { Add, Sub, Mul, Div, Pow, Maximum, Minimum };
+inline constexpr int kUnaryOps = int(UnaryOp::Clamp) + 1;
+inline constexpr int kBinaryOps = int(BinaryOp::Minimum) + 1;
 enum class CompareOp : int { Eq, Ne, Lt, Le, Gt, Ge };
 
 // Parameters of the ops that take them: LeakyRelu slope (a), Elu alpha (a), Clamp [a, b].

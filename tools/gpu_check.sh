@@ -34,7 +34,7 @@ for b in "$bundle"/bin/*_bench; do
 done
 
 echo "== PyTorch on the same shapes"
-PYTHONUNBUFFERED=1 python3 bench/torch_bench.py cuda 2>&1 | tee "$out/torch_bench.txt"
+PYTHONUNBUFFERED=1 python3 bench/compare_torch.py --bench-dir "$bundle/bin" --device cuda 2>&1 | tee "$out/compare_torch.txt"
 
 echo "== summary"
 grep -hE "^\[  (PASSED|FAILED) \]" "$out/cuda_tests.txt"

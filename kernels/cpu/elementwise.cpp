@@ -22,8 +22,10 @@ void unary(UnaryOp op, UnaryParams q, const StridedPlan<2>& p, DType type, void*
     using C = acc_t<T>;
     T* o = static_cast<T*>(out);
     const T* x = static_cast<const T*>(in);
-    parallel_strided(p, [&](int64_t, const int64_t* off) {
-      o[off[0]] = T(unary_forward<C>(op, C(x[off[1]]), q));
+    with_constant<UnaryOp, kUnaryOps>(op, [&](auto k) {
+      parallel_strided(p, [&](int64_t, const int64_t* off) {
+        o[off[0]] = T(unary_forward<C>(k.value, C(x[off[1]]), q));
+      });
     });
   });
 }
@@ -36,8 +38,10 @@ void unary_backward(UnaryOp op, UnaryParams q, const StridedPlan<3>& p, DType ty
     T* gi = static_cast<T*>(grad_in);
     const T* go = static_cast<const T*>(grad_out);
     const T* xv = static_cast<const T*>(x);
-    parallel_strided(p, [&](int64_t, const int64_t* off) {
-      gi[off[0]] = T(unary_backward<C>(op, C(go[off[1]]), C(xv[off[2]]), q));
+    with_constant<UnaryOp, kUnaryOps>(op, [&](auto k) {
+      parallel_strided(p, [&](int64_t, const int64_t* off) {
+        gi[off[0]] = T(unary_backward<C>(k.value, C(go[off[1]]), C(xv[off[2]]), q));
+      });
     });
   });
 }
@@ -50,8 +54,10 @@ void binary(BinaryOp op, const StridedPlan<3>& p, DType type, void* out, const v
     T* o = static_cast<T*>(out);
     const T* av = static_cast<const T*>(a);
     const T* bv = static_cast<const T*>(b);
-    parallel_strided(p, [&](int64_t, const int64_t* off) {
-      o[off[0]] = T(binary_apply<C>(op, C(av[off[1]]), C(bv[off[2]])));
+    with_constant<BinaryOp, kBinaryOps>(op, [&](auto k) {
+      parallel_strided(p, [&](int64_t, const int64_t* off) {
+        o[off[0]] = T(binary_apply<C>(k.value, C(av[off[1]]), C(bv[off[2]])));
+      });
     });
   });
 }

@@ -3,6 +3,8 @@
 #pragma once
 
 #include <cstdint>
+#include <type_traits>
+#include <utility>
 
 #include "kernels/strided.h"
 
@@ -63,6 +65,16 @@ void parallel_strided(const StridedPlan<N>& p, const Fn& fn) {
     return;
   }
   parallel_for(p.numel, kGrain, [&](int64_t b, int64_t e) { for_each_offset(p, b, e, fn); });
+}
+
+// Calls fn(std::integral_constant<E, v>{}) for the runtime value v of an enum whose values are
+// 0 .. Count-1: a switch on the op inside fn's loop body then folds away and the loop vectorises.
+template <typename E, int Count, typename Fn>
+void with_constant(E v, const Fn& fn) {
+  [&]<int... I>(std::integer_sequence<int, I...>) {
+    ((int(v) == I && (fn(std::integral_constant<E, E(I)>{}), true)) || ...);
+  }
+  (std::make_integer_sequence<int, Count>{});
 }
 
 }  // namespace tessel::kernels::cpu

@@ -1,0 +1,149 @@
+"""Our benchmarks and PyTorch's equivalent on the same shapes, in one table.
+
+Runs every *_bench in --bench-dir on the chosen device (Google Benchmark, JSON), times the PyTorch
+equivalent of each entry listed in TORCH below, measures the device's copy bandwidth (a large
+device-to-device copy, bytes read + written), and prints one row per benchmark: our time, torch's
+time, the speed-up, our achieved bandwidth and its fraction of the copy bandwidth.
+
+  python3 bench/compare_torch.py [--bench-dir build/bench] [--device cuda|cpu] [--filter REGEX]
+
+CUDA times are from events (ours: UseManualTime; torch: torch.cuda.Event), medians of repeats.
+"""
+import argparse
+import glob
+import json
+import re
+import statistics
+import subprocess
+import time
+
+import torch
+import torch.nn.functional as F
+
+
+def timeit(fn, device, repeat=20):
+    for _ in range(3):
+        fn()
+    times = []
+    for _ in range(repeat):
+        if device == "cuda":
+            start, stop = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+            start.record()
+            fn()
+            stop.record()
+            torch.cuda.synchronize()
+            times.append(start.elapsed_time(stop) / 1e3)
+        else:
+            t0 = time.perf_counter()
+            fn()
+            times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
+DTYPES = {"f32": torch.float32, "bf16": torch.bfloat16, "f16": torch.float16}
+
+
+def dtype_of(name):
+    for tag, dt in DTYPES.items():
+        if f"_{tag}" in name:
+            return dt
+    return torch.float32
+
+#Benchmark - name pattern->builder(match, device, dtype) returning a zero - argument callable that
+#runs the PyTorch equivalent.Shapes mirror the C++ benchmarks.
+def _elementwise(op):
+    def build(m, dev, dt):
+        n = int(m.group("n"))
+        a, b = torch.randn(n, device=dev, dtype=dt), torch.randn(n, device=dev, dtype=dt)
+        return {"add": lambda: a + b, "relu": lambda: torch.relu(a), "gelu": lambda: F.gelu(a)}[op]
+    return build
+
+
+def _matmul(m, dev, dt):
+    n = int(m.group("n"))
+    a, b = torch.randn(n, n, device=dev, dtype=dt), torch.randn(n, n, device=dev, dtype=dt)
+    return lambda: a @ b
+
+
+def _conv(backward):
+    def build(m, dev, dt):
+        n = int(m.group("n"))
+        x = torch.randn(n, 64, 128, 128, device=dev, dtype=dt, requires_grad=backward)
+        w = (torch.randn(64, 64, 3, 3, device=dev, dtype=dt) * 0.05).requires_grad_(backward)
+        if backward:
+            return lambda: F.conv2d(x, w, padding=1).sum().backward()
+        def fwd():
+            with torch.no_grad():
+                F.conv2d(x, w, padding=1)
+        return fwd
+    return build
+
+
+def _batch_norm(m, dev, dt):
+    n = int(m.group("n"))
+    x = torch.randn(n, 64, 128, 128, device=dev, dtype=dt)
+    rm, rv = torch.zeros(64, device=dev, dtype=dt), torch.ones(64, device=dev, dtype=dt)
+    w, b = torch.ones(64, device=dev, dtype=dt), torch.zeros(64, device=dev, dtype=dt)
+    return lambda: F.batch_norm(x, rm, rv, w, b, training=True)
+
+
+TORCH = [
+    (r"BM_add/\w+/(?P<n>\d+)", _elementwise("add")),
+    (r"BM_unary/relu_\w+/(?P<n>\d+)", _elementwise("relu")),
+    (r"BM_unary/gelu_\w+/(?P<n>\d+)", _elementwise("gelu")),
+    (r"BM_matmul/\w+/(?P<n>\d+)", _matmul),
+    (r"BM_conv2d/fwd_bwd_\w+/(?P<n>\d+)", _conv(True)),
+    (r"BM_conv2d/fwd_(cpu|CUDA)\w*/(?P<n>\d+)", _conv(False)),
+    (r"BM_batch_norm/train_\w+/(?P<n>\d+)", _batch_norm),
+]
+
+
+def copy_bandwidth(device):
+    n = (1 << 28) if device == "cuda" else (1 << 25)
+    x, y = torch.empty(n, device=device), torch.randn(n, device=device)
+    return 2 * 4 * n / timeit(lambda: x.copy_(y), device)
+
+
+def run_ours(bench_dir, device, pattern):
+    rows = []
+    for exe in sorted(glob.glob(f"{bench_dir}/*_bench")):
+        flt = ("CUDA" if device == "cuda" else "cpu")
+        out = subprocess.run([exe, f"--benchmark_filter={flt}", "--benchmark_format=json",
+                              "--benchmark_min_time=0.2"], capture_output=True, text=True)
+        if out.returncode != 0:
+            print(f"# {exe} failed: {out.stderr.strip()[-300:]}")
+            continue
+        for b in json.loads(out.stdout)["benchmarks"]:
+            if b.get("error_occurred") or not re.search(pattern, b["name"]):
+                continue
+            rows.append(b)
+    return rows
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--bench-dir", default="build/bench")
+    ap.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
+    ap.add_argument("--filter", default=".")
+    args = ap.parse_args()
+    dev = args.device
+    name = torch.cuda.get_device_name() if dev == "cuda" else f"CPU, torch threads {torch.get_num_threads()}"
+    bw = copy_bandwidth(dev)
+    print(f"# {name}; torch {torch.__version__}; copy bandwidth {bw / 1e9:.0f} GB/s (read + write)")
+    print(f"{'benchmark':<52} {'ours us':>10} {'torch us':>10} {'speed-up':>8} {'ours GB/s':>10} {'% copy bw':>9}")
+    for b in run_ours(args.bench_dir, dev, args.filter):
+        ours = b["real_time"] * {"ns": 1e-9, "us": 1e-6, "ms": 1e-3, "s": 1.0}[b["time_unit"]]
+        gbs = b.get("bytes/s", 0) / 1e9
+        torch_s = None
+        for pat, build in TORCH:
+            m = re.search(pat, b["name"])
+            if m:
+                torch_s = timeit(build(m, dev, dtype_of(b["name"])), dev)
+                break
+        t = f"{torch_s * 1e6:10.1f}" if torch_s else f"{'-':>10}"
+        s = f"{torch_s / ours:8.2f}" if torch_s else f"{'-':>8}"
+        print(f"{b['name']:<52} {ours * 1e6:10.1f} {t} {s} {gbs:10.1f} {100 * gbs * 1e9 / bw:8.0f}%", flush=True)
+
+
+if __name__ == "__main__":
+    main()
