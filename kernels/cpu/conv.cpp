@@ -3,6 +3,7 @@
 // its input gradient is col = w_g^T @ dy_g scattered back by col2im, and its weight gradient
 // dw_g = sum over samples of dy_g @ col^T.
 #include <algorithm>
+#include <type_traits>
 #include <vector>
 
 #include "kernels/conv.h"
@@ -28,41 +29,47 @@ bool col_is_input(const ConvShape& s) {
          s.pad_w == 0;
 }
 
-// Calls fn(k, p) for each entry k of the [channels * kh * kw, oh * ow] column matrix, with p
-// the offset in the [channels, h, w] input it stands for, or -1 where it reads padding. im2col
-// and col2im are this one walk with a copy or an accumulation.
-template <typename Fn>
-void for_each_tap(const ConvShape& s, int64_t channels, const Fn& fn) {
-  int64_t k = 0;
+// Columns [t0, t1) of the [channels * kh * kw, oh * ow] column matrix, as a [rows, t1 - t0]
+// block. Each row walks whole runs of one output row, so the bounds tests are per run, not per
+// entry. col2im is the same walk with the copy reversed into an accumulation.
+template <typename T, bool kAccumulate>
+void column_walk(const ConvShape& s, int64_t channels, int64_t t0, int64_t t1,
+                 std::conditional_t<kAccumulate, T*, const T*> x,
+                 std::conditional_t<kAccumulate, const T*, T*> col) {
+  int64_t width = t1 - t0, k = 0;
   for (int64_t c = 0; c < channels; ++c)
     for (int64_t i = 0; i < s.kh; ++i)
-      for (int64_t j = 0; j < s.kw; ++j)
-        for (int64_t oy = 0; oy < s.oh; ++oy) {
+      for (int64_t j = 0; j < s.kw; ++j, ++k) {
+        int64_t t = t0;
+        while (t < t1) {
+          int64_t oy = t / s.ow, ox = t % s.ow, run = std::min(s.ow - ox, t1 - t);
           int64_t iy = oy * s.stride_h - s.pad_h + i * s.dil_h;
-          bool row_inside = iy >= 0 && iy < s.h;
-          for (int64_t ox = 0; ox < s.ow; ++ox, ++k) {
-            int64_t ix = ox * s.stride_w - s.pad_w + j * s.dil_w;
-            fn(k, row_inside && ix >= 0 && ix < s.w ? (c * s.h + iy) * s.w + ix : -1);
+          auto* line = col + k * width + (t - t0);
+          if (iy >= 0 && iy < s.h) {
+            auto* src = x + (c * s.h + iy) * s.w;
+            for (int64_t r = 0; r < run; ++r) {
+              int64_t ix = (ox + r) * s.stride_w - s.pad_w + j * s.dil_w;
+              bool inside = ix >= 0 && ix < s.w;
+              if constexpr (kAccumulate) {
+                if (inside) src[ix] += line[r];
+              } else {
+                line[r] = inside ? src[ix] : T(0);
+              }
+            }
+          } else if constexpr (!kAccumulate) {
+            std::fill(line, line + run, T(0));
           }
+          t += run;
         }
+      }
 }
 
-// The column matrix of one sample's group: the input itself for a 1x1 convolution, else
-// `scratch` filled from it.
+// Output columns per tile: a column block of about 256 KiB stays in cache between im2col and
+// the product that reads it, and tiles give the threads work even for one sample.
 template <typename T>
-const T* im2col(const ConvShape& s, int64_t channels, const T* x, T* scratch) {
-  if (col_is_input(s)) return x;
-  for_each_tap(s, channels, [&](int64_t k, int64_t p) { scratch[k] = p < 0 ? T(0) : x[p]; });
-  return scratch;
-}
-
-// The adjoint of im2col: each column entry adds onto the input pixel it was read from.
-template <typename T>
-void col2im(const ConvShape& s, int64_t channels, const T* col, T* x) {
-  std::fill(x, x + channels * s.h * s.w, T(0));
-  for_each_tap(s, channels, [&](int64_t k, int64_t p) {
-    if (p >= 0) x[p] += col[k];
-  });
+int64_t tile_width(const ConvShape& s, int64_t ckk) {
+  int64_t t = std::max<int64_t>(64, (256 << 10) / int64_t(sizeof(T) * size_t(ckk)));
+  return std::min(t, s.oh * s.ow);
 }
 
 template <typename T>
@@ -72,75 +79,104 @@ void add_bias(T* out, const T* bias, int64_t channels, int64_t plane) {
     for (int64_t p = 0; p < plane; ++p) out[c * plane + p] += bias[c];
 }
 
-// Scratch for one column matrix (none when the input is its own column matrix).
-template <typename T>
-std::vector<T> col_scratch(const ConvShape& s) {
-  GroupSizes z(s);
-  return std::vector<T>(col_is_input(s) ? 0 : size_t(z.ckk * z.ohw));
-}
-
-// Runs fn(n, g, scratch) over every (sample, group) pair in parallel. Eigen stays serial inside
-// the parallel region, and threads the product itself when there is only one pair.
-template <typename T, typename Fn>
-void for_each_sample_group(const ConvShape& s, const Fn& fn) {
-  parallel_for(s.n * s.groups, 1, [&](int64_t begin, int64_t end) {
-    std::vector<T> scratch = col_scratch<T>(s);
-    for (int64_t i = begin; i < end; ++i) fn(i / s.groups, i % s.groups, scratch.data());
-  });
-}
-
+// The forward runs over (sample, group, column tile) tasks in parallel; each task's product
+// writes its own block of y, so no two threads touch the same output.
 template <typename T>
 void forward(const ConvShape& s, T* y, const T* x, const T* w, const T* bias) {
   GroupSizes z(s);
-  for_each_sample_group<T>(s, [&](int64_t n, int64_t g, T* scratch) {
-    const T* col = im2col(s, z.cg, x + (n * s.c + g * z.cg) * z.hw, scratch);
-    T* yg = y + (n * s.o + g * z.og) * z.ohw;
-    gemm({.m = z.og, .n = z.ohw, .k = z.ckk, .lda = z.ckk, .ldb = z.ohw, .ldc = z.ohw},
-         dtype_of<T>(), w + g * z.og * z.ckk, col, yg);
-    add_bias(yg, bias ? bias + g * z.og : nullptr, z.og, z.ohw);
+  int64_t tw = tile_width<T>(s, z.ckk), tiles = (z.ohw + tw - 1) / tw;
+  parallel_for(s.n * s.groups * tiles, 1, [&](int64_t begin, int64_t end) {
+    std::vector<T> scratch(col_is_input(s) ? 0 : size_t(z.ckk * tw));
+    for (int64_t task = begin; task < end; ++task) {
+      int64_t n = task / (s.groups * tiles), g = task / tiles % s.groups, tile = task % tiles;
+      int64_t t0 = tile * tw, t1 = std::min(z.ohw, t0 + tw);
+      const T* xg = x + (n * s.c + g * z.cg) * z.hw;
+      const T* col = xg + t0;
+      int64_t ldb = z.ohw;
+      if (!col_is_input(s)) {
+        column_walk<T, false>(s, z.cg, t0, t1, xg, scratch.data());
+        col = scratch.data();
+        ldb = t1 - t0;
+      }
+      T* yg = y + (n * s.o + g * z.og) * z.ohw;
+      gemm({.m = z.og, .n = t1 - t0, .k = z.ckk, .lda = z.ckk, .ldb = ldb, .ldc = z.ohw},
+           dtype_of<T>(), w + g * z.og * z.ckk, col, yg + t0);
+      if (bias)
+        for (int64_t o = 0; o < z.og; ++o)
+          for (int64_t t = t0; t < t1; ++t) yg[o * z.ohw + t] += bias[g * z.og + o];
+    }
   });
 }
 
+// Tiles of one (sample, group) overlap in dx through their windows, so the parallelism is over
+// (sample, group) pairs and the tiles of a pair run in order.
 template <typename T>
 void backward_input(const ConvShape& s, T* dx, const T* dy, const T* w, const T* bias) {
   GroupSizes z(s);
-  for_each_sample_group<T>(s, [&](int64_t n, int64_t g, T* scratch) {
-    T* dxg = dx + (n * s.c + g * z.cg) * z.hw;
-    T* col = col_is_input(s) ? dxg : scratch;
-    gemm({.m = z.ckk,
-          .n = z.ohw,
-          .k = z.og,
-          .trans_a = true,
-          .lda = z.ckk,
-          .ldb = z.ohw,
-          .ldc = z.ohw},
-         dtype_of<T>(), w + g * z.og * z.ckk, dy + (n * s.o + g * z.og) * z.ohw, col);
-    if (col != dxg) col2im(s, z.cg, col, dxg);
-    add_bias(dxg, bias ? bias + g * z.cg : nullptr, z.cg, z.hw);
+  int64_t tw = tile_width<T>(s, z.ckk);
+  bool direct = col_is_input(s);
+  parallel_for(s.n * s.groups, 1, [&](int64_t begin, int64_t end) {
+    std::vector<T> scratch(direct ? 0 : size_t(z.ckk * tw));
+    for (int64_t task = begin; task < end; ++task) {
+      int64_t n = task / s.groups, g = task % s.groups;
+      T* dxg = dx + (n * s.c + g * z.cg) * z.hw;
+      const T* dyg = dy + (n * s.o + g * z.og) * z.ohw;
+      if (!direct) std::fill(dxg, dxg + z.cg * z.hw, T(0));
+      for (int64_t t0 = 0; t0 < z.ohw; t0 += tw) {
+        int64_t t1 = std::min(z.ohw, t0 + tw);
+        gemm({.m = z.ckk,
+              .n = t1 - t0,
+              .k = z.og,
+              .trans_a = true,
+              .lda = z.ckk,
+              .ldb = z.ohw,
+              .ldc = direct ? z.ohw : t1 - t0},
+             dtype_of<T>(), w + g * z.og * z.ckk, dyg + t0, direct ? dxg + t0 : scratch.data());
+        if (!direct) column_walk<T, true>(s, z.cg, t0, t1, dxg, scratch.data());
+      }
+      add_bias(dxg, bias ? bias + g * z.cg : nullptr, z.cg, z.hw);
+    }
   });
 }
 
-// Groups write disjoint slices of dw, so they run in parallel; samples accumulate in order.
+// The weight gradient sums dy_tile @ col_tile^T over every (sample, column tile) of a group. That
+// sequence is cut into a fixed number of chunks, each summed into its own buffer by one task, and
+// the buffers are added in chunk order: parallel for any number of groups, and the same result
+// whatever the thread count.
 template <typename T>
 void backward_weight(const ConvShape& s, T* dw, const T* dy, const T* x) {
   GroupSizes z(s);
-  std::fill(dw, dw + s.o * z.ckk, T(0));
-  parallel_for(s.groups, 1, [&](int64_t begin, int64_t end) {
-    std::vector<T> scratch = col_scratch<T>(s);
-    for (int64_t g = begin; g < end; ++g)
-      for (int64_t n = 0; n < s.n; ++n) {
-        const T* col = im2col(s, z.cg, x + (n * s.c + g * z.cg) * z.hw, scratch.data());
+  int64_t tw = tile_width<T>(s, z.ckk), tiles = (z.ohw + tw - 1) / tw;
+  int64_t steps = s.n * tiles, chunks = std::min<int64_t>(8, steps), size = z.og * z.ckk;
+  std::vector<T> partial(size_t(s.groups * chunks * size), T(0));
+  parallel_for(s.groups * chunks, 1, [&](int64_t begin, int64_t end) {
+    std::vector<T> scratch(size_t(z.ckk * tw));
+    for (int64_t task = begin; task < end; ++task) {
+      int64_t g = task / chunks, chunk = task % chunks;
+      for (int64_t step = chunk * steps / chunks; step < (chunk + 1) * steps / chunks; ++step) {
+        int64_t n = step / tiles, t0 = step % tiles * tw, t1 = std::min(z.ohw, t0 + tw);
+        column_walk<T, false>(s, z.cg, t0, t1, x + (n * s.c + g * z.cg) * z.hw, scratch.data());
         gemm({.m = z.og,
               .n = z.ckk,
-              .k = z.ohw,
+              .k = t1 - t0,
               .trans_b = true,
               .lda = z.ohw,
-              .ldb = z.ohw,
+              .ldb = t1 - t0,
               .ldc = z.ckk,
               .beta = 1},
-             dtype_of<T>(), dy + (n * s.o + g * z.og) * z.ohw, col, dw + g * z.og * z.ckk);
+             dtype_of<T>(), dy + (n * s.o + g * z.og) * z.ohw + t0, scratch.data(),
+             partial.data() + task * size);
       }
+    }
   });
+  for (int64_t g = 0; g < s.groups; ++g) {
+    T* out = dw + g * size;
+    std::copy_n(partial.data() + g * chunks * size, size, out);
+    for (int64_t chunk = 1; chunk < chunks; ++chunk) {
+      const T* p = partial.data() + (g * chunks + chunk) * size;
+      for (int64_t i = 0; i < size; ++i) out[i] += p[i];
+    }
+  }
 }
 
 }  // namespace
