@@ -11,5 +11,6 @@
 #include "engine/ops/reduce.h"
 #include "engine/ops/shape.h"
 #include "engine/ops/softmax.h"
+#include "engine/ops/upsample.h"
 #include "engine/random.h"
 #include "engine/tensor.h"
