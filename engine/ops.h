@@ -2,6 +2,7 @@
 #pragma once
 
 #include "engine/autograd.h"
+#include "engine/ops/confusion.h"
 #include "engine/ops/conv.h"
 #include "engine/ops/dropout.h"
 #include "engine/ops/elementwise.h"
