@@ -16,6 +16,37 @@ void for_each_group(int64_t count, int64_t size, const Fn& fn) {
                });
 }
 
+// fn(i, len, k, p) over runs [i, i + len) of consecutive elements of [b, e) that share one stats
+// group k and one param group p: the index arithmetic is per run, and the loop over a run is a
+// plain multiply-add the compiler vectorises (batch norm's runs are whole H*W planes).
+template <typename Fn>
+void for_each_run(const NormArgs& a, int64_t b, int64_t e, const Fn& fn) {
+  for (int64_t i = b; i < e;) {
+    int64_t len =
+        std::min({e - i, a.stats.inner - i % a.stats.inner, a.params.inner - i % a.params.inner});
+    fn(i, len, a.stats.of(i), a.params.of(i));
+    i += len;
+  }
+}
+
+// fn(begin, end) over the contiguous runs making up group g of `gr` (numel elements in all).
+template <typename Fn>
+void for_each_block(Groups gr, int64_t numel, int64_t g, const Fn& fn) {
+  for (int64_t base = g * gr.inner; base < numel; base += gr.count * gr.inner)
+    fn(base, base + gr.inner);
+}
+
+template <typename T>
+struct Params {  // a run's per-group values
+  using P = param_t<T>;
+  P mean, invstd, weight, bias;
+  Params(const NormArgs& a, int64_t k, int64_t p)
+      : mean(static_cast<const P*>(a.mean)[k]),
+        invstd(static_cast<const P*>(a.invstd)[k]),
+        weight(a.weight ? static_cast<const P*>(a.weight)[p] : P(1)),
+        bias(a.bias ? static_cast<const P*>(a.bias)[p] : P(0)) {}
+};
+
 }  // namespace
 
 // Two passes (mean, then squared deviations) in double: exact enough to stay the reference.
@@ -26,23 +57,30 @@ void group_moments(DType type, int64_t numel, Groups gr, const void* x_in, void*
     int64_t size = numel / gr.count;
     for_each_group(gr.count, size, [&](int64_t g) {
       double s = 0, q = 0;
-      for (int64_t k = 0; k < size; ++k) s += double(x[gr.element(g, k)]);
+      for_each_block(gr, numel, g, [&](int64_t b, int64_t e) {
+        for (int64_t i = b; i < e; ++i) s += double(x[i]);
+      });
       double m = s / double(size);
-      for (int64_t k = 0; k < size; ++k) {
-        double d = double(x[gr.element(g, k)]) - m;
-        q += d * d;
-      }
+      for_each_block(gr, numel, g, [&](int64_t b, int64_t e) {
+        for (int64_t i = b; i < e; ++i) q += (double(x[i]) - m) * (double(x[i]) - m);
+      });
       static_cast<T*>(mean)[g] = T(m);
       static_cast<T*>(var)[g] = T(q / double(size));
     });
   });
 }
 
-void norm_forward(DType type, const NormArgs& a, void* y) {
+void norm_forward(DType type, const NormArgs& a, void* y_out) {
   dispatch_float(type, "norm", [&](auto tag) {
     using T = typename decltype(tag)::type;
+    const T* x = static_cast<const T*>(a.x);
+    T* y = static_cast<T*>(y_out);
     parallel_for(a.numel, kGrain, [&](int64_t b, int64_t e) {
-      for (int64_t i = b; i < e; ++i) static_cast<T*>(y)[i] = norm_forward_at<T>(a, i);
+      for_each_run(a, b, e, [&](int64_t i0, int64_t len, int64_t k, int64_t p) {
+        Params<T> v(a, k, p);
+        T scale = T(v.invstd * v.weight), m = T(v.mean), bias = T(v.bias);
+        for (int64_t i = i0; i < i0 + len; ++i) y[i] = (x[i] - m) * scale + bias;
+      });
     });
   });
 }
@@ -52,30 +90,45 @@ void norm_grad_sums(DType type, const NormArgs& a, Groups over, const void* dy_i
   dispatch_float(type, "norm backward", [&](auto tag) {
     using T = typename decltype(tag)::type;
     const T* dy = static_cast<const T*>(dy_in);
-    int64_t size = a.numel / over.count;
-    for_each_group(over.count, size, [&](int64_t g) {
+    const T* x = static_cast<const T*>(a.x);
+    for_each_group(over.count, a.numel / over.count, [&](int64_t g) {
       double s = 0, q = 0;
-      for (int64_t k = 0; k < size; ++k) {
-        int64_t i = over.element(g, k);
-        double v = double(weight_at<T>(a, i)) * double(dy[i]);
-        s += v;
-        q += v * double(xhat_at<T>(a, i));
-      }
+      for_each_block(over, a.numel, g, [&](int64_t b, int64_t e) {
+        for_each_run(a, b, e, [&](int64_t i0, int64_t len, int64_t k, int64_t p) {
+          Params<T> v(a, k, p);
+          double rs = 0, rq = 0;
+          for (int64_t i = i0; i < i0 + len; ++i) {
+            rs += double(dy[i]);
+            rq += double(dy[i]) * (double(x[i]) - double(v.mean));
+          }
+          s += double(v.weight) * rs;
+          q += double(v.weight) * double(v.invstd) * rq;
+        });
+      });
       static_cast<T*>(sum_wdy)[g] = T(s);
       static_cast<T*>(sum_wdy_xhat)[g] = T(q);
     });
   });
 }
 
-void norm_backward(DType type, const NormArgs& a, const void* dy, const void* mean_wdy,
-                   const void* mean_wdy_xhat, void* dx) {
+void norm_backward(DType type, const NormArgs& a, const void* dy_in, const void* mean_wdy_in,
+                   const void* mean_wdy_xhat_in, void* dx_out) {
   dispatch_float(type, "norm backward", [&](auto tag) {
     using T = typename decltype(tag)::type;
+    const T* x = static_cast<const T*>(a.x);
+    const T* dy = static_cast<const T*>(dy_in);
+    const T* mean_wdy = static_cast<const T*>(mean_wdy_in);
+    const T* mean_wdy_xhat = static_cast<const T*>(mean_wdy_xhat_in);
+    T* dx = static_cast<T*>(dx_out);
     parallel_for(a.numel, kGrain, [&](int64_t b, int64_t e) {
-      for (int64_t i = b; i < e; ++i)
-        static_cast<T*>(dx)[i] =
-            norm_backward_at<T>(a, static_cast<const T*>(dy), static_cast<const T*>(mean_wdy),
-                                static_cast<const T*>(mean_wdy_xhat), i);
+      for_each_run(a, b, e, [&](int64_t i0, int64_t len, int64_t k, int64_t p) {
+        Params<T> v(a, k, p);
+        T is = T(v.invstd), w = T(v.weight), m = T(v.mean);
+        // dx = invstd * (w dy - mean(w dy) - xhat mean(w dy xhat)); the means are absent when
+        // the statistics are constants (batch norm in eval mode).
+        T c1 = mean_wdy ? mean_wdy[k] : T(0), c2 = mean_wdy ? mean_wdy_xhat[k] * is : T(0);
+        for (int64_t i = i0; i < i0 + len; ++i) dx[i] = (w * dy[i] - c1 - (x[i] - m) * c2) * is;
+      });
     });
   });
 }
