@@ -87,7 +87,74 @@ def _batch_norm(m, dev, dt):
     return lambda: F.batch_norm(x, rm, rv, w, b, training=True)
 
 
+def _upsample(kind, backward):
+    def build(m, dev, dt):
+        n, h = int(m.group("n")), int(m.group("h"))
+        if kind == "nearest":
+            x = torch.randint(0, 19, (n, 1, h, 2 * h), device=dev, dtype=torch.uint8)
+            return lambda: F.interpolate(x, size=(4 * h, 8 * h), mode="nearest")
+        x = torch.randn(n, 19, h, 2 * h, device=dev, dtype=dt)
+        if not backward:
+            return lambda: F.interpolate(x, size=(4 * h, 8 * h), mode="bilinear", align_corners=False)
+        g = torch.randn(n, 19, 4 * h, 8 * h, device=dev, dtype=dt)
+        return lambda: torch.ops.aten.upsample_bilinear2d_backward(
+            g, [4 * h, 8 * h], [n, 19, h, 2 * h], False)
+    return build
+
+
+def _logits_labels(m, dev, dt, grad=True):
+    n, h, w = int(m.group("n")), int(m.group("h")), int(m.group("w"))
+    x = torch.randn(n, 19, h, w, device=dev, dtype=dt, requires_grad=grad)
+    y = torch.randint(0, 19, (n, h, w), device=dev)
+    return x, y
+
+
+def _cross_entropy(m, dev, dt):
+    x, y = _logits_labels(m, dev, dt)
+    return lambda: F.cross_entropy(x, y, ignore_index=255).backward()
+
+
+def torch_dice_ce_edge(x, y, ignore=255):
+    """CE + CE on edge pixels (3x3 window) + soft Dice, written with torch ops as users do."""
+    valid = y != ignore
+    ce = F.cross_entropy(x, y, ignore_index=ignore, reduction="none")
+    lf = F.pad(y.unsqueeze(1).float(), (1, 1, 1, 1), mode="replicate")
+    edge = (F.max_pool2d(lf, 3, 1) != -F.max_pool2d(-lf, 3, 1)).squeeze(1) & valid
+    p = torch.softmax(x.float(), 1)
+    onehot = F.one_hot(y.clamp(max=x.shape[1] - 1), x.shape[1]).permute(0, 3, 1, 2) * valid.unsqueeze(1)
+    pv = p * valid.unsqueeze(1)
+    inter, denom = (pv * onehot).sum((0, 2, 3)), pv.sum((0, 2, 3)) + onehot.sum((0, 2, 3))
+    dice = 1 - ((2 * inter + 1) / (denom + 1)).mean()
+    return ce.sum() / valid.sum() + (ce * edge).sum() / edge.sum().clamp(min=1) + dice
+
+
+def _dice_ce_edge(m, dev, dt):
+    x, y = _logits_labels(m, dev, dt)
+    return lambda: torch_dice_ce_edge(x, y).backward()
+
+
+def _confusion(from_logits):
+    def build(m, dev, dt):
+        n, h, w = int(m.group("n")), int(m.group("h")), int(m.group("w"))
+        target = torch.randint(0, 19, (n, h, w), device=dev, dtype=torch.uint8)
+        src = torch.randn(n, 19, h, w, device=dev, dtype=dt) if from_logits else \
+            torch.randint(0, 19, (n, h, w), device=dev, dtype=torch.uint8)
+        def run():  # mmsegmentation's way: mask, int64, bincount
+            pred = src.argmax(1) if from_logits else src
+            mask = target != 255
+            return torch.bincount(19 * target[mask].long() + pred[mask].long(), minlength=19 * 19)
+        return run
+    return build
+
+
 TORCH = [
+    (r"BM_upsample/bilinear_backward_\w+/(?P<n>\d+)/(?P<h>\d+)", _upsample("bilinear", True)),
+    (r"BM_upsample/bilinear_(cpu|CUDA)_\w+/(?P<n>\d+)/(?P<h>\d+)", _upsample("bilinear", False)),
+    (r"BM_upsample/nearest_\w+/(?P<n>\d+)/(?P<h>\d+)", _upsample("nearest", False)),
+    (r"BM_cross_entropy/\w+/(?P<n>\d+)/(?P<h>\d+)/(?P<w>\d+)", _cross_entropy),
+    (r"BM_dice_ce_edge/\w+/(?P<n>\d+)/(?P<h>\d+)/(?P<w>\d+)", _dice_ce_edge),
+    (r"BM_confusion/labels_\w+/(?P<n>\d+)/(?P<h>\d+)/(?P<w>\d+)", _confusion(False)),
+    (r"BM_confusion/logits_\w+/(?P<n>\d+)/(?P<h>\d+)/(?P<w>\d+)", _confusion(True)),
     (r"BM_add/\w+/(?P<n>\d+)", _elementwise("add")),
     (r"BM_unary/relu_\w+/(?P<n>\d+)", _elementwise("relu")),
     (r"BM_unary/gelu_\w+/(?P<n>\d+)", _elementwise("gelu")),

@@ -6,9 +6,10 @@
 using namespace tessel;
 using namespace tessel::bench;
 
-static void BM_confusion(benchmark::State& st, Device d, DType pred_type, Shape maps) {
+static void BM_confusion(benchmark::State& st, Device d, DType pred_type) {
   if (d.is_cuda() && !has_cuda(st)) return;
-  int64_t c = 19, n = maps[0], h = maps[1], w = maps[2];
+  int64_t c = 19, n = st.range(0), h = st.range(1), w = st.range(2);
+  Shape maps{n, h, w};
   Generator g(1);
   Tensor target = (rand(maps, {DType::F32, d}, &g) * double(c)).to(DType::U8);
   Tensor pred = is_floating(pred_type)
@@ -22,19 +23,22 @@ static void BM_confusion(benchmark::State& st, Device d, DType pred_type, Shape 
   st.counters["floor_bytes"] = floor;
 }
 
-static const Shape kCityscapes{16, 512, 1024}, kSmall{2, 256, 512};
-
-BENCHMARK_CAPTURE(BM_confusion, labels_cpu_u8, kCPU, DType::U8, kSmall)
+BENCHMARK_CAPTURE(BM_confusion, labels_cpu_u8, kCPU, DType::U8)
+    ->Args({2, 256, 512})
     ->Unit(benchmark::kMillisecond);
-BENCHMARK_CAPTURE(BM_confusion, logits_cpu_f32, kCPU, DType::F32, kSmall)
+BENCHMARK_CAPTURE(BM_confusion, logits_cpu_f32, kCPU, DType::F32)
+    ->Args({2, 256, 512})
     ->Unit(benchmark::kMillisecond);
-BENCHMARK_CAPTURE(BM_confusion, labels_CUDA_u8, cuda_device(0), DType::U8, kCityscapes)
+BENCHMARK_CAPTURE(BM_confusion, labels_CUDA_u8, cuda_device(0), DType::U8)
+    ->Args({16, 512, 1024})
     ->UseManualTime()
     ->Unit(benchmark::kMicrosecond);
-BENCHMARK_CAPTURE(BM_confusion, logits_CUDA_f32, cuda_device(0), DType::F32, kCityscapes)
+BENCHMARK_CAPTURE(BM_confusion, logits_CUDA_f32, cuda_device(0), DType::F32)
+    ->Args({16, 512, 1024})
     ->UseManualTime()
     ->Unit(benchmark::kMicrosecond);
-BENCHMARK_CAPTURE(BM_confusion, logits_CUDA_bf16, cuda_device(0), DType::BF16, kCityscapes)
+BENCHMARK_CAPTURE(BM_confusion, logits_CUDA_bf16, cuda_device(0), DType::BF16)
+    ->Args({16, 512, 1024})
     ->UseManualTime()
     ->Unit(benchmark::kMicrosecond);
 
