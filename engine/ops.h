@@ -4,6 +4,7 @@
 #include "engine/autograd.h"
 #include "engine/ops/confusion.h"
 #include "engine/ops/conv.h"
+#include "engine/ops/dice.h"
 #include "engine/ops/dropout.h"
 #include "engine/ops/elementwise.h"
 #include "engine/ops/linalg.h"

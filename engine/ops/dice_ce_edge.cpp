@@ -1,0 +1,124 @@
+// The edge target and the Dice + CE + edge loss: one fused pass (kernels/dice_ce_edge.h) gives
+// every sum the loss needs, a few ops on them give the loss, and the pass's backward node takes
+// their gradients back to the logits in one more pass.
+#include "kernels/dice_ce_edge.h"
+#include "engine/autograd.h"
+#include "engine/dispatch.h"
+#include "engine/ops.h"
+
+namespace tessel {
+
+namespace {
+
+void check_labels(const char* op, const Tensor& labels) {
+  DType t = labels.dtype();
+  TESSEL_CHECK(t == DType::U8 || t == DType::I32 || t == DType::I64, op,
+               ": 'labels' must be u8, i32 or i64, got ", t);
+  check_dim(op, labels, "labels", 3);
+}
+
+void check_kernel(const char* op, int64_t k) {
+  TESSEL_CHECK(k > 0 && k % 2 == 1, op, ": the edge kernel must be odd and positive, got ", k);
+}
+
+struct SegPassBackward : Node {
+  kernels::SegPass a;
+  SavedTensor x, y;
+  std::vector<Tensor> apply(const Tensor& g_in) override {
+    Tensor xv = x.get(), yv = y.get(), g = g_in.contiguous(), dx = empty_like(xv);
+    on_device(
+        xv.device(),
+        [&] {
+          kernels::cpu::seg_pass_backward(a, xv.data_ptr(), yv.data_ptr(), g.data_ptr(),
+                                          dx.data_ptr());
+        },
+        [&](auto s) {
+          kernels::cuda::seg_pass_backward(a, xv.data_ptr(), yv.data_ptr(), g.data_ptr(),
+                                           dx.data_ptr(), s);
+        });
+    return {dx};
+  }
+  std::string name() const override { return "DiceCEEdgeBackward"; }
+  void release() override { x.reset(), y.reset(); }
+};
+
+}  // namespace
+
+Tensor edge_mask(const Tensor& labels, int64_t k) {
+  const char* op = "edge_mask";
+  check_labels(op, labels);
+  check_kernel(op, k);
+  Tensor y = labels.contiguous();
+  Tensor out = empty(y.sizes(), {DType::U8, y.device()});
+  int64_t n = y.size(0), h = y.size(1), w = y.size(2);
+  on_device(
+      y.device(),
+      [&] { kernels::cpu::edge_mask(y.dtype(), y.data_ptr(), out.data<uint8_t>(), n, h, w, k); },
+      [&](auto s) {
+        kernels::cuda::edge_mask(y.dtype(), y.data_ptr(), out.data<uint8_t>(), n, h, w, k, s);
+      });
+  return out;
+}
+
+Tensor dice_ce_edge_stats(const Tensor& logits, const Tensor& labels, int64_t edge_kernel,
+                          int64_t ignore_index) {
+  const char* op = "dice_ce_edge";
+  check_float(op, logits, "logits");
+  TESSEL_CHECK(logits.dim() == 4 && logits.size(1) > 0, op,
+               ": 'logits' must be [N, C, H, W] with C > 0, got ", shape_str(logits.sizes()));
+  check_labels(op, labels);
+  check_same_device(op, logits, "logits", labels, "labels");
+  Shape expect{logits.size(0), logits.size(2), logits.size(3)};
+  TESSEL_CHECK(labels.sizes() == expect, op, ": 'labels' must have shape ", shape_str(expect),
+               " for logits ", shape_str(logits.sizes()), ", got ", shape_str(labels.sizes()));
+  check_kernel(op, edge_kernel);
+  Tensor x = logits.detach().contiguous(), y = labels.contiguous();
+  kernels::SegPass a{x.size(0),    x.size(1),   x.size(2), x.size(3),
+                     ignore_index, edge_kernel, x.dtype(), y.dtype()};
+  DType st = x.dtype() == DType::F64 ? DType::F64 : DType::F32;
+  Tensor partials = empty({kernels::stat_rows(a.pixels()), a.width_of_stats()}, {st, x.device()});
+  on_device(
+      x.device(),
+      [&] { kernels::cpu::seg_pass(a, x.data_ptr(), y.data_ptr(), partials.data_ptr()); },
+      [&](auto s) {
+        kernels::cuda::seg_pass(a, x.data_ptr(), y.data_ptr(), partials.data_ptr(), s);
+      });
+  Tensor stats = sum(partials, {0});  // rows in order: deterministic
+  if (auto n = record<SegPassBackward>(stats, {logits})) {
+    n->a = a, n->x = x, n->y = y;
+  }
+  return stats;
+}
+
+Tensor dice_ce_edge_loss(const Tensor& logits, const Tensor& labels, const DiceCEEdgeOptions& o) {
+  Tensor s = dice_ce_edge_stats(logits, labels, o.edge_kernel, o.ignore_index);
+  int64_t c = logits.size(1);
+  // The counts have no gradient; max(count, 1) turns an empty mean into 0 / 1.
+  Tensor one = scalar_tensor(1, {s.dtype(), s.device()});
+  Tensor ce = s.select(0, 3 * c) / maximum(s.select(0, 3 * c + 1).detach(), one);
+  Tensor edge = s.select(0, 3 * c + 2) / maximum(s.select(0, 3 * c + 3).detach(), one);
+  Tensor dice = dice_loss_from_stats(s.narrow(0, 0, 3 * c).reshape({3, c}),
+                                     {o.smooth, o.eps, o.ignore_index, false});
+  return ce * o.w_ce + edge * o.w_edge + dice * o.w_dice;
+}
+
+Tensor dice_ce_edge_loss(const std::vector<std::pair<Tensor, double>>& heads, const Tensor& labels,
+                         const DiceCEEdgeOptions& o) {
+  TESSEL_CHECK(!heads.empty(), "dice_ce_edge_loss: needs at least one head");
+  Tensor total;
+  for (const auto& [logits, weight] : heads) {
+    Tensor l = dice_ce_edge_loss(logits, labels, o) * weight;
+    total = total.defined() ? total + l : l;
+  }
+  return total;
+}
+
+Tensor detail_edge_loss(const Tensor& logits, const Tensor& labels, int64_t edge_kernel,
+                        double w_bce, double w_dice) {
+  TESSEL_CHECK(logits.dim() == 4 && logits.size(1) == 1,
+               "detail_edge_loss: 'logits' must be [N, 1, H, W], got ", shape_str(logits.sizes()));
+  Tensor edges = edge_mask(labels, edge_kernel).to(logits.dtype());
+  return bce_dice_loss(logits, edges, w_bce, w_dice, DiceOptions{});
+}
+
+}  // namespace tessel
