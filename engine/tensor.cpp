@@ -87,6 +87,18 @@ Tensor Tensor::detach() const {
   return Tensor(ref().storage, ref().sizes, ref().strides, ref().offset, ref().dtype);
 }
 
+void Tensor::set_data(const Tensor& src) {
+  TESSEL_CHECK(src.defined(), "set_data: the source tensor is undefined");
+  TESSEL_CHECK(!ref().requires_grad || is_floating(src.dtype()),
+               "set_data: a tensor that requires grad cannot take dtype ", src.dtype());
+  if (src.impl_ == impl_) return;
+  impl_->storage = src.storage();
+  impl_->sizes = src.sizes();
+  impl_->strides = src.strides();
+  impl_->offset = src.offset();
+  impl_->dtype = src.dtype();
+}
+
 template <typename T>
 std::vector<T> Tensor::to_vector() const {
   Tensor host = to(kCPU).to(dtype_of<T>()).contiguous();

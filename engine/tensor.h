@@ -115,6 +115,10 @@ class Tensor {
   // Gradient of this tensor w.r.t. the graph's leaves; `grad` may be omitted for a scalar.
   void backward(const Tensor& grad = Tensor(), bool retain_graph = false) const;
   Tensor detach() const;  // same data, no history
+  // Makes this tensor's implementation take src's storage, sizes, strides, offset and dtype,
+  // keeping its own autograd state (requires_grad, grad): every handle sharing the
+  // implementation sees the new data. nn::Module::to() moves parameters this way.
+  void set_data(const Tensor& src);
 
  private:
   const TensorImpl& ref() const {
