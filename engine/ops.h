@@ -12,6 +12,7 @@
 #include "engine/ops/norm.h"
 #include "engine/ops/pool.h"
 #include "engine/ops/reduce.h"
+#include "engine/ops/seg_losses.h"
 #include "engine/ops/shape.h"
 #include "engine/ops/softmax.h"
 #include "engine/ops/upsample.h"
