@@ -1,0 +1,54 @@
+#include <charconv>
+#include <filesystem>
+
+#include "data/image_io.h"
+#include "data/json.h"
+#include "data/mapped_dataset.h"
+#include "data/more_datasets.h"
+#include "engine/error.h"
+
+namespace tessel::data {
+
+std::unique_ptr<Dataset> datumaro_dataset(const std::string& root, const std::string& split) {
+  namespace fs = std::filesystem;
+  fs::path dir = split_root(root, split);
+  Json meta = read_json((dir / "dataset_meta.json").string());
+
+  ClassInfo classes;
+  if (const Json* label_map = meta.find("label_map")) {
+    // Keys are class indices written as strings, in any order; every index up to the largest
+    // must be named.
+    for (const auto& [key, name] : label_map->object()) {
+      int64_t index = -1;
+      const char* end = key.data() + key.size();
+      bool whole = std::from_chars(key.data(), end, index).ptr == end && !key.empty();
+      TESSEL_CHECK(whole && index >= 0 && index < 255, "datumaro: ", label_map->where(), ": key '",
+                   key, "' is not a class index 0..254");
+      if (size_t(index) >= classes.names.size()) classes.names.resize(size_t(index) + 1);
+      classes.names[size_t(index)] = name.string();
+    }
+    for (size_t i = 0; i < classes.names.size(); ++i)
+      TESSEL_CHECK(!classes.names[i].empty(), "datumaro: ", label_map->where(), " names no class ",
+                   i, " (classes must be numbered 0..", classes.names.size() - 1, ")");
+  } else {
+    for (const Json& name : meta.at("labels").array()) classes.names.push_back(name.string());
+  }
+  TESSEL_CHECK(!classes.names.empty() && classes.names.size() < 255, "datumaro: ", meta.where(),
+               " has ", classes.names.size(), " classes, expected 1..254");
+
+  std::vector<Rgb> mask_colours;  // none: masks hold indices
+  if (const Json* colours = meta.find("segmentation_colors")) {
+    for (const Json& c : colours->array()) mask_colours.push_back(rgb_of(c));
+    TESSEL_CHECK(mask_colours.size() == classes.names.size(), "datumaro: ", colours->where(),
+                 " has ", mask_colours.size(), " colours for ", classes.names.size(), " classes");
+  }
+  classes.colours = mask_colours.empty() ? voc_palette(int(classes.names.size())) : mask_colours;
+  LabelTable table =
+      LabelTable::identity(classes.num_classes(), classes.ignore_index,
+                           "Datumaro masks hold class indices from dataset_meta.json");
+  return std::make_unique<MappedDataset>(
+      pair_files((dir / "images").string(), (dir / "masks").string()), std::move(classes),
+      std::move(table), std::move(mask_colours));
+}
+
+}  // namespace tessel::data
