@@ -1,0 +1,40 @@
+#include "kernels/cuda/launch.cuh"
+#include "kernels/optim.h"
+
+namespace tessel::kernels::cuda {
+namespace {
+
+// One block per chunk; consecutive threads take consecutive elements (coalesced).
+template <typename Step>
+__global__ void optim_kernel(const OptimTensor* tensors, int64_t n, Step step) {
+  int64_t begin, end;
+  const OptimTensor t = optim_chunk(tensors, n, int64_t(blockIdx.x), begin, end);  // in registers
+  for (int64_t i = begin + threadIdx.x; i < end; i += blockDim.x) step(t, i);
+}
+
+// Step<T> over the whole list in one launch.
+template <template <typename> class Step, typename Hyper>
+void run(DType type, const char* what, const Hyper& h, const OptimTensor* tensors, int64_t n,
+         int64_t chunks, Stream stream) {
+  if (chunks == 0) return;
+  TESSEL_CHECK(chunks <= INT32_MAX, what, ": ", chunks, " chunks exceed a grid");
+  dispatch_cuda_float(type, what, [&](auto tag) {
+    using S = Step<typename decltype(tag)::type>;
+    optim_kernel<S><<<unsigned(chunks), 512, 0, stream>>>(tensors, n, S{h});
+    TESSEL_CUDA_LAUNCH_CHECK();
+  });
+}
+
+}  // namespace
+
+void sgd_step(DType type, const SgdHyper& h, const OptimTensor* tensors, int64_t n, int64_t chunks,
+              Stream stream) {
+  run<SgdStep>(type, "sgd_step", h, tensors, n, chunks, stream);
+}
+
+void adam_step(DType type, const AdamHyper& h, const OptimTensor* tensors, int64_t n,
+               int64_t chunks, Stream stream) {
+  run<AdamStep>(type, "adam_step", h, tensors, n, chunks, stream);
+}
+
+}  // namespace tessel::kernels::cuda
