@@ -29,8 +29,8 @@ namespace {
 
 struct DeviceContext {
   int device;
-  std::once_flag stream_once, cublas_once, cudnn_once;
-  cudaStream_t stream = nullptr;
+  std::once_flag stream_once, copy_once, cublas_once, cudnn_once;
+  cudaStream_t stream = nullptr, copy = nullptr;
   cublasHandle_t cublas = nullptr;
   cudnnHandle_t cudnn = nullptr;
   std::mutex workspace_mutex;
@@ -55,15 +55,25 @@ DeviceContext& context(int device) {
   return *c;
 }
 
+// `stream`, created on first use.
+cudaStream_t lazy_stream(const DeviceContext& c, std::once_flag& once, cudaStream_t& stream) {
+  std::call_once(once, [&] {
+    DeviceGuard guard(c.device);
+    TESSEL_CUDA_CHECK(cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking));
+  });
+  return stream;
+}
+
 }  // namespace
 
 Stream current_stream(int device) {
   DeviceContext& c = context(device);
-  std::call_once(c.stream_once, [&] {
-    DeviceGuard guard(device);
-    TESSEL_CUDA_CHECK(cudaStreamCreateWithFlags(&c.stream, cudaStreamNonBlocking));
-  });
-  return c.stream;
+  return lazy_stream(c, c.stream_once, c.stream);
+}
+
+Stream copy_stream(int device) {
+  DeviceContext& c = context(device);
+  return lazy_stream(c, c.copy_once, c.copy);
 }
 
 cublasContext* cublas_handle(int device) {

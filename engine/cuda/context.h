@@ -18,6 +18,9 @@ int device_count();  // also in engine/device.h
 
 // The stream every Tessel op on `device` is queued on (created on first use).
 Stream current_stream(int device);
+// A second stream per device for host-to-device transfers (pinned.h), so that input copies
+// overlap the compute stream's kernels instead of queueing behind them.
+Stream copy_stream(int device);
 cublasContext* cublas_handle(int device);
 cudnnContext* cudnn_handle(int device);
 // Scratch memory of at least `nbytes`, valid until the next call on the same device; used by

@@ -2,7 +2,9 @@
 // entry point that needs one says so.
 #include "engine/cuda/caching_allocator.h"
 #include "engine/cuda/context.h"
+#include "engine/cuda/pinned.h"
 #include "engine/error.h"
+#include "engine/storage.h"
 
 namespace tessel::cuda {
 
@@ -25,6 +27,9 @@ void empty_cache() {}
 Stream current_stream(int) {
   TESSEL_NO_CUDA("current_stream");
 }
+Stream copy_stream(int) {
+  TESSEL_NO_CUDA("copy_stream");
+}
 cublasContext* cublas_handle(int) {
   TESSEL_NO_CUDA("cublas_handle");
 }
@@ -40,6 +45,22 @@ void synchronize(int) {
 void copy_bytes(void*, bool, int, const void*, bool, int, size_t) {
   TESSEL_NO_CUDA("copy_bytes");
 }
+// Without CUDA there is nothing to pin: host code that collates into a PinnedBuffer still runs.
+PinnedBuffer::PinnedBuffer(size_t nbytes)
+    : data_(tessel::cpu::aligned_alloc(nbytes)), nbytes_(nbytes) {}
+PinnedBuffer::~PinnedBuffer() {
+  release();
+}
+void PinnedBuffer::release() noexcept {
+  tessel::cpu::aligned_free(data_);
+  data_ = nullptr;
+}
+CopyFence::~CopyFence() = default;
+void CopyFence::wait() {}
+CopyFence copy_to_device_async(int, std::span<const CopyRegion>) {
+  TESSEL_NO_CUDA("copy_to_device_async");
+}
+
 DeviceGuard::DeviceGuard(int) : previous_(0) {
   TESSEL_NO_CUDA("DeviceGuard");
 }

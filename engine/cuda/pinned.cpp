@@ -1,0 +1,57 @@
+#include "engine/cuda/pinned.h"
+
+#include "engine/cuda/check.h"
+#include "engine/cuda/context.h"
+#include "engine/device.h"
+#include "engine/storage.h"
+
+namespace tessel::cuda {
+
+PinnedBuffer::PinnedBuffer(size_t nbytes) : nbytes_(nbytes) {
+  if (!is_available()) {
+    data_ = tessel::cpu::aligned_alloc(nbytes);
+    return;
+  }
+  TESSEL_CUDA_CHECK(cudaHostAlloc(&data_, nbytes == 0 ? 1 : nbytes, cudaHostAllocDefault));
+  pinned_ = true;
+}
+
+PinnedBuffer::~PinnedBuffer() {
+  release();
+}
+
+void PinnedBuffer::release() noexcept {
+  if (!data_) return;
+  if (pinned_)
+    TESSEL_CUDA_WARN(cudaFreeHost(data_));
+  else
+    tessel::cpu::aligned_free(data_);
+  data_ = nullptr;
+}
+
+CopyFence::~CopyFence() {
+  if (event_) TESSEL_CUDA_WARN(cudaEventDestroy(event_));
+}
+
+void CopyFence::wait() {
+  if (event_) TESSEL_CUDA_CHECK(cudaEventSynchronize(event_));
+}
+
+CopyFence copy_to_device_async(int device, std::span<const CopyRegion> regions) {
+  DeviceGuard guard(device);
+  cudaStream_t compute = current_stream(device), copy = copy_stream(device);
+  cudaEvent_t allocated = nullptr, copied = nullptr;
+  TESSEL_CUDA_CHECK(cudaEventCreateWithFlags(&allocated, cudaEventDisableTiming));
+  CopyFence allocated_owner(allocated);  // destroyed on return: the wait below keeps its state
+  TESSEL_CUDA_CHECK(cudaEventRecord(allocated, compute));
+  TESSEL_CUDA_CHECK(cudaStreamWaitEvent(copy, allocated, 0));
+  for (const CopyRegion& r : regions)
+    TESSEL_CUDA_CHECK(cudaMemcpyAsync(r.dst, r.src, r.nbytes, cudaMemcpyHostToDevice, copy));
+  TESSEL_CUDA_CHECK(cudaEventCreateWithFlags(&copied, cudaEventDisableTiming));
+  CopyFence fence(copied);
+  TESSEL_CUDA_CHECK(cudaEventRecord(copied, copy));
+  TESSEL_CUDA_CHECK(cudaStreamWaitEvent(compute, copied, 0));
+  return fence;
+}
+
+}  // namespace tessel::cuda
