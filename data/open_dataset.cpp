@@ -1,0 +1,57 @@
+#include "data/open_dataset.h"
+
+#include <functional>
+
+#include "data/more_datasets.h"
+#include "engine/error.h"
+
+namespace tessel::data {
+namespace {
+
+using Open =
+    std::function<std::unique_ptr<Dataset>(const std::string& root, const std::string& split)>;
+
+// `split` or, when none is named, the format's usual training split.
+std::string or_default(const std::string& split, const char* fallback) {
+  return split.empty() ? fallback : split;
+}
+
+const std::vector<std::pair<std::string, Open>>& formats() {
+  static const std::vector<std::pair<std::string, Open>> table = {
+      {"coco-stuff",
+       [](auto& root, auto& split) {
+         return coco_stuff_dataset(root, or_default(split, "train2017"));
+       }},
+      {"mapillary-v1.2",
+       [](auto& root, auto& split) {
+         return mapillary_dataset(root, or_default(split, "training"), "v1.2");
+       }},
+      {"mapillary-v2.0",
+       [](auto& root, auto& split) {
+         return mapillary_dataset(root, or_default(split, "training"), "v2.0");
+       }},
+      {"supervisely",
+       [](auto& root, auto& split) { return supervisely_persons_dataset(root, split); }},
+      {"datumaro", [](auto& root, auto& split) { return datumaro_dataset(root, split); }},
+  };
+  return table;
+}
+
+}  // namespace
+
+std::vector<std::string> dataset_formats() {
+  std::vector<std::string> names;
+  for (const auto& [name, open] : formats()) names.push_back(name);
+  return names;
+}
+
+std::unique_ptr<Dataset> open_dataset(const std::string& format, const std::string& root,
+                                      const std::string& split) {
+  for (const auto& [name, open] : formats())
+    if (name == format) return open(root, split);
+  std::string known;
+  for (const std::string& name : dataset_formats()) known += " " + name;
+  TESSEL_FAIL("open_dataset: unknown format '", format, "'; known:", known);
+}
+
+}  // namespace tessel::data
