@@ -81,15 +81,19 @@ void warp_bilinear(const T* src, int64_t h, int64_t w, int64_t c, T* dst, int64_
       int64_t xs[2] = {x0, fill ? x0 + 1 : std::min(x0 + 1, w - 1)};
       int64_t ys[2] = {y0, fill ? y0 + 1 : std::min(y0 + 1, h - 1)};
       double wx[2] = {1 - fx, fx}, wy[2] = {1 - fy, fy};
+      // The four neighbours once per pixel, not per channel; nullptr stands for `fill`.
+      const T* at[4];
+      double weight[4];
+      for (int k = 0; k < 4; ++k) {
+        int64_t sy_k = ys[k / 2], sx_k = xs[k % 2];
+        bool inside = sy_k >= 0 && sy_k < h && sx_k >= 0 && sx_k < w;
+        at[k] = inside ? src + (sy_k * w + sx_k) * c : nullptr;
+        weight[k] = wy[k / 2] * wx[k % 2];
+      }
       T* out = dst + (y * ow + x) * c;
       for (int64_t ch = 0; ch < c; ++ch) {
         double v = 0;
-        for (int i = 0; i < 2; ++i)
-          for (int j = 0; j < 2; ++j) {
-            bool inside = ys[i] >= 0 && ys[i] < h && xs[j] >= 0 && xs[j] < w;
-            double s = inside ? double(src[(ys[i] * w + xs[j]) * c + ch]) : *fill;
-            v += wy[i] * wx[j] * s;
-          }
+        for (int k = 0; k < 4; ++k) v += weight[k] * (at[k] ? double(at[k][ch]) : *fill);
         out[ch] = saturate<T>(v);
       }
     }

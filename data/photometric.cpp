@@ -114,12 +114,18 @@ void gaussian_blur(Image& img, int64_t kernel, double sigma) {
   for (int64_t i = 0; i < kernel; ++i)
     total += k[size_t(i)] = std::exp(-double((i - r) * (i - r)) / (2 * sigma * sigma));
   for (double& x : k) x /= total;
-  // OpenCV's default border: mirror without repeating the edge pixel (dcb|abcd|cba).
-  auto reflect = [](int64_t i, int64_t n) {
-    if (n == 1) return int64_t(0);
-    while (i < 0 || i >= n) i = i < 0 ? -i : 2 * (n - 1) - i;
-    return i;
+  // OpenCV's default border: mirror without repeating the edge pixel (dcb|abcd|cba). Entry
+  // i + r of a table is where tap i reads.
+  auto reflect_table = [r](int64_t n) {
+    std::vector<int64_t> t;
+    for (int64_t i = -r; i < n + r; ++i) {
+      int64_t j = i;
+      while (n > 1 && (j < 0 || j >= n)) j = j < 0 ? -j : 2 * (n - 1) - j;
+      t.push_back(n == 1 ? 0 : j);
+    }
+    return t;
   };
+  std::vector<int64_t> xt = reflect_table(w), yt = reflect_table(h);
   std::vector<double> rows(static_cast<size_t>(h * w * c));
   with_samples(img, [&](auto* px) {
     using T = std::remove_pointer_t<decltype(px)>;
@@ -128,7 +134,7 @@ void gaussian_blur(Image& img, int64_t kernel, double sigma) {
         for (int64_t ch = 0; ch < c; ++ch) {
           double v = 0;
           for (int64_t i = -r; i <= r; ++i)
-            v += k[size_t(i + r)] * double(px[(y * w + reflect(x + i, w)) * c + ch]);
+            v += k[size_t(i + r)] * double(px[(y * w + xt[size_t(x + i + r)]) * c + ch]);
           rows[size_t((y * w + x) * c + ch)] = v;
         }
     for (int64_t y = 0; y < h; ++y)
@@ -136,7 +142,7 @@ void gaussian_blur(Image& img, int64_t kernel, double sigma) {
         for (int64_t ch = 0; ch < c; ++ch) {
           double v = 0;
           for (int64_t i = -r; i <= r; ++i)
-            v += k[size_t(i + r)] * rows[size_t((reflect(y + i, h) * w + x) * c + ch)];
+            v += k[size_t(i + r)] * rows[size_t((yt[size_t(y + i + r)] * w + x) * c + ch)];
           px[(y * w + x) * c + ch] = saturate<T>(v);
         }
   });
