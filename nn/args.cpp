@@ -28,4 +28,13 @@ std::string repr(double v) {
   return buf;
 }
 
+std::string Float2::str() const {
+  if (scalar) return repr(h);
+  std::string s = "(";  // appended: "(" + std::string trips GCC 12's -Wrestrict false positive
+  s += repr(h);
+  s += ", ";
+  s += repr(w);
+  return s + ")";
+}
+
 }  // namespace tessel::nn

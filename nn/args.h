@@ -36,8 +36,5 @@ std::string repr(double v);
 inline std::string repr(bool v) {
   return v ? "True" : "False";
 }
-inline std::string Float2::str() const {
-  return scalar ? repr(h) : "(" + repr(h) + ", " + repr(w) + ")";
-}
 
 }  // namespace tessel::nn
