@@ -2,6 +2,8 @@
 
 #include <functional>
 
+#include "data/datasets.h"
+#include "data/mapped_dataset.h"
 #include "data/more_datasets.h"
 #include "engine/error.h"
 
@@ -18,6 +20,15 @@ std::string or_default(const std::string& split, const char* fallback) {
 
 const std::vector<std::pair<std::string, Open>>& formats() {
   static const std::vector<std::pair<std::string, Open>> table = {
+      {"folder", [](auto& root, auto& split) { return folder_dataset(split_root(root, split)); }},
+      {"voc",
+       [](auto& root, auto& split) { return voc_dataset(root, or_default(split, "train")); }},
+      {"cityscapes",
+       [](auto& root, auto& split) {
+         return cityscapes_dataset(root, or_default(split, "train"));
+       }},
+      {"ade20k",
+       [](auto& root, auto& split) { return ade20k_dataset(root, or_default(split, "training")); }},
       {"coco-stuff",
        [](auto& root, auto& split) {
          return coco_stuff_dataset(root, or_default(split, "train2017"));

@@ -214,27 +214,28 @@ TEST(DataCheck, ClassWeightsAgainstHandComputedValues) {
   EXPECT_ERROR(inverse_log_weights(counts, 1.0), "c = 1");
 }
 
-// The tool's command end to end on tiny datasets on disk: report, statistics and exit codes.
-TEST(DataCheck, ToolRunOnTinyDatasets) {
+// The tool's command end to end on tiny folder datasets on disk: report, statistics, exit codes.
+TEST(DataCheck, ToolRunOnTinyFolderDatasets) {
   TempDir dir;
-  dir.write_text("good/dataset_meta.json", R"({"labels": ["background", "thing"]})");
+  dir.write_text("good/classes.txt", "background\nthing\n");
   write_image(dir.path("good/images/a.png"), 1, 4);
   write_grey_mask(dir.path("good/masks/a.png"), 1, 4, {0, 0, 0, 1});
   std::ostringstream out;
-  EXPECT_EQ(run_check("datumaro", dir.path("good"), "", out), 0) << out.str();
+  EXPECT_EQ(run_check("folder", dir.path("good"), "", out), 0) << out.str();
   EXPECT_NE(out.str().find("1 samples, 2 classes"), std::string::npos) << out.str();
   EXPECT_NE(out.str().find("thing"), std::string::npos);
   EXPECT_NE(out.str().find("75.00%"), std::string::npos) << out.str();
   EXPECT_NE(out.str().find("OK: 0 error(s)"), std::string::npos);
 
-  dir.write_text("bad/dataset_meta.json", R"({"labels": ["background", "thing"]})");
-  write_image(dir.path("bad/images/a.png"), 1, 2);
-  write_grey_mask(dir.path("bad/masks/a.png"), 1, 2, {0, 255});
+  dir.write_text("data/train/classes.txt", "background\nthing\n");
+  write_image(dir.path("data/train/images/a.png"), 1, 2);
+  write_grey_mask(dir.path("data/train/masks/a.png"), 1, 2, {0, 255});
   std::ostringstream bad;
-  EXPECT_EQ(run_check("datumaro", dir.path("bad"), "", bad), 1);
+  EXPECT_EQ(run_check("folder", dir.path("data"), "train", bad), 1);
   EXPECT_NE(bad.str().find("ERROR: 1 of 1 samples have masks holding only 0 and 255"),
             std::string::npos)
       << bad.str();
+  EXPECT_NE(bad.str().find("train/masks/a.png"), std::string::npos);
 
   std::ostringstream unknown;
   EXPECT_EQ(run_check("nonsense", dir.path("good"), "", unknown), 2);
