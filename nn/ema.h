@@ -23,6 +23,13 @@ inline double ema_warmup_tau(int64_t total_steps, double beta = 15) {
   return double(total_steps) / beta;
 }
 
+// What an EMA of a module follows: its parameters, then its buffers.
+inline NamedTensors parameters_and_buffers(const Module& module) {
+  NamedTensors out = module.named_parameters().items();
+  for (const auto& item : module.named_buffers()) out.push_back(item);
+  return out;
+}
+
 struct EmaOptions {
   double decay = 0.9999;
   double warmup_tau = 2000;
@@ -33,18 +40,23 @@ class Ema {
   // Starts from a copy of `model` (its parameters and buffers, e.g. the items of
   // named_parameters() followed by those of named_buffers()).
   explicit Ema(const NamedTensors& model, EmaOptions options = {});
+  explicit Ema(const Module& model, EmaOptions options = {})
+      : Ema(parameters_and_buffers(model), options) {}
 
   // Folds the model's current values in; `model` must list the same names, in the same order,
   // with the same shapes.
   void update(const NamedTensors& model);
+  void update(const Module& model) { update(parameters_and_buffers(model)); }
   double decay_at(int64_t t) const;
   int64_t updates() const { return updates_; }
   const NamedTensors& averaged() const { return averaged_; }
 
   // Writes the averages into the model's tensors (in place, converting dtype and device).
   void copy_to(const NamedTensors& model) const;
+  void copy_to(const Module& model) const { copy_to(parameters_and_buffers(model)); }
   // Exchanges the model's values with the averages: swap, evaluate, swap back.
   void swap(const NamedTensors& model);
+  void swap(const Module& model) { swap(parameters_and_buffers(model)); }
   // Restores averages and the update count saved from averaged() and updates().
   void load(const NamedTensors& averaged, int64_t updates);
 

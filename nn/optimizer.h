@@ -23,6 +23,7 @@
 
 #include "engine/tensor.h"
 #include "kernels/optim.h"
+#include "nn/module.h"
 
 namespace tessel::nn {
 
@@ -194,6 +195,10 @@ struct GroupRules {
 // appearance. Decayed groups leave weight_decay to the optimizer's default.
 std::vector<GroupSpec> param_groups_no_decay(const NamedTensors& named,
                                              const GroupRules& rules = {});
+inline std::vector<GroupSpec> param_groups_no_decay(const Module& module,
+                                                    const GroupRules& rules = {}) {
+  return param_groups_no_decay(module.named_parameters().items(), rules);
+}
 
 // Scales all gradients by min(1, max_norm / (total_norm + 1e-6)) as clip_grad_norm_ does, where
 // total_norm is the norm_type-norm of all gradients together (inf: the largest magnitude).

@@ -18,6 +18,9 @@ void run(DType type, const char* what, const Hyper& h, const OptimTensor* tensor
     for (int64_t c = 0; c < chunks; ++c) {
       int64_t begin, end;
       const OptimTensor& t = optim_chunk(tensors, n, c, begin, end);
+      // Parameter, gradient and state never overlap: without this, the aliasing checks for five
+      // pointers exceed GCC's budget and the loop stays scalar.
+#pragma GCC ivdep
       for (int64_t i = begin; i < end; ++i) step(t, i);
     }
   });
@@ -32,7 +35,10 @@ void sgd_step(DType type, const SgdHyper& h, const OptimTensor* tensors, int64_t
 
 void adam_step(DType type, const AdamHyper& h, const OptimTensor* tensors, int64_t n,
                int64_t chunks) {
-  run<AdamStep>(type, "adam_step", h, tensors, n, chunks);
+  if (h.partial == 0.5)
+    run<AdamStep>(type, "adam_step", h, tensors, n, chunks);
+  else
+    run<PadamStep>(type, "adam_step", h, tensors, n, chunks);
 }
 
 }  // namespace tessel::kernels::cpu

@@ -34,7 +34,10 @@ void sgd_step(DType type, const SgdHyper& h, const OptimTensor* tensors, int64_t
 
 void adam_step(DType type, const AdamHyper& h, const OptimTensor* tensors, int64_t n,
                int64_t chunks, Stream stream) {
-  run<AdamStep>(type, "adam_step", h, tensors, n, chunks, stream);
+  if (h.partial == 0.5)
+    run<AdamStep>(type, "adam_step", h, tensors, n, chunks, stream);
+  else
+    run<PadamStep>(type, "adam_step", h, tensors, n, chunks, stream);
 }
 
 }  // namespace tessel::kernels::cuda

@@ -83,3 +83,24 @@ TEST(Ema, AverageStateDicts) {
   EXPECT_ERROR(nn::average_state_dicts({model(1.0, 0), short_dict}),
                "dict 1: 2 tensors, expected 3");
 }
+
+TEST(Ema, FollowsAModule) {
+  auto net = std::make_shared<nn::Module>("Net");
+  Tensor w = net->register_parameter("weight", full({2, 2}, 1.0, DType::F64));
+  auto bn = net->register_module("bn", std::make_shared<nn::Module>("Norm"));
+  bn->register_parameter("weight", full({2}, 1.0, DType::F64));
+  Tensor mean = bn->register_buffer("running_mean", full({2}, 4.0, DType::F64));
+  nn::Ema ema(*net, {.decay = 0.5, .warmup_tau = 0});
+  ASSERT_EQ(ema.averaged().size(), 3u);
+  EXPECT_EQ(ema.averaged()[2].first, "bn.running_mean");
+  w.detach().fill_(3.0);
+  mean.fill_(0.0);
+  ema.update(*net);
+  ema.copy_to(*net);
+  EXPECT_EQ(w.to_vector<double>(), std::vector<double>(4, 2.0));
+  EXPECT_EQ(mean.to_vector<double>(), std::vector<double>(2, 2.0));
+  auto groups = nn::param_groups_no_decay(*net);
+  ASSERT_EQ(groups.size(), 2u);
+  EXPECT_EQ(groups[0].params[0].impl(), w.impl());
+  EXPECT_EQ(groups[1].weight_decay, 0.0);
+}
