@@ -1,0 +1,22 @@
+// Segmentation networks by name:
+//   auto model = models::create("deeplabv3_resnet50", {.num_classes = 21, .aux = true});
+//   models::Outputs y = model->forward_outputs(images);  // y["out"], y["aux"]
+// The torchvision names (fcn_resnet50/101, deeplabv3_resnet50/101) have torchvision's modules
+// and state dict names; the ResNet-18/34 variants are ours, for small experiments and tests.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "models/segmentation_model.h"
+
+namespace tessel::models {
+
+// Throws for an unknown name, naming it and the nearest known names, and for invalid options.
+std::shared_ptr<SegmentationModel> create(const std::string& name,
+                                          const ModelOptions& options = {});
+
+// Every name create() knows, sorted.
+std::vector<std::string> names();
+
+}  // namespace tessel::models

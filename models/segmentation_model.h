@@ -1,0 +1,46 @@
+// What every segmentation network is to its callers: logits by head name, at the input's size.
+#pragma once
+
+#include <memory>
+
+#include "models/resnet.h"
+#include "nn/nn.h"
+
+namespace tessel::models {
+
+// How a network is built (models::create takes these with a name).
+struct ModelOptions {
+  int64_t num_classes = 21;
+  bool aux = false;           // an auxiliary head on an earlier stage, for a deep-supervision loss
+  int64_t output_stride = 8;  // of the backbone: 8, 16 or 32 (dilation replaces the rest)
+};
+
+// Named outputs, each [N, num_classes, H, W] for an [N, 3, H, W] input: "out", then "aux" when
+// the auxiliary head is on.
+using Outputs = nn::OrderedDict<Tensor>;
+
+class SegmentationModel : public nn::Module {
+ public:
+  using nn::Module::Module;
+  virtual Outputs forward_outputs(const Tensor& x) = 0;
+  Tensor forward(const Tensor& x) override { return forward_outputs(x).at("out"); }
+};
+
+// torchvision's _SimpleSegmentationModel (FCN, DeepLabV3): the classifier reads the backbone's
+// layer4, the auxiliary classifier its layer3, and both are upsampled bilinearly
+// (align_corners=False) to the input's size.
+class SimpleSegmentationModel : public SegmentationModel {
+ public:
+  // aux_classifier may be null.
+  SimpleSegmentationModel(std::string type_name, std::shared_ptr<ResNet> backbone,
+                          nn::ModulePtr classifier, nn::ModulePtr aux_classifier);
+  Outputs forward_outputs(const Tensor& x) override;
+
+  std::shared_ptr<ResNet> backbone;
+  nn::ModulePtr classifier, aux_classifier;
+};
+
+// The backbone the options ask for, without its ImageNet classifier.
+std::shared_ptr<ResNet> segmentation_backbone(int64_t depth, const ModelOptions& options);
+
+}  // namespace tessel::models
