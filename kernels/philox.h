@@ -46,33 +46,44 @@ TESSEL_HD double uniform_f64(uint32_t a, uint32_t b) {
 
 enum class RandomKind : int { Uniform, Normal, Int };
 
-// Value of element i of a draw: element i uses counter (offset + i / 4), number i % 4. Normal
-// values come in Box-Muller pairs from numbers (0, 1) and (2, 3); the computation is in double
-// so that the CPU and CUDA agree to the last bit of a float.
+// The values of elements 4g .. 4g+3 of a draw, all from counter (offset + g): one Philox call
+// and, for normals, two Box-Muller pairs (numbers (0, 1) and (2, 3)) serve four elements. The
+// math is in double so that the CPU and CUDA agree to the last bit of a float.
 // Uniform values have 53 random bits when `wide` (f64 tensors), else 24, which any float type
 // holds exactly, so a float draw never rounds up to 1.
-TESSEL_HD double random_value(RandomKind kind, bool wide, uint64_t seed, uint64_t offset, int64_t i,
-                              int64_t low, uint64_t range) {
-  Philox4 r = philox(seed, offset + uint64_t(i) / 4);
-  int k = int(i % 4);
-  switch (kind) {
-    case RandomKind::Uniform:
-      return wide ? uniform_f64(r.v[k], r.v[(k + 1) % 4]) : double(uniform_f32(r.v[k]));
-    case RandomKind::Normal: {
-      using std::sqrt, std::log, std::sin, std::cos;
-      int pair = k & 2;
-      double u1 = 1.0 - uniform_f64(r.v[pair], r.v[pair + 1]);  // (0, 1]: log is finite
-      double u2 = uniform_f64(r.v[pair + 1], r.v[pair]);
-      double rad = sqrt(-2.0 * log(u1));
-      double ang = 6.283185307179586 * u2;
-      return (k & 1) ? rad * sin(ang) : rad * cos(ang);
-    }
-    case RandomKind::Int: {
-      uint64_t x = (uint64_t(r.v[k]) << 32) | r.v[(k + 1) % 4];
-      return double(low + int64_t(x % range));
+TESSEL_HD void random_group(RandomKind kind, bool wide, uint64_t seed, uint64_t offset, int64_t g,
+                            int64_t low, uint64_t range, double out[4]) {
+  Philox4 r = philox(seed, offset + uint64_t(g));
+  for (int k = 0; k < 4; ++k) {
+    switch (kind) {
+      case RandomKind::Uniform:
+        out[k] = wide ? uniform_f64(r.v[k], r.v[(k + 1) % 4]) : double(uniform_f32(r.v[k]));
+        break;
+      case RandomKind::Normal:
+        if (k % 2 == 0) {
+          using std::sqrt, std::log, std::sin, std::cos;
+          double u1 = 1.0 - uniform_f64(r.v[k], r.v[k + 1]);  // (0, 1]: log is finite
+          double u2 = uniform_f64(r.v[k + 1], r.v[k]);
+          double rad = sqrt(-2.0 * log(u1)), ang = 6.283185307179586 * u2;
+          out[k] = rad * cos(ang);
+          out[k + 1] = rad * sin(ang);
+        }
+        break;
+      case RandomKind::Int: {
+        uint64_t x = (uint64_t(r.v[k]) << 32) | r.v[(k + 1) % 4];
+        out[k] = double(low + int64_t(x % range));
+        break;
+      }
     }
   }
-  return 0;
+}
+
+// Element i alone (a caller that needs one value per element, such as a dropout mask).
+TESSEL_HD double random_value(RandomKind kind, bool wide, uint64_t seed, uint64_t offset, int64_t i,
+                              int64_t low, uint64_t range) {
+  double v[4];
+  random_group(kind, wide, seed, offset, i / 4, low, range, v);
+  return v[i % 4];
 }
 
 }  // namespace tessel::kernels

@@ -9,7 +9,7 @@
 
 namespace tessel::kernels {
 
-// out[i] = random_value(kind, seed, offset, i, low, range) converted to the dtype.
+// out[i] = element i of the draw (see random_group) converted to the dtype.
 struct RandomSpec {
   RandomKind kind;
   uint64_t seed, offset;

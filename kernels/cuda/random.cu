@@ -7,9 +7,11 @@ template <typename T>
 struct RandomFn {
   RandomSpec s;
   T* o;
-  __device__ void operator()(int64_t i) const {
-    o[i] = T(acc_t<T>(
-        random_value(s.kind, std::is_same_v<T, double>, s.seed, s.offset, i, s.low, s.range)));
+  int64_t n;
+  __device__ void operator()(int64_t g) const {
+    double v[4];
+    random_group(s.kind, std::is_same_v<T, double>, s.seed, s.offset, g, s.low, s.range, v);
+    for (int64_t k = 0; k < 4 && 4 * g + k < n; ++k) o[4 * g + k] = T(acc_t<T>(v[k]));
   }
 };
 }  // namespace
@@ -17,7 +19,7 @@ struct RandomFn {
 void random_fill(const RandomSpec& s, DType type, void* out, int64_t n, Stream stream) {
   dispatch_all(type, "random", [&](auto tag) {
     using T = typename decltype(tag)::type;
-    launch_each(n, stream, RandomFn<T>{s, static_cast<T*>(out)});
+    launch_each((n + 3) / 4, stream, RandomFn<T>{s, static_cast<T*>(out), n});
   });
 }
 
