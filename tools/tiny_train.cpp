@@ -164,11 +164,13 @@ int main(int argc, char** argv) try {
   std::vector<Tensor> params = net.params(), velocity;
   for (auto& p : params) velocity.push_back(zeros_like(p));
 
+  CrossEntropyOptions ce;
+  ce.ignore_index = kIgnore;
   auto t0 = std::chrono::steady_clock::now();
   double first = 0, last = 0;
   for (int step = 1; step <= o.steps; ++step) {
     auto [x, y] = make_batch(o.batch, o.size, rng, device);
-    Tensor loss = cross_entropy(net.forward(x, true), y, {.ignore_index = kIgnore});
+    Tensor loss = cross_entropy(net.forward(x, true), y, ce);
     loss.backward();
     double lr = o.lr * 0.5 * (1 + std::cos(M_PI * (step - 1) / o.steps));  // cosine schedule
     {
