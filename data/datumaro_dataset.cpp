@@ -2,7 +2,7 @@
 #include <filesystem>
 
 #include "data/image_io.h"
-#include "data/json.h"
+#include "data/json_colour.h"
 #include "data/mapped_dataset.h"
 #include "data/more_datasets.h"
 #include "engine/error.h"

@@ -1,6 +1,6 @@
 #include <filesystem>
 
-#include "data/json.h"
+#include "data/json_colour.h"
 #include "data/mapped_dataset.h"
 #include "data/more_datasets.h"
 #include "engine/error.h"

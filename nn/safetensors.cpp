@@ -6,8 +6,8 @@
 #include <numeric>
 #include <optional>
 
+#include "engine/json.h"
 #include "nn/file.h"
-#include "nn/json.h"
 
 namespace tessel::nn {
 
@@ -43,28 +43,28 @@ struct Entry {
 Entry parse_entry(const std::string& where, const std::string& name, const Json& info,
                   int64_t data_bytes) {
   const std::string at = where + ": tensor '" + name + "'";
-  TESSEL_CHECK(info.type == Json::Type::Object, at, " is described by ", info.type_name(),
+  TESSEL_CHECK(info.type() == Json::Type::Object, at, " is described by ", info.type_name(),
                ", expected an object with dtype, shape and data_offsets");
   auto field = [&](const char* key, Json::Type type) -> const Json& {
     const Json* f = info.find(key);
     TESSEL_CHECK(f != nullptr, at, " has no '", key, "'");
-    TESSEL_CHECK(f->type == type, at, ": '", key, "' is ", f->type_name(), ", expected ",
+    TESSEL_CHECK(f->type() == type, at, ": '", key, "' is ", f->type_name(), ", expected ",
                  Json::type_name(type));
     return *f;
   };
   Entry e{&name, DType::F32, {}, 0, 0};
-  const std::string& dtype = field("dtype", Json::Type::String).text;
+  const std::string& dtype = field("dtype", Json::Type::String).string();
   std::optional<DType> t = dtype_from_name(dtype);
   TESSEL_CHECK(t.has_value(), at, " has unknown dtype '", dtype,
                "' (Tessel reads F32, F64, F16, BF16, I32, I64, U8, BOOL)");
   e.dtype = *t;
   const Json& shape = field("shape", Json::Type::Array);
   int64_t nbytes = int64_t(element_size(e.dtype));
-  for (size_t i = 0; i < shape.items.size(); ++i) {
-    std::optional<int64_t> s = shape.items[i].as_index();
+  for (size_t i = 0; i < shape.array().size(); ++i) {
+    const Json& size = shape.array()[i];
+    std::optional<int64_t> s = size.as_index();
     TESSEL_CHECK(s.has_value(), at, ": shape size ", i, " is ",
-                 shape.items[i].type == Json::Type::Number ? shape.items[i].text
-                                                           : shape.items[i].type_name(),
+                 size.type() == Json::Type::Number ? size.literal() : size.type_name(),
                  ", expected a non-negative integer");
     e.shape.push_back(*s);
     TESSEL_CHECK(!__builtin_mul_overflow(nbytes, *s, &nbytes), at, ": shape ", shape_str(e.shape),
@@ -72,8 +72,8 @@ Entry parse_entry(const std::string& where, const std::string& name, const Json&
   }
   const Json& offsets = field("data_offsets", Json::Type::Array);
   std::optional<int64_t> begin, end;
-  if (offsets.items.size() == 2)
-    begin = offsets.items[0].as_index(), end = offsets.items[1].as_index();
+  if (offsets.array().size() == 2)
+    begin = offsets.array()[0].as_index(), end = offsets.array()[1].as_index();
   TESSEL_CHECK(begin && end, at, ": data_offsets must be two non-negative integers [begin, end]");
   e.begin = *begin, e.end = *end;
   TESSEL_CHECK(e.begin <= e.end, at, ": data_offsets ", offsets_str(e.begin, e.end),
@@ -130,23 +130,23 @@ Safetensors read_safetensors(const std::string& path) {
   std::string_view text(file.data() + 8, header_bytes);
   TESSEL_CHECK(!text.empty() && text[0] == '{', where, ": the header does not start with '{'");
   Json header = parse_json(text, where + ": header");
-  TESSEL_CHECK(header.type == Json::Type::Object, where, ": the header is ", header.type_name(),
+  TESSEL_CHECK(header.type() == Json::Type::Object, where, ": the header is ", header.type_name(),
                ", expected an object");
 
   const int64_t data_bytes = int64_t(size - 8 - header_bytes);
   Safetensors out;
   std::vector<Entry> entries;
-  for (const auto& [name, info] : header.members) {
+  for (const auto& [name, info] : header.object()) {
     if (name != "__metadata__") {
       entries.push_back(parse_entry(where, name, info, data_bytes));
       continue;
     }
-    TESSEL_CHECK(info.type == Json::Type::Object, where, ": __metadata__ is ", info.type_name(),
+    TESSEL_CHECK(info.type() == Json::Type::Object, where, ": __metadata__ is ", info.type_name(),
                  ", expected an object of strings");
-    for (const auto& [key, value] : info.members) {
-      TESSEL_CHECK(value.type == Json::Type::String, where, ": __metadata__ value of '", key,
+    for (const auto& [key, value] : info.object()) {
+      TESSEL_CHECK(value.type() == Json::Type::String, where, ": __metadata__ value of '", key,
                    "' is ", value.type_name(), ", expected a string");
-      out.metadata[key] = value.text;
+      out.metadata[key] = value.string();
     }
   }
   check_tiling(where, entries, data_bytes);

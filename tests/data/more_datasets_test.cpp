@@ -1,9 +1,9 @@
 // COCO-Stuff, Mapillary, Supervisely and Datumaro on tiny fixtures written in each format's exact
-// on-disk layout, plus the JSON reader their metadata goes through.
+// on-disk layout, plus the class colours their JSON metadata writes.
 #include <gtest/gtest.h>
 
 #include "data/image_io.h"
-#include "data/json.h"
+#include "data/json_colour.h"
 #include "data/more_datasets.h"
 #include "tests/data/mask_files.h"
 #include "tests/data/temp_dir.h"
@@ -17,21 +17,13 @@ using testing::write_grey_mask;
 using testing::write_image;
 using testing::write_rgb_mask;
 
-TEST(MoreDatasets, JsonKeepsValuesAndNamesTheKeyAtFault) {
-  Json doc = parse_json(R"({"a": [1, -2.5e1, true, null, 0.5], "s": "x\"\u00e9\ud83d\ude00",
-                            "o": {"k": [[0, 128, 255]]}})",
+TEST(MoreDatasets, JsonColoursAreRgbTriples) {
+  Json doc = parse_json(R"({"c": [0, 128, 255], "d": [1, 2], "e": [1, -2, 3], "f": [1, 2.5, 3]})",
                         "doc.json");
-  EXPECT_EQ(doc.at("a").array()[1].number(), -25.0);
-  EXPECT_TRUE(doc.at("a").array()[2].boolean());
-  EXPECT_EQ(doc.at("s").string(), "x\"\xc3\xa9\xf0\x9f\x98\x80");
-  EXPECT_EQ(rgb_of(doc.at("o").at("k").array()[0]), (Rgb{0, 128, 255}));
-  EXPECT_EQ(doc.find("missing"), nullptr);
-  EXPECT_ERROR(doc.at("o").at("k").array()[0].string(), "doc.json: o.k[0] is a array");
-  EXPECT_ERROR(doc.at("o").at("q"), "doc.json: o has no key 'q'");
-  EXPECT_EQ(doc.at("a").array()[1].integer(), -25);
-  EXPECT_ERROR(doc.at("a").array()[4].integer(), "doc.json: a[4] is 0.5, expected a whole");
-  EXPECT_ERROR(parse_json("{\"a\": 1,\n \"b\" 2}", "bad.json"), "bad.json: line 2: expected ':'");
-  EXPECT_ERROR(parse_json("[1] 2", "t.json"), "unexpected text");
+  EXPECT_EQ(rgb_of(doc.at("c")), (Rgb{0, 128, 255}));
+  EXPECT_ERROR(rgb_of(doc.at("d")), "doc.json: d has 2 entries, expected a colour [r, g, b]");
+  EXPECT_ERROR(rgb_of(doc.at("e")), "doc.json: e[1] = -2 outside 0..255");
+  EXPECT_ERROR(rgb_of(doc.at("f")), "doc.json: f[1] is 2.5, expected a whole number");
 }
 
 TEST(MoreDatasets, CocoStuffRemapsRawIdsTo171Classes) {

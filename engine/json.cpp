@@ -1,22 +1,71 @@
-#include "nn/json.h"
+#include "engine/json.h"
 
+#include <charconv>
+#include <cmath>
+#include <fstream>
 #include <limits>
+#include <sstream>
 #include <unordered_set>
 
 #include "engine/error.h"
 
-namespace tessel::nn {
+namespace tessel {
 
-const Json* Json::find(std::string_view key) const {
-  for (const auto& [k, v] : members)
-    if (k == key) return &v;
-  return nullptr;
+const char* Json::type_name(Type t) {
+  static const char* names[] = {"null",     "a boolean", "a number",
+                                "a string", "an array",  "an object"};
+  return names[int(t)];
+}
+
+namespace {
+
+template <typename T>
+const T& get(const Json::Value& v, Json::Type t, const std::string& where) {
+  const T* p = std::get_if<T>(&v);
+  TESSEL_CHECK(p, where, " is ", Json::type_name(Json::Type(v.index())), ", expected ",
+               Json::type_name(t));
+  return *p;
+}
+
+}  // namespace
+
+bool Json::boolean() const {
+  return get<bool>(value_, Type::Bool, where_);
+}
+const std::string& Json::literal() const {
+  return get<Number>(value_, Type::Number, where_).literal;
+}
+const std::string& Json::string() const {
+  return get<std::string>(value_, Type::String, where_);
+}
+const Json::Array& Json::array() const {
+  return get<Array>(value_, Type::Array, where_);
+}
+const Json::Object& Json::object() const {
+  return get<Object>(value_, Type::Object, where_);
+}
+
+double Json::number() const {
+  const std::string& s = literal();
+  double v = 0;
+  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  TESSEL_CHECK(ec == std::errc() && end == s.data() + s.size(), where_, " = ", s,
+               " is out of the range of a double");
+  return v;
+}
+
+int64_t Json::integer() const {
+  double v = number();
+  TESSEL_CHECK(v == std::floor(v) && std::abs(v) <= 9007199254740992.0, where_, " is ", literal(),
+               ", expected a whole number");
+  return int64_t(v);
 }
 
 std::optional<int64_t> Json::as_index() const {
-  if (type != Type::Number || text.empty()) return std::nullopt;
+  const Number* n = std::get_if<Number>(&value_);
+  if (!n || n->literal.empty()) return std::nullopt;
   int64_t v = 0;
-  for (char c : text) {
+  for (char c : n->literal) {
     if (c < '0' || c > '9') return std::nullopt;
     if (v > (std::numeric_limits<int64_t>::max() - (c - '0')) / 10) return std::nullopt;
     v = v * 10 + (c - '0');
@@ -24,10 +73,19 @@ std::optional<int64_t> Json::as_index() const {
   return v;
 }
 
-const char* Json::type_name(Type t) {
-  static const char* names[] = {"null",     "a boolean", "a number",
-                                "a string", "an array",  "an object"};
-  return names[int(t)];
+const Json* Json::find(std::string_view key) const {
+  const Object* members = std::get_if<Object>(&value_);
+  if (!members) return nullptr;
+  for (const auto& [k, v] : *members)
+    if (k == key) return &v;
+  return nullptr;
+}
+
+const Json& Json::at(std::string_view key) const {
+  object();  // a value that is no object at all gets that error, not "no key"
+  const Json* v = find(key);
+  TESSEL_CHECK(v, where_, " has no key '", key, "'");
+  return *v;
 }
 
 namespace {
@@ -58,10 +116,10 @@ void append_utf8(std::string& out, uint32_t cp) {
 
 class Parser {
  public:
-  Parser(std::string_view s, const std::string& context) : s_(s), context_(context) {}
+  Parser(std::string_view s, const std::string& origin) : s_(s), origin_(origin) {}
 
   Json document() {
-    Json v = value(0);
+    Json v = value(origin_, 0);
     skip_space();
     if (pos_ < s_.size()) fail("unexpected ", found(), " after the end of the document");
     return v;
@@ -70,7 +128,7 @@ class Parser {
  private:
   template <typename... Args>
   [[noreturn]] void fail(const Args&... args) const {
-    TESSEL_FAIL(context_, ": invalid JSON at byte ", pos_, ": ", args...);
+    TESSEL_FAIL(origin_, ": invalid JSON at byte ", pos_, ": ", args...);
   }
   std::string found() const {
     if (pos_ >= s_.size()) return "the end of the text";
@@ -92,16 +150,22 @@ class Parser {
     if (!eat(c)) fail("expected '", c, "' ", where, ", found ", found());
   }
 
-  Json value(int depth) {
+  // The path of a member (sep ".") or element (sep "") of the value at `where`: "origin: key",
+  // "where.key", "where[3]".
+  static std::string child(const std::string& where, int depth, const char* sep,
+                           const std::string& part) {
+    return depth == 0 ? where + ": " + part : where + sep + part;
+  }
+
+  Json value(const std::string& where, int depth) {
     if (depth >= kMaxDepth) fail("nested deeper than ", kMaxDepth, " levels");
     skip_space();
-    Json v;
     char c = pos_ < s_.size() ? s_[pos_] : '\0';
     if (c == '{') {
       ++pos_;
-      v.type = Json::Type::Object;
+      Json::Object members;
       std::unordered_set<std::string> seen;
-      if (eat('}')) return v;
+      if (eat('}')) return Json(std::move(members), where);
       do {
         skip_space();
         size_t key_at = pos_;
@@ -109,32 +173,29 @@ class Parser {
         std::string key = string();
         if (!seen.insert(key).second) pos_ = key_at, fail("duplicate key ", json_quote(key));
         expect(':', "after an object key");
-        v.members.emplace_back(std::move(key), value(depth + 1));
+        Json v = value(child(where, depth, ".", key), depth + 1);
+        members.emplace_back(std::move(key), std::move(v));
       } while (eat(','));
       expect('}', "after an object member");
-    } else if (c == '[') {
+      return Json(std::move(members), where);
+    }
+    if (c == '[') {
       ++pos_;
-      v.type = Json::Type::Array;
-      if (eat(']')) return v;
-      do v.items.push_back(value(depth + 1));
+      Json::Array items;
+      if (eat(']')) return Json(std::move(items), where);
+      do
+        items.push_back(
+            value(child(where, depth, "", detail::str_cat("[", items.size(), "]")), depth + 1));
       while (eat(','));
       expect(']', "after an array element");
-    } else if (c == '"') {
-      v.type = Json::Type::String;
-      v.text = string();
-    } else if (c == '-' || is_digit(c)) {
-      v.type = Json::Type::Number;
-      v.text = number();
-    } else if (s_.substr(pos_, 4) == "true" || s_.substr(pos_, 5) == "false") {
-      v.type = Json::Type::Bool;
-      v.boolean = c == 't';
-      pos_ += v.boolean ? 4 : 5;
-    } else if (s_.substr(pos_, 4) == "null") {
-      pos_ += 4;
-    } else {
-      fail("expected a value, found ", found());
+      return Json(std::move(items), where);
     }
-    return v;
+    if (c == '"') return Json(string(), where);
+    if (c == '-' || is_digit(c)) return Json(Json::Number{number()}, where);
+    if (s_.substr(pos_, 4) == "true") return pos_ += 4, Json(true, where);
+    if (s_.substr(pos_, 5) == "false") return pos_ += 5, Json(false, where);
+    if (s_.substr(pos_, 4) == "null") return pos_ += 4, Json(nullptr, where);
+    fail("expected a value, found ", found());
   }
 
   std::string number() {
@@ -254,14 +315,22 @@ class Parser {
   }
 
   std::string_view s_;
-  const std::string& context_;
+  const std::string& origin_;
   size_t pos_ = 0;
 };
 
 }  // namespace
 
-Json parse_json(std::string_view text, const std::string& context) {
-  return Parser(text, context).document();
+Json parse_json(std::string_view text, const std::string& origin) {
+  return Parser(text, origin).document();
+}
+
+Json read_json(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  TESSEL_CHECK(in, "read_json: cannot open '", path, "'");
+  std::ostringstream text;
+  text << in.rdbuf();
+  return parse_json(text.str(), path);
 }
 
 std::string json_quote(std::string_view s) {
@@ -297,4 +366,4 @@ std::string json_quote(std::string_view s) {
   return out + "\"";
 }
 
-}  // namespace tessel::nn
+}  // namespace tessel
