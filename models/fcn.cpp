@@ -1,5 +1,8 @@
 #include "models/fcn.h"
 
+#include "models/deeplabv3.h"
+#include "models/registry.h"
+
 namespace tessel::models {
 
 std::shared_ptr<nn::Sequential> fcn_head(int64_t in_channels, int64_t channels) {
@@ -21,6 +24,18 @@ std::shared_ptr<SegmentationModel> resnet_segmentation_model(std::string type_na
 
 std::shared_ptr<SegmentationModel> fcn(int64_t depth, const ModelOptions& options) {
   return resnet_segmentation_model("FCN", depth, options, fcn_head);
+}
+
+}  // namespace tessel::models
+
+namespace tessel::models {
+
+void add_torchvision_models(Registry& r) {
+  for (int64_t depth : {18, 34, 50, 101}) {
+    std::string resnet = "_resnet" + std::to_string(depth);
+    r["fcn" + resnet] = [depth](const ModelOptions& o) { return fcn(depth, o); };
+    r["deeplabv3" + resnet] = [depth](const ModelOptions& o) { return deeplabv3(depth, o); };
+  }
 }
 
 }  // namespace tessel::models

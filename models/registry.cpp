@@ -6,22 +6,13 @@
 #include <numeric>
 #include <sstream>
 
-#include "models/deeplabv3.h"
-#include "models/fcn.h"
-
 namespace tessel::models {
 namespace {
 
-using Builder = std::function<std::shared_ptr<SegmentationModel>(const ModelOptions&)>;
-
-const std::map<std::string, Builder>& registry() {
-  static const std::map<std::string, Builder> table = [] {
-    std::map<std::string, Builder> t;
-    for (int64_t depth : {18, 34, 50, 101}) {
-      std::string resnet = "_resnet" + std::to_string(depth);
-      t["fcn" + resnet] = [depth](const ModelOptions& o) { return fcn(depth, o); };
-      t["deeplabv3" + resnet] = [depth](const ModelOptions& o) { return deeplabv3(depth, o); };
-    }
+const Registry& registry() {
+  static const Registry table = [] {
+    Registry t;
+    add_torchvision_models(t);
     return t;
   }();
   return table;

@@ -5,12 +5,21 @@
 // and state dict names; the ResNet-18/34 variants are ours, for small experiments and tests.
 #pragma once
 
+#include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
 #include "models/segmentation_model.h"
 
 namespace tessel::models {
+
+using Builder = std::function<std::shared_ptr<SegmentationModel>(const ModelOptions&)>;
+using Registry = std::map<std::string, Builder>;
+
+// Each model family adds its names in one function, called once from registry.cpp's table:
+// adding a family is a header, its .cpp, and one line there.
+void add_torchvision_models(Registry& r);  // fcn_* and deeplabv3_* (models/fcn.cpp)
 
 // Throws for an unknown name, naming it and the nearest known names, and for invalid options.
 std::shared_ptr<SegmentationModel> create(const std::string& name,

@@ -1,6 +1,7 @@
 // Reads the golden fixtures written by tests/fixtures/fixture_io.py (PyTorch outputs).
 #pragma once
 
+#include <cstdlib>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -10,9 +11,16 @@
 
 namespace tessel::testing {
 
+// A file under tests/fixtures. The environment variable TESSEL_FIXTURES overrides the folder
+// compiled in, for a test binary run from another checkout (tools/gpu_check.sh on a GPU machine).
+inline std::string fixture_path(const std::string& file) {
+  const char* root = std::getenv("TESSEL_FIXTURES");
+  return std::string(root ? root : TESSEL_FIXTURES) + "/" + file;
+}
+
 // Tensors of `file` (relative to tests/fixtures) by name, as f64 CPU tensors.
 inline std::map<std::string, Tensor> load_fixture(const std::string& file) {
-  std::string path = std::string(TESSEL_FIXTURES) + "/" + file;
+  std::string path = fixture_path(file);
   std::ifstream in(path);
   TESSEL_CHECK(in.good(), "fixture: cannot open ", path);
   std::map<std::string, Tensor> out;

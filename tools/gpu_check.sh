@@ -22,6 +22,7 @@ for name in libcudnn.so.9 libcublas.so.13 libcublasLt.so.13 libcudart.so.13; do
                           -name "$name" 2>/dev/null | head -1)
   if [ -n "$hit" ]; then libdirs="$libdirs:$(dirname "$hit")"; else echo "warning: $name not found"; fi
 done
+export TESSEL_FIXTURES="$PWD/tests/fixtures"
 export LD_LIBRARY_PATH="$libdirs:${LD_LIBRARY_PATH:-}"
 
 echo "== CUDA tests"

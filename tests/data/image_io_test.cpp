@@ -2,6 +2,7 @@
 // independent encoders (tests/fixtures/gen_palette_png.py: hand-filtered with zlib, and PIL),
 // and errors that name the file.
 #include "data/image_io.h"
+#include "tests/fixture.h"
 
 #include <gtest/gtest.h>
 
@@ -52,7 +53,7 @@ std::vector<Rgb> fixture_palette(int depth) {
   return out;
 }
 std::string fixture(const std::string& name) {
-  return std::string(TESSEL_FIXTURES) + "/png/" + name;
+  return tessel::testing::fixture_path("png/" + name);
 }
 
 TEST(ImageIo, PngRoundTripsGreyRgbRgbaAt8And16Bits) {

@@ -29,7 +29,7 @@ inline std::vector<std::string> key_lines(const nn::Module& model) {
 
 // The committed lines of `model_name` in torchvision_keys.txt ("model key d0 d1 ...").
 inline std::vector<std::string> torchvision_key_lines(const std::string& model_name) {
-  std::string path = std::string(TESSEL_FIXTURES) + "/torchvision_keys.txt";
+  std::string path = fixture_path("torchvision_keys.txt");
   std::ifstream in(path);
   TESSEL_CHECK(in.good(), "fixture: cannot open ", path);
   std::vector<std::string> lines;

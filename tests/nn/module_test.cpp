@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "nn/nn.h"
+#include "tests/fixture.h"
 #include "tests/op_harness.h"
 
 namespace tessel::nn {
@@ -67,7 +68,7 @@ struct ReprFixture {
   int64_t num_parameters = 0;
 };
 ReprFixture load_repr_fixture() {
-  std::ifstream in(std::string(TESSEL_FIXTURES) + "/nn_repr.txt");
+  std::ifstream in(tessel::testing::fixture_path("nn_repr.txt"));
   EXPECT_TRUE(in.good());
   ReprFixture f;
   std::string line, section;

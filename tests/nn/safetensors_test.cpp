@@ -164,7 +164,7 @@ TEST(Safetensors, LayoutOfTheReferenceWriter) {
 // A file written by hand in Python (tests/fixtures/gen_resnet50_safetensors.py) with torch's
 // own bytes for every dtype, against the values it printed.
 TEST(Safetensors, ReadsTheIndependentWriter) {
-  std::string path = std::string(TESSEL_FIXTURES) + "/safetensors_tiny.safetensors";
+  std::string path = fixture_path("safetensors_tiny.safetensors");
   Safetensors r = read_safetensors(path);
   auto want = load_fixture("safetensors_tiny.txt");
   EXPECT_EQ(r.tensors.size(), want.size());
@@ -242,7 +242,7 @@ struct KeyInfo {
 };
 // tests/fixtures/resnet50_state_dict.txt: "name DTYPE ndim d0 d1 ..." per key, from torchvision.
 std::vector<KeyInfo> torchvision_resnet50_keys() {
-  std::ifstream in(std::string(TESSEL_FIXTURES) + "/resnet50_state_dict.txt");
+  std::ifstream in(fixture_path("resnet50_state_dict.txt"));
   std::vector<KeyInfo> keys;
   KeyInfo k;
   size_t ndim;
