@@ -1,0 +1,23 @@
+// Convolution - BatchNorm (- ReLU) as one Sequential ("0", "1", "2"), the unit that the real-time
+// families (DDRNet, BiSeNetV2, RegSeg, ENet) build most of their layers from.
+#pragma once
+
+#include <memory>
+
+#include "nn/nn.h"
+
+namespace tessel::models {
+
+struct ConvBNOptions {
+  int64_t stride = 1;
+  int64_t padding = -1;  // -1: dilation * (kernel / 2), which keeps the size at stride 1
+  int64_t dilation = 1;
+  int64_t groups = 1;
+  bool bias = false;  // a bias before BatchNorm is redundant, but some references keep it
+  bool relu = true;
+};
+
+std::shared_ptr<nn::Sequential> conv_bn(int64_t in_channels, int64_t out_channels,
+                                        int64_t kernel_size, const ConvBNOptions& o = {});
+
+}  // namespace tessel::models
