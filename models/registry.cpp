@@ -13,6 +13,7 @@ const Registry& registry() {
   static const Registry table = [] {
     Registry t;
     add_torchvision_models(t);
+    add_pyramid_models(t);
     add_realtime_models(t);
     return t;
   }();
