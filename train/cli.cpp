@@ -1,0 +1,135 @@
+#include "train/cli.h"
+
+#include <charconv>
+#include <filesystem>
+#include <sstream>
+
+#include "engine/error.h"
+#include "models/registry.h"
+#include "nn/safetensors.h"
+
+namespace tessel::train {
+
+CommandLine::CommandLine(int argc, const char* const* argv, std::set<std::string> options,
+                         std::set<std::string> switches) {
+  switches.insert({"--help", "-h"});
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg.size() < 2 || arg[0] != '-') {
+      positional_.push_back(arg);
+      continue;
+    }
+    const bool is_switch = switches.count(arg) > 0;
+    TESSEL_CHECK(is_switch || options.count(arg) > 0, "unknown option ", arg,
+                 " (see --help for the options)");
+    TESSEL_CHECK(values_.count(arg) == 0, "option ", arg, " is given twice");
+    TESSEL_CHECK(is_switch || i + 1 < argc, "option ", arg, " needs a value");
+    values_[arg] = is_switch ? "" : argv[++i];
+  }
+}
+
+std::string CommandLine::get(const std::string& name, const std::string& fallback) const {
+  auto it = values_.find(name);
+  return it == values_.end() ? fallback : it->second;
+}
+
+std::string CommandLine::required(const std::string& name) const {
+  TESSEL_CHECK(has(name), "missing ", name, " (see --help)");
+  return values_.at(name);
+}
+
+int64_t parse_int(const std::string& text, const std::string& what) {
+  int64_t v = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  TESSEL_CHECK(ec == std::errc() && end == text.data() + text.size() && v > 0, what,
+               ": expected a positive integer, got '", text, "'");
+  return v;
+}
+
+Size2 parse_size(const std::string& text, const std::string& what) {
+  const size_t x = text.find('x');
+  TESSEL_CHECK(x != std::string::npos, what, ": expected WIDTHxHEIGHT such as 512x512, got '", text,
+               "'");
+  return {parse_int(text.substr(x + 1), what), parse_int(text.substr(0, x), what)};
+}
+
+SlidingWindow parse_sliding(const std::string& text) {
+  const size_t colon = text.find(':');
+  TESSEL_CHECK(colon != std::string::npos,
+               "--sliding: expected WINDOWxWINDOW:STRIDExSTRIDE such as 512x512:341x341, got '",
+               text, "'");
+  return {parse_size(text.substr(0, colon), "--sliding window"),
+          parse_size(text.substr(colon + 1), "--sliding stride")};
+}
+
+std::vector<double> parse_scales(const std::string& text) {
+  std::vector<double> scales;
+  std::stringstream in(text);
+  for (std::string item; std::getline(in, item, ',');) {
+    double v = 0;
+    auto [end, ec] = std::from_chars(item.data(), item.data() + item.size(), v);
+    TESSEL_CHECK(ec == std::errc() && end == item.data() + item.size() && v > 0,
+                 "--scales: expected positive numbers separated by commas such as 0.75,1,1.25, "
+                 "got '",
+                 text, "'");
+    scales.push_back(v);
+  }
+  TESSEL_CHECK(!scales.empty(), "--scales: no scale given");
+  return scales;
+}
+
+InferenceOptions parse_inference(const CommandLine& cl) {
+  InferenceOptions o;
+  if (cl.has("--sliding")) o.sliding = parse_sliding(cl.get("--sliding", ""));
+  o.scales = parse_scales(cl.get("--scales", "1"));
+  o.flip = cl.has("--flip");
+  return o;
+}
+
+Device parse_device(const std::string& text) {
+  if (text.empty()) return cuda::is_available() ? cuda_device() : kCPU;
+  const Device d(text);
+  TESSEL_CHECK(d.is_cpu() || cuda::is_available(), "--device ", text,
+               ": no CUDA device is available here; use --device cpu");
+  return d;
+}
+
+std::string weights_file(const std::string& path) {
+  namespace fs = std::filesystem;
+  const fs::path file =
+      fs::is_directory(path) ? fs::path(path) / "model.safetensors" : fs::path(path);
+  TESSEL_CHECK(fs::is_regular_file(file), "weights ", file.string(),
+               " not found: give a .safetensors file or a checkpoint directory holding "
+               "model.safetensors");
+  return file.string();
+}
+
+std::shared_ptr<models::SegmentationModel> load_model(const std::string& name, int64_t num_classes,
+                                                      const std::string& weights, Device device) {
+  models::ModelOptions options;
+  options.num_classes = num_classes;
+  auto model = models::create(name, options);
+  nn::load_state_dict_file(weights_file(weights), *model);
+  model->to(device);
+  model->eval();
+  return model;
+}
+
+data::Normalize imagenet_normalize() {
+  return {{123.675, 116.28, 103.53}, {58.395, 57.12, 57.375}};
+}
+
+Tensor image_batch(const data::Image& image, const data::Normalize& n, Device device) {
+  TESSEL_CHECK(image.bits == 8, "image_batch: expected an 8-bit image, got ", image.bits, " bits");
+  data::Image rgb{image.height, image.width, 3, 8, {}};
+  rgb.bytes.resize(size_t(image.pixels() * 3));
+  for (int64_t i = 0; i < image.pixels(); ++i)
+    for (int64_t k = 0; k < 3; ++k)
+      rgb.bytes[size_t(i * 3 + k)] =
+          image.bytes[size_t(i * image.channels + (image.channels >= 3 ? k : 0))];
+  Tensor x = empty({1, 3, image.height, image.width});
+  data::normalize_into(rgb, n, x.data<float>());
+  return x.to(device);
+}
+
+}  // namespace tessel::train
