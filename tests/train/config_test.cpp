@@ -1,0 +1,101 @@
+// Recipes: parsing, overrides, and errors that name the key at fault and the nearest valid one.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "tests/fixture.h"
+#include "tests/op_harness.h"
+#include "train/config.h"
+
+namespace tessel::train {
+namespace {
+
+const char* kRecipe = R"(
+model: {name: fcn_resnet18, aux: true}
+loss:
+  - {output: out, loss: ce, weight: 1.0}
+  - {output: aux, loss: dice, weight: 0.4}
+optimizer: {name: adamw, lr: 0.001}
+data:
+  format: synthetic
+  train_augment:
+    - hflip
+    - resize: {scale: [0.5, 2.0]}
+train: {iterations: 100, batch_size: 4}
+)";
+
+TEST(Recipe, ParsesSectionsListsAndDefaults) {
+  Recipe r = parse_recipe(kRecipe, "r.yaml");
+  EXPECT_EQ(r.model.name, "fcn_resnet18");
+  EXPECT_TRUE(r.model.aux);
+  ASSERT_EQ(r.loss.size(), 2u);
+  EXPECT_EQ(r.loss[1].output, "aux");
+  EXPECT_EQ(r.loss[1].loss, "dice");
+  EXPECT_DOUBLE_EQ(r.loss[1].weight, 0.4);
+  EXPECT_EQ(r.optimizer.name, "adamw");
+  EXPECT_DOUBLE_EQ(r.optimizer.lr, 0.001);
+  ASSERT_EQ(r.data.train_augment.size(), 2u);
+  EXPECT_EQ(r.data.train_augment[0].name, "hflip");
+  EXPECT_EQ(r.data.train_augment[1].options.at("scale"), "0.5,2.0");
+  EXPECT_EQ(r.train.iterations, 100);
+  EXPECT_EQ(r.train.accumulate, 1);  // a default
+}
+
+TEST(Recipe, OverridesAreTypedByTheSchema) {
+  Recipe r = parse_recipe(kRecipe, "r.yaml",
+                          {"optimizer.lr=0.02", "train.batch_size=16", "ema.enabled=true",
+                           "data.val_augment=[{normalize: {mean: 1}}]", "model={name: unet}"});
+  EXPECT_DOUBLE_EQ(r.optimizer.lr, 0.02);
+  EXPECT_EQ(r.train.batch_size, 16);
+  EXPECT_TRUE(r.ema.enabled);
+  ASSERT_EQ(r.data.val_augment.size(), 1u);
+  EXPECT_EQ(r.data.val_augment[0].options.at("mean"), "1");
+  EXPECT_EQ(r.model.name, "unet");
+}
+
+TEST(Recipe, UnknownKeysNameTheNearestKey) {
+  EXPECT_ERROR(parse_recipe("optimizer: {lrr: 0.1}\ntrain: {iterations: 1}", "r.yaml"),
+               "r.yaml: unknown key 'optimizer.lrr'; nearest: optimizer.lr");
+  EXPECT_ERROR(parse_recipe(kRecipe, "r.yaml", {"train.batchsize=4"}),
+               "unknown key 'train.batchsize'; nearest: train.batch_size");
+  EXPECT_ERROR(parse_recipe(kRecipe, "r.yaml", {"train.batch_size"}), "expected key=value");
+}
+
+TEST(Recipe, WrongTypesNameTheKey) {
+  EXPECT_ERROR(parse_recipe(kRecipe, "r.yaml", {"train.batch_size=four"}),
+               "train.batch_size: expected an integer, got 'four'");
+  EXPECT_ERROR(parse_recipe(kRecipe, "r.yaml", {"optimizer.lr=[1, 2]"}),
+               "optimizer.lr: expected a number, got a list");
+  EXPECT_ERROR(parse_recipe(kRecipe, "r.yaml", {"ema.enabled=maybe"}),
+               "ema.enabled: expected true or false, got 'maybe'");
+  EXPECT_ERROR(parse_recipe("loss: [{output: out, los: ce}]\ntrain: {iterations: 1}", "r.yaml"),
+               "loss[0]: unknown key 'los'");
+  EXPECT_ERROR(parse_recipe("model: [1]", "r.yaml"), "r.yaml: model: expected a map");
+  EXPECT_ERROR(parse_recipe("model: {name: [", "r.yaml"), "r.yaml: invalid YAML");
+}
+
+TEST(Recipe, ValidatesValues) {
+  EXPECT_ERROR(parse_recipe(kRecipe, "r.yaml", {"train.precision=bf16"}),
+               "train.precision: 'bf16' is not supported yet");
+  EXPECT_ERROR(parse_recipe(kRecipe, "r.yaml", {"train.epochs=3"}),
+               "set exactly one of train.epochs and train.iterations");
+  EXPECT_ERROR(parse_recipe(kRecipe, "r.yaml", {"optimizer.name=lion"}),
+               "optimizer.name: 'lion' is not one of adam, adamw, sgd");
+  EXPECT_ERROR(parse_recipe(kRecipe, "r.yaml", {"train.accumulate=0"}),
+               "train.accumulate is 0, needs at least 1");
+}
+
+// Every shipped recipe parses and validates (those for real datasets cannot run here).
+TEST(Recipe, ShippedRecipesValidate) {
+  std::filesystem::path dir = std::filesystem::path(testing::fixture_path("")) / "../../recipes";
+  int count = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    SCOPED_TRACE(entry.path().string());
+    EXPECT_NO_THROW(load_recipe(entry.path().string()));
+    ++count;
+  }
+  EXPECT_GE(count, 3);
+}
+
+}  // namespace
+}  // namespace tessel::train

@@ -1,0 +1,54 @@
+// The trainer learns, calls its callbacks, and stops on repeated NaN steps.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "tests/data/temp_dir.h"
+#include "tests/op_harness.h"
+#include "tests/train/train_recipe.h"
+#include "train/trainer.h"
+
+namespace tessel::train {
+namespace {
+namespace fs = std::filesystem;
+
+TEST(Trainer, LearnsSyntheticShapesAndCallsBack) {
+  tessel::testing::TempDir temp;
+  fs::path dir = temp.root();
+  Trainer trainer(parse_recipe(testing::tiny_recipe(dir.string(), 20, 10), "tiny"));
+  int steps = 0, evals = 0;
+  double first_loss = 0, last_loss = 0;
+  std::vector<int64_t> epochs;
+  trainer.callbacks().on_step = [&](const StepEvent& e) {
+    EXPECT_EQ(e.iteration, ++steps);
+    EXPECT_FALSE(e.skipped);
+    (steps == 1 ? first_loss : last_loss) = e.loss;
+  };
+  trainer.callbacks().on_epoch = [&](int64_t epoch) { epochs.push_back(epoch); };
+  trainer.callbacks().on_eval = [&](const EvalEvent& e) {
+    ++evals;
+    EXPECT_TRUE(fs::exists(fs::path(e.checkpoint) / "model.safetensors"));
+  };
+  TrainResult r = trainer.run();
+  EXPECT_EQ(steps, 20);
+  EXPECT_EQ(evals, 2);
+  EXPECT_EQ(epochs, (std::vector<int64_t>{0}));  // 16 batches an epoch
+  // 20 steps of batch 4 only start to learn: the loss falls, and the background class is found
+  // (mIoU measured 0.129 with seed 1: all of it from the background).
+  EXPECT_LT(last_loss, 0.7 * first_loss);
+  EXPECT_GT(r.score, 0.12);
+  EXPECT_TRUE(fs::exists(fs::path(r.last_checkpoint) / "optimizer.safetensors"));
+  EXPECT_TRUE(fs::exists(r.csv));
+}
+
+TEST(Trainer, StopsAfterRepeatedNonFiniteSteps) {
+  tessel::testing::TempDir temp;
+  fs::path dir = temp.root();
+  Trainer trainer(
+      parse_recipe(testing::tiny_recipe(dir.string(), 20, 0), "tiny",
+                   {"optimizer.lr=1e30", "train.max_bad_steps=2", "schedule.warmup_iters=0"}));
+  EXPECT_ERROR(trainer.run(), "2 steps in a row had a NaN or Inf loss or gradient");
+}
+
+}  // namespace
+}  // namespace tessel::train

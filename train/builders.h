@@ -1,0 +1,26 @@
+// What a recipe's sections build: the device, the datasets, the optimizer and the schedule.
+#pragma once
+
+#include <memory>
+
+#include "data/dataset.h"
+#include "nn/lr_scheduler.h"
+#include "train/config.h"
+
+namespace tessel::train {
+
+// "auto" is the first CUDA device when there is one, else the CPU.
+Device resolve_device(const std::string& name);
+
+// The training or validation split the recipe names ("synthetic": generated samples, the
+// validation ones from another seed). Checks data.num_classes against the dataset's.
+std::unique_ptr<data::Dataset> make_dataset(const Recipe& r, bool train);
+
+// Parameter groups (no decay on norms and biases, the head's lr multiplier) and the optimizer.
+std::unique_ptr<nn::Optimizer> make_optimizer(const Recipe& r, const nn::Module& model);
+
+// The schedule over `total` iterations, behind a warm-up when the recipe asks for one.
+std::unique_ptr<nn::LrScheduler> make_scheduler(const Recipe& r, nn::Optimizer& optimizer,
+                                                int64_t total);
+
+}  // namespace tessel::train

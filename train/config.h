@@ -1,0 +1,114 @@
+// Training recipes: one YAML file says everything a run needs (model, loss, optimizer and its
+// parameter groups, schedule, data and augmentations, loop, EMA, evaluation, checkpoints), in the
+// spirit of mmsegmentation's and SuperGradients' configs:
+//
+//   model: {name: fcn_resnet18, output_stride: 8}
+//   loss: [{output: out, loss: ce, weight: 1.0}]
+//   optimizer: {name: sgd, lr: 0.01, momentum: 0.9, weight_decay: 1.0e-4}
+//   data: {format: synthetic, train_augment: [{hflip: {p: 0.5}}]}
+//   train: {batch_size: 8, iterations: 300}
+//
+// Every key has a type and a default (the Recipe's members below). Overrides use dotted keys,
+// `optimizer.lr=0.02`, and the value is read as YAML, so `data.train_augment=[{hflip: {}}]` works
+// for list-valued keys. An unknown key, or a value of the wrong type, is an error naming the key,
+// the file, and the nearest valid keys.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "data/augment.h"
+#include "nn/loss_registry.h"
+
+namespace tessel::train {
+
+struct Recipe {
+  std::string source;  // the file it came from, for messages
+
+  struct Model {
+    std::string name = "fcn_resnet18";
+    bool aux = false;
+    int64_t output_stride = 8;
+  } model;
+
+  // A weighted sum over the model's named outputs (nn::WeightedOutputsLoss).
+  std::vector<nn::OutputLoss> loss = {{"out", "ce", 1.0}};
+
+  struct Optimizer {
+    std::string name = "sgd";  // sgd, adam, adamw
+    double lr = 0.01;
+    double momentum = 0.9;
+    double weight_decay = 1e-4;
+    double beta1 = 0.9, beta2 = 0.999;
+    bool no_decay_norm_bias = true;          // no weight decay on norm layers and biases
+    std::string head_prefix = "classifier";  // parameters whose names start with it ...
+    double head_lr_mult = 1;                 // ... get this lr multiplier
+  } optimizer;
+
+  struct Schedule {
+    std::string name = "poly";  // poly, cosine, step, constant; counted in iterations
+    double power = 0.9;         // poly
+    double min_lr = 0;          // poly, cosine
+    int64_t step_size = 1000;   // step
+    double gamma = 0.1;         // step
+    int64_t warmup_iters = 0;
+    double warmup_factor = 0.1;  // the lr starts at lr * warmup_factor
+  } schedule;
+
+  struct Data {
+    std::string format = "synthetic";  // synthetic or a data::open_dataset format
+    std::string root;
+    std::string train_split, val_split;  // "" is the format's default
+    int64_t num_classes = 0;             // 0: the dataset's; else checked against it
+    int64_t synthetic_train = 512, synthetic_val = 64, synthetic_size = 64;
+    std::vector<data::Step> train_augment, val_augment;  // data::Pipeline steps
+    int64_t workers = 2;
+  } data;
+
+  struct Train {
+    int64_t batch_size = 8;
+    int64_t epochs = 0;  // one of epochs and iterations (optimizer steps) is set
+    int64_t iterations = 0;
+    int64_t accumulate = 1;     // micro-batches per optimizer step
+    double clip_grad_norm = 0;  // 0: no clipping
+    int64_t max_bad_steps = 5;  // consecutive NaN/Inf steps that stop the run
+    int64_t log_interval = 10;
+    std::string precision = "f32";
+    std::string device = "auto";  // auto (CUDA when present), cpu, cuda, cuda:N
+    int64_t seed = 0;
+    std::string output_dir = "runs/run";
+    std::string resume;  // a checkpoint directory to continue from
+  } train;
+
+  struct Ema {
+    bool enabled = false;
+    double decay = 0.999;
+    double warmup_tau = 200;
+  } ema;
+
+  struct Eval {
+    int64_t interval = 0;  // iterations between evaluations; 0: at the end only
+    int64_t batch_size = 8;
+  } eval;
+
+  struct Checkpoint {
+    std::string metric = "mIoU";  // mIoU, mDice, mAcc, aAcc, fwIoU: higher is better
+    int64_t keep_best = 1;
+  } checkpoint;
+
+  struct EarlyStopping {
+    int64_t patience = 0;  // evaluations without a better metric; 0: off
+  } early_stopping;
+};
+
+// Reads `path`, applies `overrides` ("key.sub=value", in order) and validates the result.
+Recipe load_recipe(const std::string& path, const std::vector<std::string>& overrides = {});
+// The same from YAML text; `origin` names it in errors.
+Recipe parse_recipe(const std::string& text, const std::string& origin,
+                    const std::vector<std::string>& overrides = {});
+
+// Every dotted key a recipe may set, in schema order.
+std::vector<std::string> recipe_keys();
+
+}  // namespace tessel::train

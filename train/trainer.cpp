@@ -1,0 +1,264 @@
+#include "train/trainer.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <limits>
+#include <map>
+#include <set>
+
+#include "engine/ops/confusion.h"
+#include "engine/random.h"
+#include "models/registry.h"
+#include "train/builders.h"
+
+namespace tessel::train {
+namespace fs = std::filesystem;
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point t) {
+  return std::chrono::duration<double>(Clock::now() - t).count();
+}
+
+std::string checkpoint_name(int64_t iteration) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "iter_%06lld", (long long)iteration);
+  return buf;
+}
+
+double metric_value(const SegmentationMetrics& m, const std::string& name) {
+  std::optional<double> v = name == "mIoU"    ? m.mean_iou.value
+                            : name == "mDice" ? m.mean_dice.value
+                            : name == "mAcc"  ? m.mean_accuracy.value
+                            : name == "aAcc"  ? m.pixel_accuracy
+                                              : m.fw_iou;
+  return v.value_or(0);
+}
+
+data::LoaderOptions loader_options(const Recipe& r, Device device, bool train) {
+  data::LoaderOptions o;
+  o.batch_size = train ? r.train.batch_size : r.eval.batch_size;
+  o.workers = r.data.workers;
+  o.shuffle = o.drop_last = train;
+  o.seed = uint64_t(r.train.seed);
+  o.device = device;
+  o.mask_dtype = DType::I64;
+  return o;
+}
+
+}  // namespace
+
+Trainer::Trainer(Recipe recipe)
+    : recipe_(std::move(recipe)), device_(resolve_device(recipe_.train.device)) {
+  const Recipe& r = recipe_;
+  manual_seed(uint64_t(r.train.seed));  // the model's initialisation
+  train_set_ = make_dataset(r, true);
+  val_set_ = make_dataset(r, false);
+  const data::ClassInfo& classes = train_set_->classes();
+  model_ =
+      models::create(r.model.name, {classes.num_classes(), r.model.aux, r.model.output_stride});
+  model_->to(device_);
+  nn::LossConfig loss_config;
+  loss_config.ignore_index = classes.ignore_index;
+  loss_ = nn::WeightedOutputsLoss::from_description(r.loss, loss_config);
+  loss_->to(device_);
+  loader_ = std::make_unique<data::Loader>(*train_set_,
+                                           data::Pipeline::from_description(r.data.train_augment),
+                                           loader_options(r, device_, true));
+  int64_t per_epoch = loader_->batches_per_epoch() / r.train.accumulate;
+  TESSEL_CHECK(r.train.iterations > 0 || per_epoch > 0, r.source, ": the training set (",
+               train_set_->size(), " samples) is smaller than one step of ", r.train.accumulate,
+               " x ", r.train.batch_size);
+  total_ = r.train.iterations > 0 ? r.train.iterations : r.train.epochs * per_epoch;
+  optimizer_ = make_optimizer(r, *model_);
+  scheduler_ = make_scheduler(r, *optimizer_, total_);
+  if (r.ema.enabled) ema_.emplace(*model_, nn::EmaOptions{r.ema.decay, r.ema.warmup_tau});
+}
+
+Trainer::~Trainer() = default;
+
+CheckpointParts Trainer::parts() {
+  const Recipe& r = recipe_;
+  nn::Metadata meta = {{"model", r.model.name},
+                       {"num_classes", std::to_string(train_set_->classes().num_classes())},
+                       {"aux", r.model.aux ? "true" : "false"},
+                       {"output_stride", std::to_string(r.model.output_stride)},
+                       {"iteration", std::to_string(progress_.iteration)}};
+  return {*model_, *optimizer_, *scheduler_, ema_ ? &*ema_ : nullptr, progress_, meta};
+}
+
+std::optional<data::Batch> Trainer::next_batch() {
+  std::optional<data::Batch> batch = loader_->next();
+  if (batch) return batch;
+  int64_t epoch = loader_->state().epoch;
+  if (callbacks_.on_epoch) callbacks_.on_epoch(epoch);
+  loader_->start_epoch(epoch + 1);
+  return loader_->next();
+}
+
+bool Trainer::train_step() {
+  const Recipe::Train& t = recipe_.train;
+  double loss_sum = 0;
+  for (int64_t micro = 0; micro < t.accumulate; ++micro) {
+    std::optional<data::Batch> batch = next_batch();
+    TESSEL_CHECK(batch.has_value(), recipe_.source, ": the training loader gave no batch");
+    std::map<std::string, Tensor> outputs;
+    for (auto& [name, y] : model_->forward_outputs(batch->images)) outputs[name] = y;
+    Tensor loss = loss_->forward(outputs, batch->masks);
+    if (t.accumulate > 1) loss = loss * (1.0 / double(t.accumulate));  // gradients average
+    loss.backward();
+    loss_sum += loss.item();
+  }
+  // The norm is needed anyway to catch a NaN/Inf gradient; without clipping it scales by 1.
+  double max_norm =
+      t.clip_grad_norm > 0 ? t.clip_grad_norm : std::numeric_limits<double>::infinity();
+  double norm = nn::clip_grad_norm_(model_->parameters(), max_norm).item();
+  last_loss_ = loss_sum;
+  if (!std::isfinite(loss_sum) || !std::isfinite(norm)) {
+    optimizer_->zero_grad();
+    ++progress_.bad_steps;
+    std::fprintf(stderr, "warning: iteration %lld: loss %g, gradient norm %g: step skipped\n",
+                 (long long)progress_.iteration + 1, loss_sum, norm);
+    TESSEL_CHECK(progress_.bad_steps < t.max_bad_steps, recipe_.source, ": ", progress_.bad_steps,
+                 " steps in a row had a NaN or Inf loss or gradient (",
+                 "train.max_bad_steps); stopping. Lower optimizer.lr, set train.clip_grad_norm, ",
+                 "or check the data.");
+    return false;
+  }
+  progress_.bad_steps = 0;
+  optimizer_->step();
+  optimizer_->zero_grad();
+  if (ema_) ema_->update(*model_);
+  return true;
+}
+
+SegmentationMetrics Trainer::evaluate() {
+  if (ema_) ema_->swap(*model_);
+  model_->eval();
+  NoGradGuard no_grad;
+  const data::ClassInfo& classes = val_set_->classes();
+  ConfusionMatrix cm(classes.num_classes(), device_, classes.ignore_index);
+  data::Loader loader(*val_set_, data::Pipeline::from_description(recipe_.data.val_augment),
+                      loader_options(recipe_, device_, false));
+  loader.start_epoch(0);
+  while (std::optional<data::Batch> batch = loader.next())
+    cm.update(model_->forward_outputs(batch->images).at("out"), batch->masks);
+  model_->train();
+  if (ema_) ema_->swap(*model_);
+  return segmentation_metrics(cm.read());
+}
+
+bool Trainer::evaluate_and_checkpoint(TrainResult& result) {
+  const Recipe& r = recipe_;
+  SegmentationMetrics m = evaluate();
+  double score = metric_value(m, r.checkpoint.metric);
+  std::printf("evaluation at iteration %lld%s:\n%s", (long long)progress_.iteration,
+              ema_ ? " (EMA weights)" : "", metrics_table(m, val_set_->classes().names).c_str());
+  csv_->log(progress_.iteration, "val/mIoU", m.mean_iou.value.value_or(0));
+  csv_->log(progress_.iteration, "val/mDice", m.mean_dice.value.value_or(0));
+  csv_->log(progress_.iteration, "val/mAcc", m.mean_accuracy.value.value_or(0));
+  csv_->log(progress_.iteration, "val/aAcc", m.pixel_accuracy.value_or(0));
+  for (size_t c = 0; c < m.iou.size(); ++c)
+    if (m.iou[c])
+      csv_->log(progress_.iteration, "val/IoU/" + val_set_->classes().names[c], *m.iou[c]);
+
+  // The best list, best first; ties keep the earlier checkpoint.
+  auto& best = progress_.best;
+  bool improved = best.empty() || score > best.front().second;
+  progress_.stale_evals = improved ? 0 : progress_.stale_evals + 1;
+  best.emplace_back(progress_.iteration, score);
+  std::stable_sort(best.begin(), best.end(),
+                   [](const auto& a, const auto& b) { return a.second > b.second; });
+  if (int64_t(best.size()) > r.checkpoint.keep_best) best.resize(size_t(r.checkpoint.keep_best));
+
+  fs::path dir = fs::path(r.train.output_dir) / "checkpoints";
+  std::string name = checkpoint_name(progress_.iteration);
+  progress_.loader = loader_->state();
+  save_checkpoint((dir / name).string(), parts());
+  point_link((dir / "last").string(), name);
+  point_link((dir / "best").string(), checkpoint_name(best.front().first));
+  std::set<std::string> keep = {name, "last", "best"};
+  for (const auto& b : best) keep.insert(checkpoint_name(b.first));
+  for (const auto& entry : fs::directory_iterator(dir))
+    if (entry.path().filename().string().starts_with("iter_") &&
+        !keep.count(entry.path().filename().string()))
+      fs::remove_all(entry.path());
+
+  result.metrics = m;
+  result.score = score;
+  result.best_score = best.front().second;
+  result.last_checkpoint = (dir / "last").string();
+  result.best_checkpoint = (dir / "best").string();
+  if (callbacks_.on_eval)
+    callbacks_.on_eval({progress_.iteration, m, score, improved, (dir / name).string()});
+  int64_t patience = r.early_stopping.patience;
+  if (patience > 0 && progress_.stale_evals >= patience) {
+    std::printf("early stopping: %s has not improved for %lld evaluations\n",
+                r.checkpoint.metric.c_str(), (long long)patience);
+    result.early_stopped = true;
+    return false;
+  }
+  return true;
+}
+
+TrainResult Trainer::run() {
+  const Recipe& r = recipe_;
+  TrainResult result;
+  result.output_dir = r.train.output_dir;
+  fs::create_directories(r.train.output_dir);
+  bool resuming = !r.train.resume.empty();
+  if (resuming) {
+    CheckpointParts p = parts();
+    load_checkpoint(r.train.resume, p);
+    loader_->resume(progress_.loader.epoch, progress_.loader.position);
+    std::printf("resumed from %s at iteration %lld\n", r.train.resume.c_str(),
+                (long long)progress_.iteration);
+  } else {
+    loader_->start_epoch(0);
+  }
+  result.csv = (fs::path(r.train.output_dir) / "metrics.csv").string();
+  csv_ = std::make_unique<CsvLog>(result.csv, resuming);
+  std::printf("training %s on %s: %lld iterations of %lld x %lld images, %lld classes\n",
+              r.model.name.c_str(), device_.str().c_str(), (long long)total_,
+              (long long)r.train.accumulate, (long long)r.train.batch_size,
+              (long long)train_set_->classes().num_classes());
+
+  model_->train();
+  auto start = Clock::now(), window = start;
+  int64_t start_iteration = progress_.iteration, window_iteration = start_iteration;
+  bool keep_going = true;
+  while (progress_.iteration < total_ && keep_going && !stop_requested_) {
+    double lr = optimizer_->param_groups().front().options.lr;
+    bool stepped = train_step();
+    scheduler_->step();
+    ++progress_.iteration;
+    int64_t it = progress_.iteration;
+    int64_t epoch = loader_->state().epoch;
+    if (callbacks_.on_step) callbacks_.on_step({it, total_, epoch, last_loss_, lr, !stepped});
+    if (it % r.train.log_interval == 0 || it == total_) {
+      double images = double((it - window_iteration) * r.train.accumulate * r.train.batch_size);
+      double rate = images / std::max(seconds_since(window), 1e-9);
+      double eta = double(total_ - it) * seconds_since(start) / double(it - start_iteration);
+      std::printf("%s\n",
+                  format_progress({it, total_, epoch, last_loss_, lr, rate, eta, device_}).c_str());
+      std::fflush(stdout);
+      csv_->log(it, "train/loss", last_loss_);
+      csv_->log(it, "train/lr", lr);
+      csv_->log(it, "train/images_per_s", rate);
+      window = Clock::now();
+      window_iteration = it;
+    }
+    if (r.eval.interval > 0 && it % r.eval.interval == 0 && it < total_)
+      keep_going = evaluate_and_checkpoint(result);
+  }
+  if (keep_going) evaluate_and_checkpoint(result);
+  result.iterations = progress_.iteration;
+  result.seconds = seconds_since(start);
+  return result;
+}
+
+}  // namespace tessel::train

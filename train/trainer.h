@@ -1,0 +1,106 @@
+// The training loop a recipe describes, as a C++ API: tessel-train is a thin front end, and
+// research code can build a Trainer, hook callbacks in, and run it.
+//
+//   train::Trainer trainer(train::load_recipe("recipes/quickstart.yaml", {"train.seed=3"}));
+//   trainer.callbacks().on_eval = [](const train::EvalEvent& e) { ... };
+//   train::TrainResult result = trainer.run();
+//
+// One iteration is one optimizer step over `train.accumulate` micro-batches. A step whose loss
+// or gradient norm is NaN or Inf is skipped (the gradients dropped, the schedule moving on) with a
+// warning; `train.max_bad_steps` of them in a row stop the run with an error. Evaluation (every
+// `eval.interval` iterations and at the end) counts a confusion matrix on the device, with the
+// EMA weights when EMA is on, prints the metrics table and writes a checkpoint: the last one and
+// the best `checkpoint.keep_best` by `checkpoint.metric` are kept, under
+// <output_dir>/checkpoints/iter_NNNNNN with links `last` and `best`. On the CPU the run is
+// deterministic for a seed, and resuming from a checkpoint continues it exactly.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "data/dataset.h"
+#include "data/loader.h"
+#include "engine/metrics.h"
+#include "models/segmentation_model.h"
+#include "nn/ema.h"
+#include "nn/loss_registry.h"
+#include "nn/lr_scheduler.h"
+#include "train/checkpoint.h"
+#include "train/config.h"
+#include "train/logger.h"
+
+namespace tessel::train {
+
+struct StepEvent {
+  int64_t iteration, total, epoch;
+  double loss, lr;
+  bool skipped;  // NaN/Inf loss or gradient
+};
+
+struct EvalEvent {
+  int64_t iteration;
+  const SegmentationMetrics& metrics;
+  double score;  // checkpoint.metric
+  bool improved;
+  std::string checkpoint;  // the directory written
+};
+
+struct Callbacks {
+  std::function<void(const StepEvent&)> on_step;
+  std::function<void(int64_t epoch)> on_epoch;  // after each full pass over the training data
+  std::function<void(const EvalEvent&)> on_eval;
+};
+
+struct TrainResult {
+  int64_t iterations = 0;
+  double seconds = 0;
+  SegmentationMetrics metrics;  // of the last evaluation
+  double score = 0;             // checkpoint.metric of the last evaluation
+  double best_score = 0;
+  bool early_stopped = false;
+  std::string output_dir, last_checkpoint, best_checkpoint, csv;
+};
+
+class Trainer {
+ public:
+  explicit Trainer(Recipe recipe);
+  ~Trainer();
+
+  TrainResult run();
+  Callbacks& callbacks() { return callbacks_; }
+  // Ends the run after the current iteration (from a callback, say), with a final evaluation.
+  void request_stop() { stop_requested_ = true; }
+
+  models::SegmentationModel& model() { return *model_; }
+  const Recipe& recipe() const { return recipe_; }
+  Device device() const { return device_; }
+  int64_t total_iterations() const { return total_; }
+
+ private:
+  std::optional<data::Batch> next_batch();
+  bool train_step();  // false when the step was skipped
+  SegmentationMetrics evaluate();
+  // Evaluates, checkpoints and updates the best list; returns false to stop early.
+  bool evaluate_and_checkpoint(TrainResult& result);
+  CheckpointParts parts();
+
+  Recipe recipe_;
+  Device device_;
+  std::unique_ptr<data::Dataset> train_set_, val_set_;
+  std::shared_ptr<models::SegmentationModel> model_;
+  std::shared_ptr<nn::WeightedOutputsLoss> loss_;
+  std::unique_ptr<nn::Optimizer> optimizer_;
+  std::unique_ptr<nn::LrScheduler> scheduler_;
+  std::optional<nn::Ema> ema_;
+  std::unique_ptr<data::Loader> loader_;
+  std::unique_ptr<CsvLog> csv_;
+  Progress progress_;
+  Callbacks callbacks_;
+  int64_t total_ = 0;
+  double last_loss_ = 0;
+  bool stop_requested_ = false;
+};
+
+}  // namespace tessel::train
