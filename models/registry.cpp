@@ -12,6 +12,7 @@ const Registry& registry() {
   static const Registry table = [] {
     Registry t;
     add_torchvision_models(t);
+    add_unet_stdc_models(t);
     add_pyramid_models(t);
     add_realtime_models(t);
     return t;

@@ -1,0 +1,30 @@
+// Pieces shared by UNet, STDC-Seg and PP-LiteSeg (their conv-BN-ReLU unit is models/conv_bn.h).
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "nn/nn.h"
+
+namespace tessel::models {
+
+// SuperGradients' SegmentationHead: conv-BN-ReLU 3x3 (in -> mid), Dropout, 1x1 conv without
+// bias (mid -> classes).
+std::shared_ptr<nn::Sequential> segmentation_head(int64_t in_channels, int64_t mid_channels,
+                                                  int64_t num_classes, double dropout);
+
+// Checks that x is [N, 3, H, W] with H and W multiples of `multiple`: the network's total stride,
+// since its decoder adds or concatenates features that must line up.
+void check_input(const std::string& model, const Tensor& x, int64_t multiple);
+
+// Bilinear resize of x to `like`'s height and width.
+Tensor resize_as(const Tensor& x, const Tensor& like, bool align_corners = false);
+
+// Nearest-neighbour upsampling by 2.
+Tensor upsample2_nearest(const Tensor& x);
+
+// Kaiming-normal (fan out, ReLU) convolutions, as SuperGradients' init_params; BatchNorm keeps
+// its (ones, zeros).
+void init_conv_kaiming_fan_out(nn::Module& model);
+
+}  // namespace tessel::models

@@ -1,0 +1,19 @@
+#include "models/pp_liteseg.h"
+#include "models/registry.h"
+#include "models/stdc_seg.h"
+#include "models/unet.h"
+
+namespace tessel::models {
+
+void add_unet_stdc_models(Registry& r) {
+  r["unet"] = [](const ModelOptions& o) { return std::make_shared<UNet>(o); };
+  r["unet_resnet34"] = [](const ModelOptions& o) { return std::make_shared<UNetResNet34>(o); };
+  for (int version : {1, 2})
+    r["stdc" + std::to_string(version) + "_seg"] = [version](const ModelOptions& o) {
+      return std::make_shared<STDCSeg>(version, o);
+    };
+  r["pp_liteseg_t"] = [](const ModelOptions& o) { return std::make_shared<PPLiteSeg>('T', o); };
+  r["pp_liteseg_b"] = [](const ModelOptions& o) { return std::make_shared<PPLiteSeg>('B', o); };
+}
+
+}  // namespace tessel::models
