@@ -14,6 +14,7 @@ const Registry& registry() {
     add_torchvision_models(t);
     add_unet_stdc_models(t);
     add_pyramid_models(t);
+    add_segformer_models(t);
     add_realtime_models(t);
     return t;
   }();

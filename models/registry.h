@@ -24,6 +24,8 @@ void add_torchvision_models(Registry& r);  // fcn_* and deeplabv3_* (models/fcn.
 void add_unet_stdc_models(Registry& r);
 // lraspp_mobilenet_v3_large, pspnet_*, deeplabv3plus_* (models/pyramid_models.cpp)
 void add_pyramid_models(Registry& r);
+// segformer_b0 (models/segformer.cpp)
+void add_segformer_models(Registry& r);
 // ddrnet_23_slim/23/39 and regseg48 (models/realtime_models.cpp)
 void add_realtime_models(Registry& r);
 
