@@ -91,11 +91,11 @@ void Module::walk(const std::string& prefix,
   visit(prefix, *this);
 }
 
-OrderedDict<Tensor> Module::named_parameters(bool recurse) const {
+OrderedDict<Tensor> Module::named_slots(std::vector<Slot> Module::*slots, bool recurse) const {
   OrderedDict<Tensor> out;
   std::unordered_set<const TensorImpl*> seen;
   auto add = [&](const std::string& prefix, const Module& m) {
-    for (const Slot& s : m.parameters_)
+    for (const Slot& s : m.*slots)
       if (s.tensor.defined() && seen.insert(s.tensor.impl().get()).second)
         out.insert(join_name(prefix, s.name), s.tensor);
   };
@@ -106,19 +106,12 @@ OrderedDict<Tensor> Module::named_parameters(bool recurse) const {
   return out;
 }
 
+OrderedDict<Tensor> Module::named_parameters(bool recurse) const {
+  return named_slots(&Module::parameters_, recurse);
+}
+
 OrderedDict<Tensor> Module::named_buffers(bool recurse) const {
-  OrderedDict<Tensor> out;
-  std::unordered_set<const TensorImpl*> seen;
-  auto add = [&](const std::string& prefix, const Module& m) {
-    for (const Slot& s : m.buffers_)
-      if (s.tensor.defined() && seen.insert(s.tensor.impl().get()).second)
-        out.insert(join_name(prefix, s.name), s.tensor);
-  };
-  if (recurse)
-    walk("", add, true);
-  else
-    add("", *this);
-  return out;
+  return named_slots(&Module::buffers_, recurse);
 }
 
 std::vector<Tensor> Module::parameters(bool recurse) const {

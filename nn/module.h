@@ -247,6 +247,8 @@ class Module : public std::enable_shared_from_this<Module> {
   void walk(const std::string& prefix,
             const std::function<void(const std::string&, const Module&)>& fn, bool unique) const;
   void apply_to_tensors(const std::function<Tensor(const Tensor&)>& convert);
+  // Every defined tensor of `slots` (parameters_ or buffers_), each tensor once, by dotted name.
+  OrderedDict<Tensor> named_slots(std::vector<Slot> Module::*slots, bool recurse) const;
 
   std::string type_name_;
   std::vector<Slot> parameters_, buffers_;
