@@ -21,7 +21,10 @@ inline std::vector<std::string> key_lines(const nn::Module& model) {
   std::vector<std::string> lines;
   for (const auto& [key, t] : model.state_dict()) {
     std::string line = key + ":";
-    for (int64_t d = 0; d < t.dim(); ++d) line += (d ? "," : "") + std::to_string(t.size(d));
+    for (int64_t d = 0; d < t.dim(); ++d) {
+      if (d) line += ',';  // appended apart: GCC 12 warns (-Wrestrict) on "," + std::string
+      line += std::to_string(t.size(d));
+    }
     lines.push_back(line);
   }
   return lines;
