@@ -81,7 +81,7 @@ TESSEL_HD void random_group(RandomKind kind, bool wide, uint64_t seed, uint64_t 
 // Element i alone (a caller that needs one value per element, such as a dropout mask).
 TESSEL_HD double random_value(RandomKind kind, bool wide, uint64_t seed, uint64_t offset, int64_t i,
                               int64_t low, uint64_t range) {
-  double v[4];
+  double v[4] = {};
   random_group(kind, wide, seed, offset, i / 4, low, range, v);
   return v[i % 4];
 }

@@ -10,7 +10,7 @@ void random_fill(const RandomSpec& s, DType type, void* out, int64_t n) {
     T* o = static_cast<T*>(out);
     parallel_for((n + 3) / 4, kGrain / 32, [&](int64_t b, int64_t e) {
       for (int64_t g = b; g < e; ++g) {
-        double v[4];
+        double v[4] = {};
         random_group(s.kind, std::is_same_v<T, double>, s.seed, s.offset, g, s.low, s.range, v);
         for (int64_t k = 0; k < 4 && 4 * g + k < n; ++k) o[4 * g + k] = T(acc_t<T>(v[k]));
       }

@@ -9,7 +9,7 @@ struct RandomFn {
   T* o;
   int64_t n;
   __device__ void operator()(int64_t g) const {
-    double v[4];
+    double v[4] = {};
     random_group(s.kind, std::is_same_v<T, double>, s.seed, s.offset, g, s.low, s.range, v);
     for (int64_t k = 0; k < 4 && 4 * g + k < n; ++k) o[4 * g + k] = T(acc_t<T>(v[k]));
   }

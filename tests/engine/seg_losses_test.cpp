@@ -134,8 +134,11 @@ TEST(Ohem, ThresholdOrMinKeptBindsAsMmseg) {
   for (Case c : {Case{0.7, 3, -1}, Case{0.01, 20, 40}, Case{0.01, 1000, valid - 1}}) {
     SCOPED_TRACE(::testing::Message() << "thresh " << c.thresh << " min_kept " << c.min_kept);
     OhemReference r = ohem_reference(x, y, c.thresh, c.min_kept, 255);
-    if (c.expect_kept >= 0) EXPECT_EQ(r.kept, c.expect_kept);
-    if (c.expect_kept < 0) EXPECT_GT(r.kept, 2 * c.min_kept);
+    if (c.expect_kept >= 0) {
+      EXPECT_EQ(r.kept, c.expect_kept);
+    } else {
+      EXPECT_GT(r.kept, 2 * c.min_kept);
+    }
     EXPECT_NEAR(ohem_cross_entropy(x, y, {c.thresh, c.min_kept, 255, Tensor()}).item(), r.loss,
                 1e-12);
     EXPECT_NEAR(

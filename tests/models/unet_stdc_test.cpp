@@ -55,9 +55,10 @@ TEST_P(UnetStdc, ParametersAndOutputsAtInputSize) {
   const ModelCase& c = GetParam();
   auto model = create(c.name, {.num_classes = c.reference_classes, .aux = c.aux});
   EXPECT_EQ(model->num_parameters(), c.aux ? c.params_aux : c.params) << c.name;
-  if (c.aux)
+  if (c.aux) {
     EXPECT_EQ(create(c.name, {.num_classes = c.reference_classes})->num_parameters(), c.params)
         << c.name << " without auxiliary heads";
+  }
   model->eval();
   NoGradGuard no_grad;
   Shape input = {1, 3, 64, 64};

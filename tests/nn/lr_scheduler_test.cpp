@@ -52,10 +52,11 @@ void expect_schedule(const std::string& name, const MakeSched& make, bool adam =
     EXPECT_TRUE(all_close(from_vector(setup.read(false, adam), {2}, DType::F64), lr.select(0, t),
                           1e-12, 1e-15))
         << name << " lr at step " << t;
-    if (mom)
+    if (mom) {
       EXPECT_TRUE(all_close(from_vector(setup.read(true, adam), {2}, DType::F64), mom->select(0, t),
                             1e-12, 1e-15))
           << name << " momentum at step " << t;
+    }
   }
 }
 
