@@ -147,7 +147,38 @@ def _confusion(from_logits):
     return build
 
 
+def _layer_op(kind):
+    def build(m, dev, dt):
+        n, hw = int(m.group("n")), int(m.group("hw"))
+        x = torch.randn(n, 19, hw, hw, device=dev, dtype=dt)
+        if kind == "softmax":
+            return lambda: torch.softmax(x, 1)
+        if kind == "sum_all":
+            return lambda: x.sum()
+        if kind == "sum_channels":
+            return lambda: x.sum((0, 2, 3))
+        if kind == "max_pool":
+            return lambda: F.max_pool2d(x, 3, 2, 1)
+        if kind == "reflect_pad":
+            return lambda: F.pad(x, (2, 2, 2, 2), mode="reflect")
+        idx = torch.randint(0, 19, (n, 1, hw, hw), device=dev)
+        return lambda: torch.gather(x, 1, idx)
+    return build
+
+
+def _sort_rows(m, dev, dt):
+    x = torch.rand(19, int(m.group("n")), device=dev)
+    return lambda: torch.sort(x, dim=1, descending=True, stable=True)
+
+
 TORCH = [
+    (r"BM_softmax/\w+/(?P<n>\d+)/(?P<hw>\d+)", _layer_op("softmax")),
+    (r"BM_sum/all_\w+/(?P<n>\d+)/(?P<hw>\d+)", _layer_op("sum_all")),
+    (r"BM_sum/channels_\w+/(?P<n>\d+)/(?P<hw>\d+)", _layer_op("sum_channels")),
+    (r"BM_max_pool/\w+/(?P<n>\d+)/(?P<hw>\d+)", _layer_op("max_pool")),
+    (r"BM_reflect_pad/\w+/(?P<n>\d+)/(?P<hw>\d+)", _layer_op("reflect_pad")),
+    (r"BM_gather/\w+/(?P<n>\d+)/(?P<hw>\d+)", _layer_op("gather")),
+    (r"BM_sort_rows/\w+/(?P<n>\d+)", _sort_rows),
     (r"BM_upsample/bilinear_backward_\w+/(?P<n>\d+)/(?P<h>\d+)", _upsample("bilinear", True)),
     (r"BM_upsample/bilinear_(cpu|CUDA)_\w+/(?P<n>\d+)/(?P<h>\d+)", _upsample("bilinear", False)),
     (r"BM_upsample/nearest_\w+/(?P<n>\d+)/(?P<h>\d+)", _upsample("nearest", False)),
@@ -179,6 +210,8 @@ def run_ours(bench_dir, device, pattern):
                               "--benchmark_min_time=0.2"], capture_output=True, text=True)
         if out.returncode != 0:
             print(f"# {exe} failed: {out.stderr.strip()[-300:]}")
+            continue
+        if not out.stdout.strip():  # no benchmark of this program matched the device filter
             continue
         for b in json.loads(out.stdout)["benchmarks"]:
             if b.get("error_occurred") or not re.search(pattern, b["name"]):
