@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <unordered_map>
 
+#include "engine/autocast.h"
 #include "engine/ops.h"
 
 namespace tessel {
@@ -102,7 +103,8 @@ FunctionNode* record_fn(Tensor& out, const std::vector<Tensor>& inputs, const ch
 
 void run_backward(const std::vector<Tensor>& roots, const std::vector<Tensor>& grads,
                   bool retain_graph) {
-  NoGradGuard no_grad;  // backward rules are not themselves recorded
+  NoGradGuard no_grad;                      // backward rules are not themselves recorded
+  AutocastGuard no_autocast(std::nullopt);  // gradients keep the dtypes the forward chose
   std::unordered_map<Node*, Tensor> pending;
   std::vector<std::shared_ptr<Node>> starts;
   for (size_t i = 0; i < roots.size(); ++i) {

@@ -1,6 +1,7 @@
 // conv2d and conv_transpose2d over the three passes of kernels/conv.h. conv_transpose2d runs
 // the convolution's input-gradient pass forward, so its own gradients are the other two passes.
 #include "kernels/conv.h"
+#include "engine/autocast.h"
 #include "engine/autograd.h"
 #include "engine/dispatch.h"
 #include "engine/ops.h"
@@ -147,6 +148,9 @@ ConvShape shape_of(const Tensor& w, Size2 stride, Size2 padding, Size2 dilation,
 
 Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, Size2 stride,
               Size2 padding, Size2 dilation, int64_t groups) {
+  if (autocast_lowers({&x, &weight, &bias}))
+    return conv2d(autocast_lower(x), autocast_lower(weight), autocast_lower(bias), stride, padding,
+                  dilation, groups);
   check_common("conv2d", x, weight, bias, stride, padding, dilation, groups);
   TESSEL_CHECK(weight.size(1) * groups == x.size(1), "conv2d: weight has ", weight.size(1),
                " input channels per group but input has ", x.size(1),
@@ -168,6 +172,9 @@ Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, Size2 s
 
 Tensor conv_transpose2d(const Tensor& x, const Tensor& weight, const Tensor& bias, Size2 stride,
                         Size2 padding, Size2 output_padding, int64_t groups, Size2 dilation) {
+  if (autocast_lowers({&x, &weight, &bias}))
+    return conv_transpose2d(autocast_lower(x), autocast_lower(weight), autocast_lower(bias), stride,
+                            padding, output_padding, groups, dilation);
   const char* op = "conv_transpose2d";
   check_common(op, x, weight, bias, stride, padding, dilation, groups);
   TESSEL_CHECK(weight.size(0) == x.size(1), op, ": weight has ", weight.size(0),

@@ -1,6 +1,7 @@
 // cross_entropy: the fused kernels of kernels/cross_entropy.h; backward saves the logits, the
 // labels and one lse per pixel, never the probabilities.
 #include "kernels/cross_entropy.h"
+#include "engine/autocast.h"
 #include "engine/autograd.h"
 #include "engine/dispatch.h"
 #include "engine/ops.h"
@@ -76,6 +77,7 @@ void check_args(const Tensor& x, const Tensor& y, const CrossEntropyOptions& o) 
 
 Tensor cross_entropy(const Tensor& logits, const Tensor& labels,
                      const CrossEntropyOptions& options) {
+  if (autocast_widens({&logits})) return cross_entropy(autocast_widen(logits), labels, options);
   check_args(logits, labels, options);
   Tensor x = logits.detach().contiguous(), y = labels.contiguous();
   DType stat = x.dtype() == DType::F64 ? DType::F64 : DType::F32;

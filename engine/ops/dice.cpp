@@ -1,6 +1,7 @@
 // The Dice losses: the kernels give the sums I, P, T (kernels/dice.h), a few ops on [C] values
 // turn them into a loss, and autograd carries the gradient back through both.
 #include "engine/ops/dice.h"
+#include "engine/autocast.h"
 
 #include "engine/autograd.h"
 #include "engine/dispatch.h"
@@ -142,6 +143,7 @@ Tensor log_cosh_dice_loss(const Tensor& logits, const Tensor& labels, const Dice
 }
 
 Tensor binary_dice_loss(const Tensor& logits, const Tensor& target, const DiceOptions& o) {
+  if (autocast_widens({&logits})) return binary_dice_loss(autocast_widen(logits), target, o);
   check_binary("binary_dice_loss", logits, target, o);
   check_options("binary_dice_loss", o);
   return dice_loss_from_stats(
@@ -151,6 +153,8 @@ Tensor binary_dice_loss(const Tensor& logits, const Tensor& target, const DiceOp
 
 Tensor bce_dice_loss(const Tensor& logits, const Tensor& target, double w_bce, double w_dice,
                      const DiceOptions& o) {
+  if (autocast_widens({&logits}))
+    return bce_dice_loss(autocast_widen(logits), target, w_bce, w_dice, o);
   check_binary("bce_dice_loss", logits, target, o);
   Tensor t = target.detach().to(logits.dtype()).reshape(logits.sizes()), mask;
   {

@@ -2,6 +2,7 @@
 // every sum the loss needs, a few ops on them give the loss, and the pass's backward node takes
 // their gradients back to the logits in one more pass.
 #include "kernels/dice_ce_edge.h"
+#include "engine/autocast.h"
 #include "engine/autograd.h"
 #include "engine/dispatch.h"
 #include "engine/ops.h"
@@ -62,6 +63,8 @@ Tensor edge_mask(const Tensor& labels, int64_t k) {
 
 Tensor dice_ce_edge_stats(const Tensor& logits, const Tensor& labels, int64_t edge_kernel,
                           int64_t ignore_index) {
+  if (autocast_widens({&logits}))
+    return dice_ce_edge_stats(autocast_widen(logits), labels, edge_kernel, ignore_index);
   const char* op = "dice_ce_edge";
   check_float(op, logits, "logits");
   TESSEL_CHECK(logits.dim() == 4 && logits.size(1) > 0, op,
@@ -115,6 +118,8 @@ Tensor dice_ce_edge_loss(const std::vector<std::pair<Tensor, double>>& heads, co
 
 Tensor detail_edge_loss(const Tensor& logits, const Tensor& labels, int64_t edge_kernel,
                         double w_bce, double w_dice) {
+  if (autocast_widens({&logits}))
+    return detail_edge_loss(autocast_widen(logits), labels, edge_kernel, w_bce, w_dice);
   TESSEL_CHECK(logits.dim() == 4 && logits.size(1) == 1,
                "detail_edge_loss: 'logits' must be [N, 1, H, W], got ", shape_str(logits.sizes()));
   Tensor edges = edge_mask(labels, edge_kernel).to(logits.dtype());

@@ -1,10 +1,13 @@
 // Knowledge distillation loss, from log_softmax: the teacher's side is a constant.
+#include "engine/autocast.h"
 #include "engine/dispatch.h"
 #include "engine/ops.h"
 
 namespace tessel {
 
 Tensor kd_loss(const Tensor& student, const Tensor& teacher, const KdOptions& options) {
+  if (autocast_widens({&student, &teacher}))
+    return kd_loss(autocast_widen(student), autocast_widen(teacher), options);
   const char* op = "kd_loss";
   check_float(op, student, "student");
   check_float(op, teacher, "teacher");

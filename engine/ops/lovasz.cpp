@@ -1,5 +1,6 @@
 // Lovász-softmax from engine ops: the sort and the Lovász weights carry no gradient, so the
 // loss differentiates as a dot product of the sorted errors with constant weights.
+#include "engine/autocast.h"
 #include "engine/dispatch.h"
 #include "engine/ops.h"
 
@@ -43,6 +44,7 @@ Tensor lovasz_flat(const Tensor& probas, const Tensor& labels, const LovaszOptio
 }  // namespace
 
 Tensor lovasz_softmax(const Tensor& probas, const Tensor& labels, const LovaszOptions& options) {
+  if (autocast_widens({&probas})) return lovasz_softmax(autocast_widen(probas), labels, options);
   const char* op = "lovasz_softmax";
   check_float(op, probas, "probas");
   check_same_device(op, probas, "probas", labels, "labels");

@@ -2,6 +2,7 @@
 // written as matmuls of the saved operands.
 #include <algorithm>
 
+#include "engine/autocast.h"
 #include "engine/autograd.h"
 #include "engine/dispatch.h"
 #include "engine/iter.h"
@@ -107,6 +108,7 @@ Tensor product(const char* name, const Tensor& a, const Tensor& b) {
 }  // namespace
 
 Tensor matmul(const Tensor& a, const Tensor& b) {
+  if (autocast_lowers({&a, &b})) return matmul(autocast_lower(a), autocast_lower(b));
   TESSEL_CHECK(a.dim() >= 1 && b.dim() >= 1, "matmul: both arguments need at least 1 dim, got ",
                shape_str(a.sizes()), " and ", shape_str(b.sizes()));
   int64_t k_b = b.dim() == 1 ? b.size(0) : b.size(-2);
@@ -125,6 +127,7 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
 }
 
 Tensor bmm(const Tensor& a, const Tensor& b) {
+  if (autocast_lowers({&a, &b})) return bmm(autocast_lower(a), autocast_lower(b));
   check_dim("bmm", a, "self", 3);
   check_dim("bmm", b, "other", 3);
   TESSEL_CHECK(a.size(0) == b.size(0), "bmm: batch sizes differ: 'self' has ", a.size(0),
@@ -136,6 +139,8 @@ Tensor bmm(const Tensor& a, const Tensor& b) {
 }
 
 Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
+  if (autocast_lowers({&x, &weight, &bias}))
+    return linear(autocast_lower(x), autocast_lower(weight), autocast_lower(bias));
   check_dim("linear", weight, "weight", 2);
   TESSEL_CHECK(x.dim() >= 1 && x.size(-1) == weight.size(1), "linear: input of shape ",
                shape_str(x.sizes()), " has ", x.dim() ? x.size(-1) : 0,

@@ -3,6 +3,7 @@
 #include <tuple>
 #include <utility>
 
+#include "engine/autocast.h"
 #include "engine/autograd.h"
 #include "engine/dispatch.h"
 #include "engine/ops.h"
@@ -202,6 +203,7 @@ Tensor batch_norm(const Tensor& x, const Tensor& running_mean, const Tensor& run
 
 Tensor group_norm(const Tensor& x, int64_t groups, const Tensor& weight, const Tensor& bias,
                   double eps) {
+  if (autocast_widens({&x})) return group_norm(autocast_widen(x), groups, weight, bias, eps);
   const char* op = "group_norm";
   check_input(op, x, 2);
   int64_t c = x.size(1);
@@ -218,6 +220,8 @@ Tensor group_norm(const Tensor& x, int64_t groups, const Tensor& weight, const T
 
 Tensor layer_norm(const Tensor& x, const Shape& normalized_shape, const Tensor& weight,
                   const Tensor& bias, double eps) {
+  if (autocast_widens({&x}))
+    return layer_norm(autocast_widen(x), normalized_shape, weight, bias, eps);
   const char* op = "layer_norm";
   size_t k = normalized_shape.size();
   check_input(op, x, int64_t(std::max<size_t>(k, 1)));

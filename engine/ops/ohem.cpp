@@ -2,12 +2,15 @@
 // of the true-class probabilities, and a mean over the kept pixels.
 #include <algorithm>
 
+#include "engine/autocast.h"
 #include "engine/dispatch.h"
 #include "engine/ops.h"
 
 namespace tessel {
 
 Tensor ohem_cross_entropy(const Tensor& logits, const Tensor& labels, const OhemOptions& options) {
+  if (autocast_widens({&logits}))
+    return ohem_cross_entropy(autocast_widen(logits), labels, options);
   const char* op = "ohem_cross_entropy";
   TESSEL_CHECK(options.min_kept >= 0, op, ": 'min_kept' must be >= 0, got ", options.min_kept);
   Tensor ce =

@@ -1,6 +1,7 @@
 // binary_cross_entropy_with_logits and focal_loss, written with elementwise ops: their autograd
 // rules come with them (target gradients included), and binary or multi-label heads are small
 // next to the softmax CE this engine fuses by hand.
+#include "engine/autocast.h"
 #include "engine/dispatch.h"
 #include "engine/ops.h"
 
@@ -35,6 +36,8 @@ Tensor bce_terms(const Tensor& x, const Tensor& t, const Tensor& pos_weight) {
 
 Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor& target,
                                         const BceOptions& options) {
+  if (autocast_widens({&input}))
+    return binary_cross_entropy_with_logits(autocast_widen(input), target, options);
   const char* op = "binary_cross_entropy_with_logits";
   Tensor t = target_like(op, input, target);
   auto check_weight = [&](const Tensor& w, const char* name) {
@@ -52,6 +55,7 @@ Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor& targe
 }
 
 Tensor focal_loss(const Tensor& logits, const Tensor& target, const FocalOptions& options) {
+  if (autocast_widens({&logits})) return focal_loss(autocast_widen(logits), target, options);
   const char* op = "focal_loss";
   Tensor t = target_like(op, logits, target);
   TESSEL_CHECK(options.gamma >= 0, op, ": 'gamma' must be >= 0, got ", options.gamma);

@@ -1,6 +1,7 @@
 // softmax and log_softmax, each with a dedicated backward kernel (kernels/softmax.h).
 #include <algorithm>
 
+#include "engine/autocast.h"
 #include "engine/autograd.h"
 #include "engine/dispatch.h"
 #include "engine/ops.h"
@@ -53,6 +54,7 @@ struct SoftmaxBackward : Node {
 };
 
 Tensor run_softmax(SoftmaxKind kind, const Tensor& x_in, int64_t dim) {
+  if (autocast_widens({&x_in})) return run_softmax(kind, autocast_widen(x_in), dim);
   const char* name = kernels::softmax_name(kind);
   check_float(name, x_in, "input");
   Lines l = lines_of(name, x_in, dim);
