@@ -16,6 +16,11 @@ namespace tessel::data {
 // when given for every class, decode RGB masks. Stems on one side only are an error listing them.
 std::unique_ptr<Dataset> folder_dataset(const std::string& root,
                                         const std::string& class_file = "");
+// Writes any dataset in that layout: root/images/<NNNNNN>.png, root/masks/<NNNNNN>.png (palette
+// PNGs of the class indices, coloured with the classes' colours) and root/classes.txt with the
+// names and colours, so that folder_dataset(root) reads back the same samples. Each file is
+// written whole (temporary name, then rename); existing files of the same names are replaced.
+void write_folder_dataset(const Dataset& set, const std::string& root);
 
 // Pascal VOC 2012 (root = VOCdevkit/VOC2012): JPEGImages/<id>.jpg, SegmentationClass/<id>.png
 // (palette PNGs, 255 = ignore), ImageSets/Segmentation/<split>.txt. For "train", the SBD

@@ -1,5 +1,7 @@
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <sstream>
 
@@ -92,6 +94,37 @@ std::unique_ptr<Dataset> folder_dataset(const std::string& root, const std::stri
                                           "class indices of the class list, and 255");
   return std::make_unique<MappedDataset>(std::move(files), std::move(classes), std::move(table),
                                          std::move(mask_colours));
+}
+
+void write_folder_dataset(const Dataset& set, const std::string& root) {
+  const ClassInfo& classes = set.classes();
+  for (const char* sub : {"images", "masks"}) fs::create_directories(fs::path(root) / sub);
+  // A file appears under its name only once complete: an interrupted export leaves no torn PNG.
+  auto write_whole = [](const fs::path& path, const std::function<void(const std::string&)>& w) {
+    fs::path tmp = path;
+    tmp += ".tmp";
+    w(tmp.string());
+    fs::rename(tmp, path);
+  };
+  write_whole(fs::path(root) / "classes.txt", [&](const std::string& tmp) {
+    std::ofstream out(tmp);
+    for (size_t c = 0; c < classes.names.size(); ++c) {
+      out << classes.names[c];
+      if (c < classes.colours.size())
+        for (uint8_t v : classes.colours[c]) out << " " << int(v);
+      out << "\n";
+    }
+    TESSEL_CHECK(out.flush(), "write_folder_dataset: cannot write ", tmp);
+  });
+  for (size_t i = 0; i < set.size(); ++i) {
+    Sample s = set.get(i);
+    char stem[24];
+    std::snprintf(stem, sizeof stem, "%06zu", i);
+    write_whole(fs::path(root) / "images" / (std::string(stem) + ".png"),
+                [&](const std::string& tmp) { write_png(tmp, s.image); });
+    write_whole(fs::path(root) / "masks" / (std::string(stem) + ".png"),
+                [&](const std::string& tmp) { write_palette_png(tmp, s.mask, classes.colours); });
+  }
 }
 
 }  // namespace tessel::data
