@@ -11,13 +11,15 @@
 namespace {
 
 constexpr const char* kUsage =
-    "usage: tessel-eval --model NAME --classes N --weights PATH --dataset FORMAT --root DIR\n"
+    "usage: tessel-eval --weights PATH --dataset FORMAT --root DIR [--model NAME] [--classes N]\n"
     "                   [--split S] [--sliding WxH:SxS] [--scales 0.75,1,1.25] [--flip]\n"
     "                   [--device cpu|cuda] [--confusion FILE.png]\n"
     "  --weights   a .safetensors file or a checkpoint directory holding model.safetensors\n"
+    "  --model, --classes  needed for weights that do not name them (a trainer checkpoint does)\n"
     "  --sliding   windows of WxH every SxS pixels instead of whole images\n"
     "  --scales    multi-scale test-time augmentation; --flip adds horizontal flips\n"
-    "  images are normalised with ImageNet's mean and std, as the training recipes do\n";
+    "  images are normalised as the checkpoint's recipe did (ImageNet's mean and std when the\n"
+    "  weights do not say)\n";
 
 }  // namespace
 
@@ -35,12 +37,10 @@ int main(int argc, char** argv) {
       return 0;
     }
     TESSEL_CHECK(cl.positional().empty(), "unexpected argument ", cl.positional().front());
-    const int64_t classes = train::parse_int(cl.required("--classes"), "--classes");
     const Device device = train::parse_device(cl.get("--device", ""));
     const train::InferenceOptions inference = train::parse_inference(cl);
-
-    auto model =
-        train::load_model(cl.required("--model"), classes, cl.required("--weights"), device);
+    const train::LoadedModel loaded = train::load_model(cl, device);
+    const int64_t classes = loaded.num_classes;
     auto dataset =
         data::open_dataset(cl.required("--dataset"), cl.required("--root"), cl.get("--split", ""));
     TESSEL_CHECK(dataset->classes().num_classes() == classes, "the dataset has ",
@@ -49,7 +49,7 @@ int main(int argc, char** argv) {
     for (size_t i = 0; i < dataset->size(); ++i) {
       const data::Sample s = dataset->get(i);
       Tensor logits = train::infer_logits(
-          *model, train::image_batch(s.image, train::imagenet_normalize(), device), inference);
+          *loaded.model, train::image_batch(s.image, loaded.normalize, device), inference);
       Tensor target = from_vector(s.mask.labels, {1, s.mask.height, s.mask.width}, DType::U8);
       cm.update(logits, target.to(device));
     }

@@ -16,11 +16,12 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr const char* kUsage =
-    "usage: tessel-predict --model NAME --classes N --weights PATH INPUT... --out DIR\n"
+    "usage: tessel-predict --weights PATH INPUT... --out DIR [--model NAME] [--classes N]\n"
     "                      [--palette voc] [--overlay] [--device cpu|cuda]\n"
     "                      [--sliding WxH:SxS] [--scales 0.75,1,1.25] [--flip]\n"
     "  INPUT       image files, or folders whose .png/.jpg/.jpeg/.bmp files are all read\n"
-    "  --weights   a .safetensors file or a checkpoint directory holding model.safetensors\n";
+    "  --weights   a .safetensors file or a checkpoint directory holding model.safetensors\n"
+    "  --model, --classes  needed for weights that do not name them (a trainer checkpoint does)\n";
 
 bool is_image(const fs::path& p) {
   std::string ext = p.extension().string();
@@ -62,19 +63,17 @@ int main(int argc, char** argv) {
     TESSEL_CHECK(!cl.positional().empty(), "no INPUT given: name image files or folders");
     TESSEL_CHECK(cl.get("--palette", "voc") == "voc", "--palette ", cl.get("--palette", ""),
                  ": the only palette is voc");
-    const int64_t classes = train::parse_int(cl.required("--classes"), "--classes");
     const Device device = train::parse_device(cl.get("--device", ""));
     const train::InferenceOptions inference = train::parse_inference(cl);
     const fs::path out = cl.required("--out");
     fs::create_directories(out);
 
-    auto model =
-        train::load_model(cl.required("--model"), classes, cl.required("--weights"), device);
+    const train::LoadedModel loaded = train::load_model(cl, device);
     const std::vector<data::Rgb> palette = data::voc_palette();
     for (const fs::path& file : input_files(cl.positional())) {
       const data::Image image = data::read_image(file.string());
       Tensor logits = train::infer_logits(
-          *model, train::image_batch(image, train::imagenet_normalize(), device), inference);
+          *loaded.model, train::image_batch(image, loaded.normalize, device), inference);
       const data::Mask mask{image.height, image.width,
                             train::argmax_labels(logits).to(kCPU).to_vector<uint8_t>()};
       const std::string stem = file.stem().string();

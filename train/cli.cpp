@@ -104,15 +104,76 @@ std::string weights_file(const std::string& path) {
   return file.string();
 }
 
-std::shared_ptr<models::SegmentationModel> load_model(const std::string& name, int64_t num_classes,
-                                                      const std::string& weights, Device device) {
+namespace {
+
+std::string join_numbers(const std::vector<double>& v) {
+  std::ostringstream out;
+  out.precision(17);
+  for (size_t i = 0; i < v.size(); ++i) out << (i ? "," : "") << v[i];
+  return out.str();
+}
+
+std::vector<double> numbers(const std::string& text, const std::string& what) {
+  std::vector<double> out;
+  std::stringstream in(text);
+  for (std::string item; std::getline(in, item, ',');) {
+    double v = 0;
+    auto [ptr, ec] = std::from_chars(item.data(), item.data() + item.size(), v);
+    TESSEL_CHECK(ec == std::errc() && ptr == item.data() + item.size(), what,
+                 ": expected comma-separated numbers, got '", text, "'");
+    out.push_back(v);
+  }
+  return out;
+}
+
+}  // namespace
+
+std::map<std::string, std::string> normalize_metadata(const data::Normalize& n) {
+  return {{"normalize_mean", join_numbers(n.mean)}, {"normalize_std", join_numbers(n.std)}};
+}
+
+LoadedModel load_model(const std::string& weights, const std::string& name, int64_t num_classes,
+                       Device device) {
+  const std::string file = weights_file(weights);
+  const nn::Metadata meta = nn::read_safetensors(file).metadata;
+  auto entry = [&](const char* key) {
+    auto it = meta.find(key);
+    return it == meta.end() ? std::string() : it->second;
+  };
+  LoadedModel out;
+  out.name = name.empty() ? entry("model") : name;
+  TESSEL_CHECK(!out.name.empty(), file, " does not name its model (no \"model\" metadata): pass ",
+               "--model");
+  TESSEL_CHECK(entry("model").empty() || entry("model") == out.name, file, " holds a ",
+               entry("model"), " but --model is ", out.name);
+  const std::string classes = entry("num_classes");
+  out.num_classes = num_classes > 0   ? num_classes
+                    : classes.empty() ? 0
+                                      : parse_int(classes, file + ": num_classes metadata");
+  TESSEL_CHECK(out.num_classes > 0, file, " does not say its number of classes: pass --classes");
+  TESSEL_CHECK(classes.empty() || parse_int(classes, "num_classes") == out.num_classes, file,
+               " was trained for ", classes, " classes but --classes is ", out.num_classes);
   models::ModelOptions options;
-  options.num_classes = num_classes;
-  auto model = models::create(name, options);
-  nn::load_state_dict_file(weights_file(weights), *model);
-  model->to(device);
-  model->eval();
-  return model;
+  options.num_classes = out.num_classes;
+  options.aux = entry("aux") == "true";
+  if (!entry("output_stride").empty())
+    options.output_stride = parse_int(entry("output_stride"), file + ": output_stride metadata");
+  out.model = models::create(out.name, options);
+  nn::load_state_dict_file(file, *out.model);
+  out.model->to(device);
+  out.model->eval();
+  out.normalize = imagenet_normalize();
+  if (!entry("normalize_mean").empty()) {
+    out.normalize.mean = numbers(entry("normalize_mean"), file + ": normalize_mean metadata");
+    out.normalize.std = numbers(entry("normalize_std"), file + ": normalize_std metadata");
+  }
+  return out;
+}
+
+LoadedModel load_model(const CommandLine& cl, Device device) {
+  return load_model(cl.required("--weights"), cl.get("--model", ""),
+                    cl.has("--classes") ? parse_int(cl.get("--classes", ""), "--classes") : 0,
+                    device);
 }
 
 data::Normalize imagenet_normalize() {

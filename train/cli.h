@@ -46,11 +46,28 @@ Device parse_device(const std::string& text);
 // The weights file of `path`: itself for a .safetensors file, <path>/model.safetensors for a
 // checkpoint directory. Throws when there is none.
 std::string weights_file(const std::string& path);
-std::shared_ptr<models::SegmentationModel> load_model(const std::string& name, int64_t num_classes,
-                                                      const std::string& weights, Device device);
+
+// A model with its weights, in eval mode on `device`, and how its inputs are normalised. A
+// checkpoint written by the trainer names its model, classes, options and normalisation in its
+// metadata; `name` and `num_classes` (from --model / --classes) are then optional and, when
+// given, must agree with it. Plain .safetensors files need both, and get ImageNet's
+// normalisation.
+struct LoadedModel {
+  std::shared_ptr<models::SegmentationModel> model;
+  std::string name;
+  int64_t num_classes = 0;
+  data::Normalize normalize;
+};
+LoadedModel load_model(const std::string& weights, const std::string& name, int64_t num_classes,
+                       Device device);
+// The same from --weights, and --model and --classes when given.
+LoadedModel load_model(const CommandLine& cl, Device device);
 
 // ImageNet's mean and std on 0..255 values, as the torchvision and mmseg recipes normalise.
 data::Normalize imagenet_normalize();
+// The metadata entries that record a normalisation ("normalize_mean", "normalize_std": comma
+// separated), as the trainer writes them into checkpoints.
+std::map<std::string, std::string> normalize_metadata(const data::Normalize& n);
 // An 8-bit grey, RGB or RGBA image as a normalised RGB batch of one, [1, 3, H, W] on `device`.
 Tensor image_batch(const data::Image& image, const data::Normalize& n, Device device);
 

@@ -7,10 +7,12 @@
 #include <fstream>
 #include <iterator>
 
+#include "data/datasets.h"
 #include "data/image_io.h"
 #include "models/registry.h"
 #include "nn/safetensors.h"
 #include "tests/data/temp_dir.h"
+#include "train/cli.h"
 
 namespace tessel {
 namespace {
@@ -103,6 +105,77 @@ TEST(Tools, PredictWritesPaletteMasksAndOverlays) {
     EXPECT_EQ(overlay.width, 32);
     EXPECT_EQ(overlay.channels, 3);
   }
+}
+
+// A trainer checkpoint names its model, classes, options and normalisation: the tools need no
+// --model or --classes for it, and check them against it when given.
+TEST(Tools, CheckpointMetadataBuildsTheModel) {
+  testing::TempDir dir;
+  write_fixture(dir);
+  models::ModelOptions options;
+  options.num_classes = 3;
+  options.aux = true;  // an aux head: a model built without it would not load these weights
+  nn::Metadata meta = {
+      {"model", "fcn_resnet18"}, {"num_classes", "3"}, {"aux", "true"}, {"output_stride", "8"}};
+  meta.merge(train::normalize_metadata({{1, 2, 3}, {4, 5, 6.5}}));
+  nn::save_state_dict(dir.path("aux/model.safetensors"), *models::create("fcn_resnet18", options),
+                      meta);
+  const train::LoadedModel loaded = train::load_model(dir.path("aux"), "", 0, kCPU);
+  EXPECT_EQ(loaded.name, "fcn_resnet18");
+  EXPECT_EQ(loaded.num_classes, 3);
+  EXPECT_EQ(loaded.normalize.mean, (std::vector<double>{1, 2, 3}));
+  EXPECT_EQ(loaded.normalize.std, (std::vector<double>{4, 5, 6.5}));
+
+  const std::string data = " --device cpu --dataset folder --root " + dir.path("data");
+  ToolRun r = run_tool(dir, "tessel-eval", "--weights " + dir.path("aux") + data);
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find("2 images"), std::string::npos) << r.output;
+  r = run_tool(dir, "tessel-eval", "--classes 4 --weights " + dir.path("aux") + data);
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.output.find("was trained for 3 classes but --classes is 4"), std::string::npos)
+      << r.output;
+  r = run_tool(dir, "tessel-predict",
+               "--model fcn_resnet50 --weights " + dir.path("aux") + " " + dir.path("data/images") +
+                   " --out " + dir.path("out"));
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.output.find("holds a fcn_resnet18 but --model is fcn_resnet50"), std::string::npos)
+      << r.output;
+  // Plain weights without metadata need both flags.
+  r = run_tool(dir, "tessel-eval", "--weights " + dir.path("ckpt") + data);
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.output.find("pass --model"), std::string::npos) << r.output;
+}
+
+// tessel-data synth writes the built-in synthetic shapes as a folder dataset that reads back the
+// same samples; export does the same for any format.
+TEST(Tools, DataSynthAndExportWriteFolderDatasets) {
+  testing::TempDir dir;
+  ToolRun r =
+      run_tool(dir, "tessel-data", "synth " + dir.path("synth") + " --count 3 --size 20 --seed 5");
+  ASSERT_EQ(r.code, 0) << r.output;
+  r = run_tool(dir, "tessel-data", "export folder " + dir.path("synth") + " " + dir.path("copy"));
+  ASSERT_EQ(r.code, 0) << r.output;
+  data::SyntheticOptions o;
+  o.count = 3;
+  o.height = o.width = 20;
+  o.seed = 5;
+  const data::SyntheticDataset reference(o);
+  for (const std::string root : {"synth", "copy"}) {
+    auto set = data::folder_dataset(dir.path(root));
+    ASSERT_EQ(set->size(), 3u);
+    EXPECT_EQ(set->classes().names, reference.classes().names);
+    EXPECT_EQ(set->classes().colours, reference.classes().colours);
+    for (size_t i = 0; i < 3; ++i) {
+      EXPECT_EQ(set->get(i).image.bytes, reference.get(i).image.bytes) << root << " " << i;
+      EXPECT_EQ(set->get(i).mask.labels, reference.get(i).mask.labels) << root << " " << i;
+    }
+  }
+  r = run_tool(dir, "tessel-data", "synth " + dir.path("x") + " --count many");
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.output.find("--count: expected a non-negative integer, got 'many'"),
+            std::string::npos)
+      << r.output;
+  EXPECT_EQ(run_tool(dir, "tessel-data", "synth").code, 2);
 }
 
 TEST(Tools, BenchReportsTimesAndMemory) {
