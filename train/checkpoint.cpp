@@ -81,6 +81,9 @@ std::string state_json(const CheckpointParts& parts, const nn::OptimizerState& o
   s += "],\n  \"rng\": {\"seed\": " + std::to_string(g.seed()) +
        ", \"offset\": " + std::to_string(default_generator().advance(0)) + "}";
   s += ",\n  \"ema_updates\": " + num(parts.ema ? parts.ema->updates() : int64_t(0));
+  if (parts.scaler)
+    s += ",\n  \"grad_scaler\": {\"scale\": " + num(parts.scaler->scale_value()) +
+         ", \"growth_tracker\": " + num(parts.scaler->growth_tracker()) + "}";
   s += ",\n  \"scheduler\": {";
   bool first = true;
   for (const auto& [k, v] : parts.scheduler.state_dict()) {
@@ -178,6 +181,13 @@ void load_checkpoint(const std::string& dir, CheckpointParts& parts) {
                  " has no ema.safetensors but the recipe turns EMA on");
     nn::NamedTensors averaged = nn::read_safetensors(dir + "/ema.safetensors").tensors.items();
     parts.ema->load(averaged, state.at("ema_updates").integer());
+  }
+
+  if (parts.scaler) {
+    const Json* scaler = state.find("grad_scaler");
+    TESSEL_CHECK(scaler, "load_checkpoint: ", dir,
+                 "/state.json has no grad_scaler but the recipe trains in f16");
+    parts.scaler->load(scaler->at("scale").number(), scaler->at("growth_tracker").integer());
   }
 
   const Json& rng = state.at("rng");

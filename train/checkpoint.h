@@ -3,7 +3,8 @@
 //   model.safetensors      the model's state dict (what the eval and predict tools read)
 //   ema.safetensors        the EMA weights, when EMA is on
 //   optimizer.safetensors  the optimizer's per-parameter buffers ("state.<index>.<buffer>")
-//   state.json             optimizer groups and steps, scheduler, RNG, loader position, counters
+//   state.json             optimizer groups and steps, scheduler, RNG, loader position, counters,
+//                          the f16 loss scale
 //
 // Everything a run needs to continue exactly where it stopped: resuming a deterministic run from
 // a checkpoint gives, bit for bit, the weights of a run never interrupted.
@@ -17,6 +18,7 @@
 
 #include "data/loader.h"
 #include "nn/ema.h"
+#include "nn/grad_scaler.h"
 #include "nn/lr_scheduler.h"
 #include "nn/safetensors.h"
 
@@ -31,12 +33,13 @@ struct Progress {
   std::vector<std::pair<int64_t, double>> best;  // (iteration, metric) kept, best first
 };
 
-// What a checkpoint reads and writes; ema may be null.
+// What a checkpoint reads and writes; ema and scaler may be null.
 struct CheckpointParts {
   nn::Module& model;
   nn::Optimizer& optimizer;
   nn::LrScheduler& scheduler;
   nn::Ema* ema;
+  nn::GradScaler* scaler;  // f16 training only
   Progress& progress;
   nn::Metadata metadata;  // stored in model.safetensors (model name, classes, ...)
 };

@@ -76,6 +76,7 @@ const std::vector<Field>& schema() {
       TESSEL_FIELD("ema.warmup_tau", ema.warmup_tau),
       TESSEL_FIELD("eval.interval", eval.interval),
       TESSEL_FIELD("eval.batch_size", eval.batch_size),
+      TESSEL_FIELD("eval.overlays", eval.overlays),
       TESSEL_FIELD("checkpoint.metric", checkpoint.metric),
       TESSEL_FIELD("checkpoint.keep_best", checkpoint.keep_best),
       TESSEL_FIELD("early_stopping.patience", early_stopping.patience),
@@ -217,8 +218,7 @@ void check_one_of(const std::string& value, const std::string& key,
 
 void validate(const Recipe& r) {
   const std::string& o = r.source;
-  TESSEL_CHECK(r.train.precision == "f32", o, ": train.precision: '", r.train.precision,
-               "' is not supported yet (the engine has no autocast scope); use f32");
+  check_one_of(r.train.precision, "train.precision", {"f32", "bf16", "f16"}, o);
   TESSEL_CHECK((r.train.epochs > 0) != (r.train.iterations > 0), o,
                ": set exactly one of train.epochs and train.iterations (got ", r.train.epochs,
                " and ", r.train.iterations, ")");
@@ -234,6 +234,8 @@ void validate(const Recipe& r) {
                             {"checkpoint.keep_best", r.checkpoint.keep_best}})
     TESSEL_CHECK(value >= 1, o, ": ", key, " is ", value, ", needs at least 1");
   TESSEL_CHECK(!r.loss.empty(), o, ": loss: the list of terms is empty");
+  TESSEL_CHECK(r.eval.overlays >= 0, o, ": eval.overlays is ", r.eval.overlays,
+               ", needs 0 (none) or more");
 }
 
 }  // namespace

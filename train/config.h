@@ -90,6 +90,7 @@ struct Recipe {
   struct Eval {
     int64_t interval = 0;  // iterations between evaluations; 0: at the end only
     int64_t batch_size = 8;
+    int64_t overlays = 4;  // validation images drawn with truth and prediction at each evaluation
   } eval;
 
   struct Checkpoint {

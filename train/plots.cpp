@@ -69,4 +69,17 @@ data::Image overlay(const data::Image& image, const data::Mask& labels,
   return out;
 }
 
+data::Image side_by_side(const data::Image& left, const data::Image& right, int64_t gap) {
+  TESSEL_CHECK(left.bits == 8 && right.bits == 8 && left.channels == 3 && right.channels == 3,
+               "side_by_side: both images must be 8-bit RGB");
+  TESSEL_CHECK(gap >= 0, "side_by_side: gap ", gap, " must be >= 0");
+  const int64_t h = std::max(left.height, right.height), w = left.width + gap + right.width;
+  data::Image out{h, w, 3, 8, std::vector<uint8_t>(size_t(h * w * 3), 255)};
+  for (auto [img, x0] : {std::pair{&left, int64_t(0)}, {&right, left.width + gap}})
+    for (int64_t y = 0; y < img->height; ++y)
+      std::copy_n(&img->bytes[size_t(y * img->width * 3)], img->width * 3,
+                  &out.bytes[size_t((y * w + x0) * 3)]);
+  return out;
+}
+
 }  // namespace tessel::train

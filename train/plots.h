@@ -24,4 +24,8 @@ void write_confusion_png(const std::string& path, const ConfusionCounts& cm, int
 data::Image overlay(const data::Image& image, const data::Mask& labels,
                     const std::vector<data::Rgb>& palette, double alpha = 0.5);
 
+// Two RGB images next to each other, `gap` white pixels apart (top-aligned, white below the
+// shorter one).
+data::Image side_by_side(const data::Image& left, const data::Image& right, int64_t gap = 4);
+
 }  // namespace tessel::train

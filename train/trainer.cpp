@@ -9,10 +9,15 @@
 #include <map>
 #include <set>
 
+#include "data/image_io.h"
+#include "engine/autocast.h"
 #include "engine/ops/confusion.h"
 #include "engine/random.h"
 #include "models/registry.h"
 #include "train/builders.h"
+#include "train/cli.h"
+#include "train/inference.h"
+#include "train/plots.h"
 
 namespace tessel::train {
 namespace fs = std::filesystem;
@@ -77,6 +82,13 @@ Trainer::Trainer(Recipe recipe)
   optimizer_ = make_optimizer(r, *model_);
   scheduler_ = make_scheduler(r, *optimizer_, total_);
   if (r.ema.enabled) ema_.emplace(*model_, nn::EmaOptions{r.ema.decay, r.ema.warmup_tau});
+  if (r.train.precision != "f32") {
+    TESSEL_CHECK(device_.is_cuda(), r.source, ": train.precision: ", r.train.precision,
+                 " needs a CUDA device, and this run is on ", device_,
+                 " (the CPU backend computes in f32/f64); set train.precision=f32");
+    autocast_ = r.train.precision == "bf16" ? DType::BF16 : DType::F16;
+    if (*autocast_ == DType::F16) scaler_.emplace();
+  }
 }
 
 Trainer::~Trainer() = default;
@@ -88,7 +100,12 @@ CheckpointParts Trainer::parts() {
                        {"aux", r.model.aux ? "true" : "false"},
                        {"output_stride", std::to_string(r.model.output_stride)},
                        {"iteration", std::to_string(progress_.iteration)}};
-  return {*model_, *optimizer_, *scheduler_, ema_ ? &*ema_ : nullptr, progress_, meta};
+  // The tools read these to build the model and normalise its inputs as training did.
+  meta.merge(
+      normalize_metadata(data::Pipeline::from_description(recipe_.data.val_augment).normalize()));
+  return {
+      *model_,   *optimizer_, *scheduler_, ema_ ? &*ema_ : nullptr, scaler_ ? &*scaler_ : nullptr,
+      progress_, meta};
 }
 
 std::optional<data::Batch> Trainer::next_batch() {
@@ -106,18 +123,29 @@ bool Trainer::train_step() {
   for (int64_t micro = 0; micro < t.accumulate; ++micro) {
     std::optional<data::Batch> batch = next_batch();
     TESSEL_CHECK(batch.has_value(), recipe_.source, ": the training loader gave no batch");
-    std::map<std::string, Tensor> outputs;
-    for (auto& [name, y] : model_->forward_outputs(batch->images)) outputs[name] = y;
-    Tensor loss = loss_->forward(outputs, batch->masks);
+    Tensor loss;
+    {
+      AutocastGuard autocast(autocast_);
+      std::map<std::string, Tensor> outputs;
+      for (auto& [name, y] : model_->forward_outputs(batch->images)) outputs[name] = y;
+      loss = loss_->forward(outputs, batch->masks);
+    }
     if (t.accumulate > 1) loss = loss * (1.0 / double(t.accumulate));  // gradients average
-    loss.backward();
+    (scaler_ ? scaler_->scale(loss) : loss).backward();
     loss_sum += loss.item();
   }
+  if (scaler_) scaler_->unscale_(model_->parameters());
   // The norm is needed anyway to catch a NaN/Inf gradient; without clipping it scales by 1.
   double max_norm =
       t.clip_grad_norm > 0 ? t.clip_grad_norm : std::numeric_limits<double>::infinity();
   double norm = nn::clip_grad_norm_(model_->parameters(), max_norm).item();
   last_loss_ = loss_sum;
+  if (scaler_ && std::isfinite(loss_sum) && !std::isfinite(norm)) {
+    // An f16 overflow under a scale that is too large: expected now and then, not a bad step.
+    optimizer_->zero_grad();
+    scaler_->update(true);
+    return false;
+  }
   if (!std::isfinite(loss_sum) || !std::isfinite(norm)) {
     optimizer_->zero_grad();
     ++progress_.bad_steps;
@@ -130,13 +158,14 @@ bool Trainer::train_step() {
     return false;
   }
   progress_.bad_steps = 0;
+  if (scaler_) scaler_->update(false);
   optimizer_->step();
   optimizer_->zero_grad();
   if (ema_) ema_->update(*model_);
   return true;
 }
 
-SegmentationMetrics Trainer::evaluate() {
+ConfusionCounts Trainer::evaluate() {
   if (ema_) ema_->swap(*model_);
   model_->eval();
   NoGradGuard no_grad;
@@ -145,26 +174,62 @@ SegmentationMetrics Trainer::evaluate() {
   data::Loader loader(*val_set_, data::Pipeline::from_description(recipe_.data.val_augment),
                       loader_options(recipe_, device_, false));
   loader.start_epoch(0);
+  AutocastGuard autocast(autocast_);
   while (std::optional<data::Batch> batch = loader.next())
     cm.update(model_->forward_outputs(batch->images).at("out"), batch->masks);
   model_->train();
   if (ema_) ema_->swap(*model_);
-  return segmentation_metrics(cm.read());
+  return cm.read();
+}
+
+void Trainer::write_eval_plots(const std::string& dir, const ConfusionCounts& counts) {
+  fs::create_directories(dir);
+  write_confusion_png((fs::path(dir) / "confusion.png").string(), counts);
+  const data::ClassInfo& classes = val_set_->classes();
+  const data::Pipeline pipeline = data::Pipeline::from_description(recipe_.data.val_augment);
+  if (ema_) ema_->swap(*model_);
+  int64_t n = std::min(recipe_.eval.overlays, int64_t(val_set_->size()));
+  for (int64_t i = 0; i < n; ++i) {
+    data::Sample sample = val_set_->get(size_t(i));
+    data::Rng rng(uint64_t(recipe_.train.seed), 0, uint64_t(i));  // as the validation loader's
+    pipeline.apply(sample, rng);
+    Tensor logits;
+    {
+      AutocastGuard autocast(autocast_);
+      logits = infer_logits(*model_, image_batch(sample.image, pipeline.normalize(), device_));
+    }
+    data::Mask predicted{sample.image.height, sample.image.width,
+                         argmax_labels(logits).to(kCPU).to(DType::U8).to_vector<uint8_t>()};
+    write_png((fs::path(dir) / ("sample_" + std::to_string(i) + ".png")).string(),
+              side_by_side(overlay(sample.image, sample.mask, classes.colours),
+                           overlay(sample.image, predicted, classes.colours)));
+  }
+  model_->train();
+  if (ema_) ema_->swap(*model_);
+}
+
+void Trainer::log_scalar(const std::string& name, double value) {
+  csv_->log(progress_.iteration, name, value);
+  events_->add_scalar(name, value, progress_.iteration);
 }
 
 bool Trainer::evaluate_and_checkpoint(TrainResult& result) {
   const Recipe& r = recipe_;
-  SegmentationMetrics m = evaluate();
+  ConfusionCounts counts = evaluate();
+  SegmentationMetrics m = segmentation_metrics(counts);
   double score = metric_value(m, r.checkpoint.metric);
   std::printf("evaluation at iteration %lld%s:\n%s", (long long)progress_.iteration,
               ema_ ? " (EMA weights)" : "", metrics_table(m, val_set_->classes().names).c_str());
-  csv_->log(progress_.iteration, "val/mIoU", m.mean_iou.value.value_or(0));
-  csv_->log(progress_.iteration, "val/mDice", m.mean_dice.value.value_or(0));
-  csv_->log(progress_.iteration, "val/mAcc", m.mean_accuracy.value.value_or(0));
-  csv_->log(progress_.iteration, "val/aAcc", m.pixel_accuracy.value_or(0));
+  log_scalar("val/mIoU", m.mean_iou.value.value_or(0));
+  log_scalar("val/mDice", m.mean_dice.value.value_or(0));
+  log_scalar("val/mAcc", m.mean_accuracy.value.value_or(0));
+  log_scalar("val/aAcc", m.pixel_accuracy.value_or(0));
   for (size_t c = 0; c < m.iou.size(); ++c)
-    if (m.iou[c])
-      csv_->log(progress_.iteration, "val/IoU/" + val_set_->classes().names[c], *m.iou[c]);
+    if (m.iou[c]) log_scalar("val/IoU/" + val_set_->classes().names[c], *m.iou[c]);
+  events_->flush();
+  result.plots =
+      (fs::path(r.train.output_dir) / "eval" / checkpoint_name(progress_.iteration)).string();
+  write_eval_plots(result.plots, counts);
 
   // The best list, best first; ties keep the earlier checkpoint.
   auto& best = progress_.best;
@@ -222,6 +287,8 @@ TrainResult Trainer::run() {
   }
   result.csv = (fs::path(r.train.output_dir) / "metrics.csv").string();
   csv_ = std::make_unique<CsvLog>(result.csv, resuming);
+  result.tensorboard = (fs::path(r.train.output_dir) / "tensorboard").string();
+  events_ = std::make_unique<EventWriter>(result.tensorboard);
   std::printf("training %s on %s: %lld iterations of %lld x %lld images, %lld classes\n",
               r.model.name.c_str(), device_.str().c_str(), (long long)total_,
               (long long)r.train.accumulate, (long long)r.train.batch_size,
@@ -246,9 +313,10 @@ TrainResult Trainer::run() {
       std::printf("%s\n",
                   format_progress({it, total_, epoch, last_loss_, lr, rate, eta, device_}).c_str());
       std::fflush(stdout);
-      csv_->log(it, "train/loss", last_loss_);
-      csv_->log(it, "train/lr", lr);
-      csv_->log(it, "train/images_per_s", rate);
+      log_scalar("train/loss", last_loss_);
+      log_scalar("train/lr", lr);
+      log_scalar("train/images_per_s", rate);
+      if (scaler_) log_scalar("train/loss_scale", scaler_->scale_value());
       window = Clock::now();
       window_iteration = it;
     }

@@ -11,8 +11,15 @@
 // `eval.interval` iterations and at the end) counts a confusion matrix on the device, with the
 // EMA weights when EMA is on, prints the metrics table and writes a checkpoint: the last one and
 // the best `checkpoint.keep_best` by `checkpoint.metric` are kept, under
-// <output_dir>/checkpoints/iter_NNNNNN with links `last` and `best`. On the CPU the run is
-// deterministic for a seed, and resuming from a checkpoint continues it exactly.
+// <output_dir>/checkpoints/iter_NNNNNN with links `last` and `best`. Every logged value goes to
+// <output_dir>/metrics.csv and to TensorBoard event files in <output_dir>/tensorboard; each
+// evaluation also draws <output_dir>/eval/iter_NNNNNN/confusion.png and, for the first
+// `eval.overlays` validation images, sample_K.png (truth | prediction over the image). On the CPU
+// the run is deterministic for a seed, and resuming from a checkpoint continues it exactly.
+//
+// train.precision bf16 or f16 runs forward passes and losses under an AutocastGuard (the
+// parameters and optimizer stay f32); f16 adds dynamic loss scaling, whose overflow steps are
+// skipped without counting as bad steps. Both need a CUDA device.
 #pragma once
 
 #include <functional>
@@ -25,11 +32,13 @@
 #include "engine/metrics.h"
 #include "models/segmentation_model.h"
 #include "nn/ema.h"
+#include "nn/grad_scaler.h"
 #include "nn/loss_registry.h"
 #include "nn/lr_scheduler.h"
 #include "train/checkpoint.h"
 #include "train/config.h"
 #include "train/logger.h"
+#include "train/tensorboard.h"
 
 namespace tessel::train {
 
@@ -60,7 +69,8 @@ struct TrainResult {
   double score = 0;             // checkpoint.metric of the last evaluation
   double best_score = 0;
   bool early_stopped = false;
-  std::string output_dir, last_checkpoint, best_checkpoint, csv;
+  std::string output_dir, last_checkpoint, best_checkpoint, csv, tensorboard;
+  std::string plots;  // the last evaluation's confusion matrix and overlays
 };
 
 class Trainer {
@@ -81,7 +91,10 @@ class Trainer {
  private:
   std::optional<data::Batch> next_batch();
   bool train_step();  // false when the step was skipped
-  SegmentationMetrics evaluate();
+  ConfusionCounts evaluate();
+  // confusion.png and the overlays of one evaluation into `dir`.
+  void write_eval_plots(const std::string& dir, const ConfusionCounts& counts);
+  void log_scalar(const std::string& name, double value);
   // Evaluates, checkpoints and updates the best list; returns false to stop early.
   bool evaluate_and_checkpoint(TrainResult& result);
   CheckpointParts parts();
@@ -94,8 +107,11 @@ class Trainer {
   std::unique_ptr<nn::Optimizer> optimizer_;
   std::unique_ptr<nn::LrScheduler> scheduler_;
   std::optional<nn::Ema> ema_;
+  std::optional<DType> autocast_;         // train.precision bf16/f16
+  std::optional<nn::GradScaler> scaler_;  // f16 only
   std::unique_ptr<data::Loader> loader_;
   std::unique_ptr<CsvLog> csv_;
+  std::unique_ptr<EventWriter> events_;
   Progress progress_;
   Callbacks callbacks_;
   int64_t total_ = 0;

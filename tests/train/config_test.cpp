@@ -75,8 +75,9 @@ TEST(Recipe, WrongTypesNameTheKey) {
 }
 
 TEST(Recipe, ValidatesValues) {
-  EXPECT_ERROR(parse_recipe(kRecipe, "r.yaml", {"train.precision=bf16"}),
-               "train.precision: 'bf16' is not supported yet");
+  EXPECT_ERROR(parse_recipe(kRecipe, "r.yaml", {"train.precision=fp8"}),
+               "train.precision: 'fp8' is not one of bf16, f16, f32");
+  EXPECT_NO_THROW(parse_recipe(kRecipe, "r.yaml", {"train.precision=bf16"}));
   EXPECT_ERROR(parse_recipe(kRecipe, "r.yaml", {"train.epochs=3"}),
                "set exactly one of train.epochs and train.iterations");
   EXPECT_ERROR(parse_recipe(kRecipe, "r.yaml", {"optimizer.name=lion"}),

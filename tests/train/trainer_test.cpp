@@ -39,6 +39,25 @@ TEST(Trainer, LearnsSyntheticShapesAndCallsBack) {
   EXPECT_GT(r.score, 0.12);
   EXPECT_TRUE(fs::exists(fs::path(r.last_checkpoint) / "optimizer.safetensors"));
   EXPECT_TRUE(fs::exists(r.csv));
+  // Each evaluation logs to TensorBoard and draws the confusion matrix and overlays.
+  ASSERT_TRUE(fs::is_directory(r.tensorboard));
+  EXPECT_TRUE(fs::begin(fs::directory_iterator(r.tensorboard))
+                  ->path()
+                  .filename()
+                  .string()
+                  .starts_with("events.out.tfevents."));
+  EXPECT_EQ(r.plots, (dir / "eval" / "iter_000020").string());
+  for (const char* file : {"confusion.png", "sample_0.png", "sample_3.png"})
+    EXPECT_TRUE(fs::exists(fs::path(r.plots) / file)) << file;
+  EXPECT_FALSE(fs::exists(fs::path(r.plots) / "sample_4.png"));  // eval.overlays is 4
+  EXPECT_TRUE(fs::exists(dir / "eval" / "iter_000010" / "confusion.png"));
+}
+
+TEST(Trainer, MixedPrecisionNeedsCuda) {
+  tessel::testing::TempDir temp;
+  EXPECT_ERROR(Trainer(parse_recipe(testing::tiny_recipe(temp.root().string(), 2, 0), "tiny",
+                                    {"train.precision=bf16"})),
+               "tiny: train.precision: bf16 needs a CUDA device, and this run is on cpu");
 }
 
 TEST(Trainer, StopsAfterRepeatedNonFiniteSteps) {
