@@ -2,6 +2,8 @@
 
 #include <sstream>
 
+#include "nn/loss_options.h"
+
 namespace tessel::nn {
 namespace {
 
@@ -71,7 +73,11 @@ std::shared_ptr<Loss> make_loss(const std::string& name, const LossConfig& confi
 std::shared_ptr<WeightedOutputsLoss> WeightedOutputsLoss::from_description(
     const std::vector<OutputLoss>& description, const LossConfig& config) {
   auto m = std::make_shared<WeightedOutputsLoss>();
-  for (const OutputLoss& d : description) m->add(d.output, make_loss(d.loss, config), d.weight);
+  for (const OutputLoss& d : description) {
+    LossConfig c = config;
+    apply_loss_options(d.loss, d.options, c);
+    m->add(d.output, make_loss(d.loss, c), d.weight);
+  }
   return m;
 }
 

@@ -43,10 +43,14 @@ void register_loss(const std::string& name, LossFactory factory);
 // Throws for an unknown name, listing the known ones.
 std::shared_ptr<Loss> make_loss(const std::string& name, const LossConfig& config = {});
 
+// Options of one loss by name (nn/loss_options.h): {"label_smoothing", {0.1}}.
+using LossOptions = std::map<std::string, std::vector<double>>;
+
 struct OutputLoss {
   std::string output;  // the model output's name ("out", "aux", ...)
   std::string loss;    // a registry name
   double weight = 1;
+  LossOptions options;  // over the config's options for this term only
 };
 
 // sum_k weight_k * loss_k(outputs[output_k], target). Each output must already be at the

@@ -10,6 +10,7 @@
 
 #include "engine/error.h"
 #include "engine/strings.h"
+#include "nn/loss_options.h"
 
 namespace tessel::train {
 namespace {
@@ -111,6 +112,27 @@ T scalar(const YAML::Node& v, const std::string& where, const char* expected) {
   return out;
 }
 
+// {name: number | true/false | [numbers]}; which names a loss takes is checked when the loss is
+// built (nn/loss_options.h), and validate() builds it.
+nn::LossOptions read_loss_options(const YAML::Node& v, const std::string& where) {
+  TESSEL_CHECK(v.IsMap(), where, ": expected a map {option: value}, got ", describe(v));
+  nn::LossOptions out;
+  for (const auto& kv : v) {
+    const std::string name = kv.first.Scalar(), at = where + "." + name;
+    std::vector<double>& values = out[name];
+    bool flag = false;
+    if (kv.second.IsScalar() && YAML::convert<bool>::decode(kv.second, flag))
+      values.push_back(flag ? 1 : 0);
+    else if (kv.second.IsSequence())
+      for (size_t i = 0; i < kv.second.size(); ++i)
+        values.push_back(
+            scalar<double>(kv.second[i], at + "[" + std::to_string(i) + "]", "a number"));
+    else
+      values.push_back(scalar<double>(kv.second, at, "a number, true/false or a list of numbers"));
+  }
+  return out;
+}
+
 std::vector<nn::OutputLoss> read_losses(const YAML::Node& v, const std::string& where) {
   TESSEL_CHECK(v.IsSequence(), where, ": expected a list of {output, loss, weight}, got ",
                describe(v));
@@ -127,8 +149,10 @@ std::vector<nn::OutputLoss> read_losses(const YAML::Node& v, const std::string& 
         term.loss = scalar<std::string>(kv.second, at + ".loss", "a string");
       else if (k == "weight")
         term.weight = scalar<double>(kv.second, at + ".weight", "a number");
+      else if (k == "options")
+        term.options = read_loss_options(kv.second, at + ".options");
       else
-        TESSEL_FAIL(at, ": unknown key '", k, "'; valid: output, loss, weight");
+        TESSEL_FAIL(at, ": unknown key '", k, "'; valid: output, loss, weight, options");
     }
     TESSEL_CHECK(!term.loss.empty(), at, ": needs a 'loss' name");
     out.push_back(term);
@@ -234,6 +258,15 @@ void validate(const Recipe& r) {
                             {"checkpoint.keep_best", r.checkpoint.keep_best}})
     TESSEL_CHECK(value >= 1, o, ": ", key, " is ", value, ", needs at least 1");
   TESSEL_CHECK(!r.loss.empty(), o, ": loss: the list of terms is empty");
+  for (size_t i = 0; i < r.loss.size(); ++i) {
+    try {  // an unknown loss or option fails here, before any data is read
+      nn::LossConfig c;
+      nn::apply_loss_options(r.loss[i].loss, r.loss[i].options, c);
+      nn::make_loss(r.loss[i].loss, c);
+    } catch (const Error& e) {
+      TESSEL_FAIL(o, ": loss[", i, "]: ", e.what());
+    }
+  }
   TESSEL_CHECK(r.eval.overlays >= 0, o, ": eval.overlays is ", r.eval.overlays,
                ", needs 0 (none) or more");
 }

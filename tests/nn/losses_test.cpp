@@ -1,5 +1,6 @@
 #include <cmath>  // before op_harness.h, which uses std::isnan
 
+#include "nn/loss_options.h"
 #include "nn/loss_registry.h"
 #include "tests/engine/seg_labels.h"
 #include "tests/op_harness.h"
@@ -103,4 +104,36 @@ TEST(Losses, RegistryNamesAndErrors) {
                "no model output 'aux2' for its CrossEntropyLoss; outputs: aux, out");
   EXPECT_ERROR(nn::WeightedOutputsLoss().forward({{"out", b.logits}}, b.labels),
                "no losses were added");
+}
+
+// Recipes give each term its own options: they reach that term's loss only, and a misspelt or
+// ill-typed option is an error naming the loss and the valid options.
+TEST(Losses, PerTermOptions) {
+  Batch b;
+  auto loss = nn::WeightedOutputsLoss::from_description(
+      {{"out", "ce", 1.0, {{"label_smoothing", {0.1}}, {"class_weight", {1, 2, 0.5, 1}}}},
+       {"aux", "ce", 0.4}},
+      {.ignore_index = 255});
+  Tensor w = from_vector<double>({1, 2, 0.5, 1}, {4});
+  double expected = cross_entropy(b.logits, b.labels, {255, w, 0.1}).item() +
+                    0.4 * cross_entropy(b.aux, b.labels, {255}).item();
+  EXPECT_NEAR(loss->forward({{"out", b.logits}, {"aux", b.aux}}, b.labels).item(), expected, 1e-6);
+
+  nn::LossConfig c;
+  nn::apply_loss_options("dice_ce_edge", {{"edge_kernel", {5}}, {"w_dice", {0}}}, c);
+  EXPECT_EQ(c.dice_ce_edge.edge_kernel, 5);
+  EXPECT_EQ(c.dice_ce_edge.w_dice, 0);
+  nn::apply_loss_options("lovasz", {{"per_image", {1}}}, c);
+  EXPECT_TRUE(c.lovasz.per_image);
+  for (const auto& [name, factory] : nn::loss_registry())
+    EXPECT_FALSE(nn::loss_option_names(name).empty()) << name;
+
+  EXPECT_ERROR(nn::apply_loss_options("ce", {{"smoothing", {0.1}}}, c),
+               "loss 'ce': unknown option 'smoothing'; valid: class_weight, label_smoothing");
+  EXPECT_ERROR(nn::apply_loss_options("ohem_ce", {{"min_kept", {1.5}}}, c),
+               "loss 'ohem_ce': min_kept: expected a whole number, got 1.5");
+  EXPECT_ERROR(nn::apply_loss_options("focal", {{"gamma", {1, 2}}}, c),
+               "loss 'focal': gamma: expected one number, got a list of 2");
+  EXPECT_ERROR(nn::apply_loss_options("lovasz", {{"per_image", {2}}}, c),
+               "loss 'lovasz': per_image: expected true or false, got 2");
 }

@@ -84,6 +84,24 @@ TEST(Recipe, ValidatesValues) {
                "optimizer.name: 'lion' is not one of adam, adamw, sgd");
   EXPECT_ERROR(parse_recipe(kRecipe, "r.yaml", {"train.accumulate=0"}),
                "train.accumulate is 0, needs at least 1");
+  EXPECT_ERROR(
+      parse_recipe("loss: [{output: out, loss: cross_entropy}]\ntrain: {iterations: 1}", "r.yaml"),
+      "r.yaml: loss[0]: make_loss: unknown loss 'cross_entropy'");
+  EXPECT_ERROR(parse_recipe("loss: [{output: out, loss: ce, options: {smoothing: 0.1}}]\n"
+                            "train: {iterations: 1}",
+                            "r.yaml"),
+               "r.yaml: loss[0]: loss 'ce': unknown option 'smoothing'; valid: class_weight, "
+               "label_smoothing");
+  EXPECT_ERROR(parse_recipe("loss: [{output: out, loss: ce, options: {class_weight: [1, x]}}]\n"
+                            "train: {iterations: 1}",
+                            "r.yaml"),
+               "loss[0].options.class_weight[1]: expected a number, got 'x'");
+  Recipe r = parse_recipe(
+      "loss: [{output: out, loss: ohem_ce, options: {thresh: 0.9, class_weight: [1, 2]}}]\n"
+      "train: {iterations: 1}",
+      "r.yaml");
+  EXPECT_EQ(r.loss[0].options.at("thresh"), (std::vector<double>{0.9}));
+  EXPECT_EQ(r.loss[0].options.at("class_weight"), (std::vector<double>{1, 2}));
 }
 
 // Every shipped recipe parses and validates (those for real datasets cannot run here).
