@@ -80,6 +80,7 @@ const std::vector<Field>& schema() {
       TESSEL_FIELD("eval.overlays", eval.overlays),
       TESSEL_FIELD("checkpoint.metric", checkpoint.metric),
       TESSEL_FIELD("checkpoint.keep_best", checkpoint.keep_best),
+      TESSEL_FIELD("checkpoint.average_best", checkpoint.average_best),
       TESSEL_FIELD("early_stopping.patience", early_stopping.patience),
   };
   return fields;
@@ -272,6 +273,16 @@ void validate(const Recipe& r) {
 }
 
 }  // namespace
+
+std::optional<DType> autocast_for(const std::string& precision, Device device,
+                                  const std::string& what) {
+  TESSEL_CHECK(precision == "f32" || precision == "bf16" || precision == "f16", what, ": '",
+               precision, "' is not one of bf16, f16, f32");
+  if (precision == "f32") return std::nullopt;
+  TESSEL_CHECK(device.is_cuda(), what, ": ", precision, " needs a CUDA device, and this run is on ",
+               device, " (the CPU backend computes in f32/f64); use f32");
+  return precision == "bf16" ? DType::BF16 : DType::F16;
+}
 
 std::vector<std::string> recipe_keys() {
   std::vector<std::string> keys;

@@ -15,10 +15,13 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "data/augment.h"
+#include "engine/device.h"
+#include "engine/dtype.h"
 #include "nn/loss_registry.h"
 
 namespace tessel::train {
@@ -96,6 +99,9 @@ struct Recipe {
   struct Checkpoint {
     std::string metric = "mIoU";  // mIoU, mDice, mAcc, aAcc, fwIoU: higher is better
     int64_t keep_best = 1;
+    // At the end, average the weights of the kept best checkpoints (their EMA weights when EMA
+    // is on) into checkpoints/average, and evaluate the average.
+    bool average_best = false;
   } checkpoint;
 
   struct EarlyStopping {
@@ -111,5 +117,10 @@ Recipe parse_recipe(const std::string& text, const std::string& origin,
 
 // Every dotted key a recipe may set, in schema order.
 std::vector<std::string> recipe_keys();
+
+// The autocast dtype of a precision ("f32": none, "bf16", "f16") on `device`; mixed precision
+// needs a CUDA device (the CPU backend computes in f32/f64). `what` names the setting in errors.
+std::optional<DType> autocast_for(const std::string& precision, Device device,
+                                  const std::string& what);
 
 }  // namespace tessel::train

@@ -82,13 +82,8 @@ Trainer::Trainer(Recipe recipe)
   optimizer_ = make_optimizer(r, *model_);
   scheduler_ = make_scheduler(r, *optimizer_, total_);
   if (r.ema.enabled) ema_.emplace(*model_, nn::EmaOptions{r.ema.decay, r.ema.warmup_tau});
-  if (r.train.precision != "f32") {
-    TESSEL_CHECK(device_.is_cuda(), r.source, ": train.precision: ", r.train.precision,
-                 " needs a CUDA device, and this run is on ", device_,
-                 " (the CPU backend computes in f32/f64); set train.precision=f32");
-    autocast_ = r.train.precision == "bf16" ? DType::BF16 : DType::F16;
-    if (*autocast_ == DType::F16) scaler_.emplace();
-  }
+  autocast_ = autocast_for(r.train.precision, device_, r.source + ": train.precision");
+  if (autocast_ == DType::F16) scaler_.emplace();
 }
 
 Trainer::~Trainer() = default;
@@ -165,8 +160,9 @@ bool Trainer::train_step() {
   return true;
 }
 
-ConfusionCounts Trainer::evaluate() {
-  if (ema_) ema_->swap(*model_);
+ConfusionCounts Trainer::evaluate(bool use_ema) {
+  const bool swap = ema_ && use_ema;
+  if (swap) ema_->swap(*model_);
   model_->eval();
   NoGradGuard no_grad;
   const data::ClassInfo& classes = val_set_->classes();
@@ -178,8 +174,39 @@ ConfusionCounts Trainer::evaluate() {
   while (std::optional<data::Batch> batch = loader.next())
     cm.update(model_->forward_outputs(batch->images).at("out"), batch->masks);
   model_->train();
-  if (ema_) ema_->swap(*model_);
+  if (swap) ema_->swap(*model_);
   return cm.read();
+}
+
+void Trainer::average_best(TrainResult& result) {
+  const fs::path dir = fs::path(recipe_.train.output_dir) / "checkpoints";
+  // The weights each evaluation scored.
+  const char* file = ema_ ? "ema.safetensors" : "model.safetensors";
+  const nn::NamedTensors order = nn::parameters_and_buffers(*model_);
+  std::vector<nn::NamedTensors> dicts;
+  for (const auto& [iteration, score] : progress_.best) {
+    const std::string path = (dir / checkpoint_name(iteration) / file).string();
+    std::map<std::string, Tensor> stored;
+    for (const auto& [name, t] : nn::read_safetensors(path).tensors) stored[name] = t;
+    nn::NamedTensors dict;  // in the model's order, as nn::Ema follows it
+    for (const auto& [name, t] : order) {
+      TESSEL_CHECK(stored.count(name), path, " has no tensor '", name, "' of the model");
+      dict.emplace_back(name, stored.at(name));
+    }
+    dicts.push_back(std::move(dict));
+  }
+  nn::Ema current(order);  // the model's own weights, put back below
+  nn::Ema(nn::average_state_dicts(dicts)).copy_to(*model_);
+  SegmentationMetrics m = segmentation_metrics(evaluate(false));
+  result.average_checkpoint = (dir / "average").string();
+  write_directory_atomically(result.average_checkpoint, [&](const std::string& tmp) {
+    nn::save_state_dict(tmp + "/model.safetensors", *model_, parts().metadata);
+  });
+  current.copy_to(*model_);
+  result.average_score = metric_value(m, recipe_.checkpoint.metric);
+  std::printf("average of the best %zu checkpoints (%s):\n%s", progress_.best.size(),
+              result.average_checkpoint.c_str(),
+              metrics_table(m, val_set_->classes().names).c_str());
 }
 
 void Trainer::write_eval_plots(const std::string& dir, const ConfusionCounts& counts) {
@@ -324,6 +351,7 @@ TrainResult Trainer::run() {
       keep_going = evaluate_and_checkpoint(result);
   }
   if (keep_going) evaluate_and_checkpoint(result);
+  if (r.checkpoint.average_best && progress_.best.size() > 1) average_best(result);
   result.iterations = progress_.iteration;
   result.seconds = seconds_since(start);
   return result;

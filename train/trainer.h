@@ -14,8 +14,10 @@
 // <output_dir>/checkpoints/iter_NNNNNN with links `last` and `best`. Every logged value goes to
 // <output_dir>/metrics.csv and to TensorBoard event files in <output_dir>/tensorboard; each
 // evaluation also draws <output_dir>/eval/iter_NNNNNN/confusion.png and, for the first
-// `eval.overlays` validation images, sample_K.png (truth | prediction over the image). On the CPU
-// the run is deterministic for a seed, and resuming from a checkpoint continues it exactly.
+// `eval.overlays` validation images, sample_K.png (truth | prediction over the image).
+// With checkpoint.average_best, the kept best checkpoints are averaged at the end into
+// checkpoints/average (SuperGradients' average_best_models) and the average is evaluated. On the
+// CPU the run is deterministic for a seed, and resuming from a checkpoint continues it exactly.
 //
 // train.precision bf16 or f16 runs forward passes and losses under an AutocastGuard (the
 // parameters and optimizer stay f32); f16 adds dynamic loss scaling, whose overflow steps are
@@ -70,7 +72,9 @@ struct TrainResult {
   double best_score = 0;
   bool early_stopped = false;
   std::string output_dir, last_checkpoint, best_checkpoint, csv, tensorboard;
-  std::string plots;  // the last evaluation's confusion matrix and overlays
+  std::string plots;               // the last evaluation's confusion matrix and overlays
+  std::string average_checkpoint;  // checkpoint.average_best: the averaged weights
+  std::optional<double> average_score;
 };
 
 class Trainer {
@@ -91,7 +95,11 @@ class Trainer {
  private:
   std::optional<data::Batch> next_batch();
   bool train_step();  // false when the step was skipped
-  ConfusionCounts evaluate();
+  // The confusion matrix on the validation set, with the EMA weights when EMA is on and
+  // `use_ema`.
+  ConfusionCounts evaluate(bool use_ema = true);
+  // checkpoint.average_best: averages the best checkpoints, writes and evaluates the average.
+  void average_best(TrainResult& result);
   // confusion.png and the overlays of one evaluation into `dir`.
   void write_eval_plots(const std::string& dir, const ConfusionCounts& counts);
   void log_scalar(const std::string& name, double value);

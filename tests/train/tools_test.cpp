@@ -187,6 +187,11 @@ TEST(Tools, BenchReportsTimesAndMemory) {
   EXPECT_NE(r.output.find("images/s"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("train"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("peak memory"), std::string::npos) << r.output;
+  const ToolRun cpu_bf16 =
+      run_tool(dir, "tessel-bench", "--model fcn_resnet18 --device cpu --precision bf16");
+  EXPECT_EQ(cpu_bf16.code, 2);
+  EXPECT_NE(cpu_bf16.output.find("--precision: bf16 needs a CUDA device"), std::string::npos)
+      << cpu_bf16.output;
 }
 
 }  // namespace
