@@ -3,7 +3,9 @@
 
 #include <filesystem>
 
+#include "nn/safetensors.h"
 #include "tests/data/temp_dir.h"
+#include "tests/fixture.h"
 #include "tests/op_harness.h"
 #include "tests/train/train_recipe.h"
 #include "train/trainer.h"
@@ -51,6 +53,41 @@ TEST(Trainer, LearnsSyntheticShapesAndCallsBack) {
     EXPECT_TRUE(fs::exists(fs::path(r.plots) / file)) << file;
   EXPECT_FALSE(fs::exists(fs::path(r.plots) / "sample_4.png"));  // eval.overlays is 4
   EXPECT_TRUE(fs::exists(dir / "eval" / "iter_000010" / "confusion.png"));
+}
+
+// The shipped quickstart recipe (RegSeg-48 on the built-in synthetic shapes) learns the shapes,
+// not just the background, within a CI-sized budget; and checkpoint.average_best averages the
+// kept checkpoints. Seeded and deterministic on the CPU.
+TEST(Trainer, QuickstartRecipeLearnsTheShapes) {
+  tessel::testing::TempDir temp;
+  fs::path dir = temp.root();
+  Trainer trainer(load_recipe(tessel::testing::fixture_path("../../recipes/quickstart.yaml"),
+                              {"train.iterations=150", "eval.interval=75", "data.synthetic_size=64",
+                               "data.synthetic_train=512", "train.device=cpu", "data.workers=1",
+                               "train.output_dir=" + dir.string(), "checkpoint.keep_best=2",
+                               "checkpoint.average_best=true", "eval.overlays=1"}));
+  TrainResult r = trainer.run();
+  // The background alone scores mIoU 0.14 (its IoU ~0.84 over six classes).
+  EXPECT_GT(r.score, 0.2);
+  int learned = 0;
+  for (size_t c = 1; c < r.metrics.iou.size(); ++c) learned += r.metrics.iou[c].value_or(0) > 0.1;
+  EXPECT_GE(learned, 3) << "foreground classes with IoU > 0.1";
+
+  ASSERT_TRUE(r.average_score.has_value());
+  EXPECT_GT(*r.average_score, 0.14);
+  // The average holds the mean of the two kept checkpoints' weights.
+  auto weights = [](const fs::path& ckpt) {
+    return nn::read_safetensors((ckpt / "model.safetensors").string()).tensors;
+  };
+  const nn::StateDict average = weights(r.average_checkpoint);
+  const nn::StateDict a = weights(dir / "checkpoints" / "iter_000075");
+  const nn::StateDict b = weights(dir / "checkpoints" / "iter_000150");
+  ASSERT_EQ(average.size(), a.size());
+  for (const auto& [key, t] : average.items()) {
+    SCOPED_TRACE(key);
+    if (is_floating(t.dtype()))
+      EXPECT_ALL_CLOSE(t, (a[key].to(DType::F64) + b[key].to(DType::F64)) * 0.5, 1e-6, 1e-7);
+  }
 }
 
 TEST(Trainer, MixedPrecisionNeedsCuda) {
