@@ -34,6 +34,21 @@ std::string MaxPool2d::extra_repr() const {
          ", ceil_mode=" + repr(ceil_mode);
 }
 
+MaxUnpool2d::MaxUnpool2d(Int2 kernel_size, Int2 stride, Int2 padding)
+    : Module("MaxUnpool2d"),
+      kernel_size(kernel_size),
+      stride(default_stride(stride, kernel_size)),
+      padding(padding) {}
+
+Tensor MaxUnpool2d::forward(const Tensor& x, const Tensor& indices, Size2 output_size) {
+  return max_unpool2d(x, indices, kernel_size, stride, padding, output_size);
+}
+
+std::string MaxUnpool2d::extra_repr() const {
+  return "kernel_size=" + kernel_size.str() + ", stride=" + stride.str() +
+         ", padding=" + padding.str();
+}
+
 AvgPool2d::AvgPool2d(Int2 kernel_size, Int2 stride, Int2 padding, bool ceil_mode,
                      bool count_include_pad)
     : Module("AvgPool2d"),
