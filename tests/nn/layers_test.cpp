@@ -62,6 +62,16 @@ TEST(NnLayers, ConvolutionsMatchPyTorch) {
   check_case("convt", convt);
 }
 
+// PyTorch's forward(input, output_size): the output padding that reaches the size, within the
+// stride above the smallest one, (4 - 1) * 2 - 2 + 3 = 7 rows and 9 columns here.
+TEST(NnLayers, ConvTransposeToAnOutputSize) {
+  ConvTranspose2d up(2, 3, 3, 2, 1);
+  Tensor x = zeros({1, 2, 4, 5});
+  EXPECT_EQ(up.forward(x, {8, 9}).sizes(), (Shape{1, 3, 8, 9}));
+  EXPECT_EQ(up.forward(x, {7, 10}).sizes(), (Shape{1, 3, 7, 10}));
+  EXPECT_ERROR(up.forward(x, {9, 9}), "dimension 0 can be 7 to 8");
+}
+
 TEST(NnLayers, LinearMatchesPyTorch) {
   Linear linear(5, 3);
   check_case("linear", linear);
@@ -116,6 +126,10 @@ TEST(NnLayers, ActivationsMatchPyTorch) {
                                                         {"tanh", &tanh_}};
   for (auto& [name, m] : cases) check_case(name, *m, name == "hardsigmoid" ? 1e-7 : 1e-9);
   EXPECT_ERROR(GELU("fast"), "approximate 'fast'");
+  PReLU prelu, prelu_channels(3);
+  EXPECT_ALL_CLOSE(prelu.weight, full({1}, 0.25), 0, 0);
+  check_case("prelu", prelu);
+  check_case("prelu_channels", prelu_channels);
 }
 
 TEST(NnLayers, PoolingMatchesPyTorch) {
