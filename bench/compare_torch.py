@@ -21,8 +21,8 @@ import torch
 import torch.nn.functional as F
 
 
-def timeit(fn, device, repeat=20):
-    for _ in range(3):
+def timeit(fn, device, repeat=20, warmup=3):
+    for _ in range(warmup):
         fn()
     times = []
     for _ in range(repeat):
