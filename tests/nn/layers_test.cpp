@@ -337,6 +337,10 @@ TEST(NnLayers, ExtraReprAsPyTorch) {
   EXPECT_EQ(s(Linear(3, 4, false)), "Linear(in_features=3, out_features=4, bias=False)");
   EXPECT_EQ(s(MaxPool2d(Int2{3, 2})),
             "MaxPool2d(kernel_size=(3, 2), stride=(3, 2), padding=0, dilation=1, ceil_mode=False)");
+  EXPECT_EQ(s(MaxUnpool2d(2)), "MaxUnpool2d(kernel_size=(2, 2), stride=(2, 2), padding=(0, 0))");
+  EXPECT_EQ(s(MaxUnpool2d(Int2{3, 2}, 1, 1)),
+            "MaxUnpool2d(kernel_size=(3, 2), stride=(1, 1), padding=(1, 1))");
+  EXPECT_EQ(s(PReLU(3)), "PReLU(num_parameters=3)");
   EXPECT_EQ(s(AvgPool2d(2)), "AvgPool2d(kernel_size=2, stride=2, padding=0)");
   EXPECT_EQ(s(AdaptiveAvgPool2d(Int2{1, 1})), "AdaptiveAvgPool2d(output_size=(1, 1))");
   EXPECT_EQ(s(Upsample({.scale_factor = Float2{2, 0.5}})),
