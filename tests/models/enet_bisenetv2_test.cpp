@@ -47,12 +47,15 @@ TEST(ENet, EvalOutputEqualsReference) {
   expect_eval_output_equals_reference("enet");
 }
 
-// Odd sizes: the decoder unpools and upsamples to the encoder's own sizes.
-TEST(ENet, OddInputSizeComesBackWhole) {
-  auto model = create("enet", {.num_classes = 2});
-  model->eval();
-  NoGradGuard no_grad;
-  EXPECT_EQ(model->forward(zeros({1, 3, 45, 37})).sizes(), (Shape{1, 2, 45, 37}));
+// Odd sizes: ENet's decoder unpools and upsamples to its encoder's own sizes; BiSeNetV2's branches
+// halve the size alike (rounding up) and meet at 1/32.
+TEST(ENetBiSeNetV2, OddInputSizeComesBackWhole) {
+  for (const char* name : {"enet", "bisenetv2"}) {
+    auto model = create(name, {.num_classes = 2});
+    model->eval();
+    NoGradGuard no_grad;
+    EXPECT_EQ(model->forward(zeros({1, 3, 45, 37})).sizes(), (Shape{1, 2, 45, 37})) << name;
+  }
 }
 
 TEST(ENet, TrainStepReachesEveryParameter) {
