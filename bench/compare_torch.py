@@ -21,8 +21,8 @@ import torch
 import torch.nn.functional as F
 
 
-def timeit(fn, device, repeat=20):
-    for _ in range(3):
+def timeit(fn, device, repeat=20, warmup=3):
+    for _ in range(warmup):
         fn()
     times = []
     for _ in range(repeat):
@@ -159,6 +159,9 @@ def _layer_op(kind):
             return lambda: x.sum((0, 2, 3))
         if kind == "max_pool":
             return lambda: F.max_pool2d(x, 3, 2, 1)
+        if kind == "max_unpool":
+            values, idx = F.max_pool2d(x, 2, return_indices=True)
+            return lambda: F.max_unpool2d(values, idx, 2)
         if kind == "reflect_pad":
             return lambda: F.pad(x, (2, 2, 2, 2), mode="reflect")
         idx = torch.randint(0, 19, (n, 1, hw, hw), device=dev)
@@ -176,6 +179,7 @@ TORCH = [
     (r"BM_sum/all_\w+/(?P<n>\d+)/(?P<hw>\d+)", _layer_op("sum_all")),
     (r"BM_sum/channels_\w+/(?P<n>\d+)/(?P<hw>\d+)", _layer_op("sum_channels")),
     (r"BM_max_pool/\w+/(?P<n>\d+)/(?P<hw>\d+)", _layer_op("max_pool")),
+    (r"BM_max_unpool/\w+/(?P<n>\d+)/(?P<hw>\d+)", _layer_op("max_unpool")),
     (r"BM_reflect_pad/\w+/(?P<n>\d+)/(?P<hw>\d+)", _layer_op("reflect_pad")),
     (r"BM_gather/\w+/(?P<n>\d+)/(?P<hw>\d+)", _layer_op("gather")),
     (r"BM_sort_rows/\w+/(?P<n>\d+)", _sort_rows),
@@ -205,6 +209,8 @@ def copy_bandwidth(device):
 def run_ours(bench_dir, device, pattern):
     rows = []
     for exe in sorted(glob.glob(f"{bench_dir}/*_bench")):
+        if exe.endswith("/models_bench"):  # whole networks: bench/compare_models_torch.py
+            continue
         flt = ("CUDA" if device == "cuda" else "cpu")
         out = subprocess.run([exe, f"--benchmark_filter={flt}", "--benchmark_format=json",
                               "--benchmark_min_time=0.2"], capture_output=True, text=True)

@@ -1,5 +1,6 @@
 // The layer-sized kernel families without a benchmark of their own, at segmentation shapes:
-// softmax over channels, full and per-channel sums, 3x3 max pooling, reflect padding, a
+// softmax over channels, full and per-channel sums, 3x3 max pooling, 2x2 max unpooling (ENet's
+// decoder, back to hw x hw at the pooling's indices), reflect padding, a
 // channel gather, and the row sort Lovasz-softmax uses. Each reports bytes/s against the bytes
 // it must move at least (every input read once, every output written once).
 #include "bench/bench_util.h"
@@ -43,6 +44,14 @@ void BM_max_pool(benchmark::State& st, Device d, DType t) {
   run(st, d, bytes, [&] { return max_pool2d(x, {3, 3}, {2, 2}, {1, 1}); });
 }
 
+void BM_max_unpool(benchmark::State& st, Device d, DType t) {
+  if (d.is_cuda() && !has_cuda(st)) return;
+  auto [values, idx] = max_pool2d_with_indices(logits(d, t, st.range(0), st.range(1)), {2, 2});
+  // values and indices in, the unpooled map (four times the values) out
+  double bytes = double(values.numel()) * (5.0 * double(values.element_size()) + 8.0);
+  run(st, d, bytes, [&] { return max_unpool2d(values, idx, {2, 2}); });
+}
+
 void BM_reflect_pad(benchmark::State& st, Device d, DType t) {
   if (d.is_cuda() && !has_cuda(st)) return;
   Tensor x = logits(d, t, st.range(0), st.range(1));
@@ -82,6 +91,9 @@ BENCHMARK_CAPTURE(BM_sum, channels_cpu_f32, kCPU, DType::F32, true)
 BENCHMARK_CAPTURE(BM_max_pool, cpu_f32, kCPU, DType::F32)
     ->Args({2, 128})
     ->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_max_unpool, cpu_f32, kCPU, DType::F32)
+    ->Args({2, 128})
+    ->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(BM_reflect_pad, cpu_f32, kCPU, DType::F32)
     ->Args({2, 128})
     ->Unit(benchmark::kMillisecond);
@@ -100,6 +112,9 @@ BENCHMARK_CAPTURE(BM_sum, channels_CUDA_f32, cuda_device(0), DType::F32, true)
     ->Args({16, 512})
     ->UseManualTime();
 BENCHMARK_CAPTURE(BM_max_pool, CUDA_bf16, cuda_device(0), DType::BF16)
+    ->Args({16, 512})
+    ->UseManualTime();
+BENCHMARK_CAPTURE(BM_max_unpool, CUDA_bf16, cuda_device(0), DType::BF16)
     ->Args({16, 512})
     ->UseManualTime();
 BENCHMARK_CAPTURE(BM_reflect_pad, CUDA_f32, cuda_device(0), DType::F32)

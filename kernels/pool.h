@@ -146,6 +146,42 @@ TESSEL_HD C adaptive_avg_pool_grad_at(const Pool2d& p, const T* grad_out, int64_
   return s;
 }
 
+// Max unpooling (PyTorch's max_unpool2d) scatters pooled value k to position indices[k] of its
+// plane. `p` describes the max pooling that made the indices (dilation 1): in_* is the unpooled
+// size, out_* the pooled one. Written as a gather, so it needs no atomics: unpooled pixel `e`
+// reads the pooled positions whose window holds it and takes the last (in plane order) that
+// points at it, as PyTorch's sequential CPU loop does when overlapping windows repeat an index.
+// An index outside its own window was not made by that pooling: it writes nothing.
+TESSEL_HD bool index_in_window(const Pool2d& p, int64_t oh, int64_t ow, int64_t index) {
+  if (index < 0 || index >= p.in_h * p.in_w) return false;
+  int64_t h = index / p.in_w - (oh * p.sh - p.ph), w = index % p.in_w - (ow * p.sw - p.pw);
+  return h >= 0 && h < p.kh && w >= 0 && w < p.kw;
+}
+
+template <typename T, typename C>
+TESSEL_HD C max_unpool_at(const Pool2d& p, const T* in, const int64_t* indices, int64_t e) {
+  int64_t iw = e % p.in_w, ih = e / p.in_w % p.in_h, plane = e / (p.in_w * p.in_h);
+  int64_t oh0, oh1, ow0, ow1;
+  windows_holding(ih, p.sh, p.ph, p.kh, p.out_h, &oh0, &oh1);
+  windows_holding(iw, p.sw, p.pw, p.kw, p.out_w, &ow0, &ow1);
+  int64_t base = plane * p.out_h * p.out_w, self = ih * p.in_w + iw;
+  C v = 0;
+  for (int64_t oh = oh0; oh < oh1; ++oh)
+    for (int64_t ow = ow0; ow < ow1; ++ow)
+      if (indices[base + oh * p.out_w + ow] == self) v = C(in[base + oh * p.out_w + ow]);
+  return v;
+}
+
+// Gradient of pooled element `e`: the output gradient at its index (PyTorch's rule: every
+// position that named a pixel gets its gradient, also those a later write overrode).
+template <typename T, typename C>
+TESSEL_HD C max_unpool_grad_at(const Pool2d& p, const T* grad_out, const int64_t* indices,
+                               int64_t e) {
+  int64_t ow = e % p.out_w, oh = e / p.out_w % p.out_h, plane = e / (p.out_w * p.out_h);
+  int64_t index = indices[e];
+  return index_in_window(p, oh, ow, index) ? C(grad_out[plane * p.in_h * p.in_w + index]) : C(0);
+}
+
 enum class PoolKind : int { Avg, AdaptiveAvg };
 
 namespace cpu {
@@ -155,6 +191,11 @@ void max_pool2d_backward(const Pool2d& p, DType type, void* grad_in, const void*
 void avg_pool2d(PoolKind kind, const Pool2d& p, DType type, void* out, const void* in);
 void avg_pool2d_backward(PoolKind kind, const Pool2d& p, DType type, void* grad_in,
                          const void* grad_out);
+// out: planes x in_h x in_w; in, indices, grad_in: planes x out_h x out_w. An index outside its
+// window throws on the CPU and is skipped on CUDA.
+void max_unpool2d(const Pool2d& p, DType type, void* out, const void* in, const int64_t* indices);
+void max_unpool2d_backward(const Pool2d& p, DType type, void* grad_in, const void* grad_out,
+                           const int64_t* indices);
 }  // namespace cpu
 namespace cuda {
 void max_pool2d(const Pool2d& p, DType type, void* out, int64_t* argmax, const void* in,
@@ -165,6 +206,10 @@ void avg_pool2d(PoolKind kind, const Pool2d& p, DType type, void* out, const voi
                 Stream stream);
 void avg_pool2d_backward(PoolKind kind, const Pool2d& p, DType type, void* grad_in,
                          const void* grad_out, Stream stream);
+void max_unpool2d(const Pool2d& p, DType type, void* out, const void* in, const int64_t* indices,
+                  Stream stream);
+void max_unpool2d_backward(const Pool2d& p, DType type, void* grad_in, const void* grad_out,
+                           const int64_t* indices, Stream stream);
 }  // namespace cuda
 
 }  // namespace tessel::kernels

@@ -10,7 +10,7 @@ namespace tessel::models {
 
 struct ConvBNOptions {
   int64_t stride = 1;
-  int64_t padding = -1;  // -1: dilation * (kernel / 2), which keeps the size at stride 1
+  nn::Int2 padding = -1;  // -1: dilation * (kernel / 2), which keeps the size at stride 1
   int64_t dilation = 1;
   int64_t groups = 1;
   bool bias = false;  // a bias before BatchNorm is redundant, but some references keep it
@@ -18,6 +18,6 @@ struct ConvBNOptions {
 };
 
 std::shared_ptr<nn::Sequential> conv_bn(int64_t in_channels, int64_t out_channels,
-                                        int64_t kernel_size, const ConvBNOptions& o = {});
+                                        nn::Int2 kernel_size, const ConvBNOptions& o = {});
 
 }  // namespace tessel::models

@@ -14,7 +14,7 @@ DepthwiseSeparableASPPHead::DepthwiseSeparableASPPHead(int64_t in_channels, int6
   aspp_modules = register_module("aspp_modules", std::make_shared<nn::ModuleList>());
   aspp_modules->push_back(conv_module(in_channels, channels, 1));
   for (int64_t rate : rates)
-    aspp_modules->push_back(separable_conv_module(in_channels, channels, rate));
+    aspp_modules->push_back(separable_conv_module(in_channels, channels, {.dilation = rate}));
   bottleneck = register_module(
       "bottleneck", conv_module((int64_t(aspp_modules->size()) + 1) * channels, channels, 3));
   c1_bottleneck = register_module("c1_bottleneck", conv_module(c1_in_channels, c1_channels, 1));

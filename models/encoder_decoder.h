@@ -11,13 +11,19 @@
 
 namespace tessel::models {
 
-// mmcv's ConvModule with BN and ReLU: children "conv" (no bias), "bn", "activate".
+// mmcv's ConvModule: children "conv", "bn" and "activate" (ReLU), the last two as asked; the
+// convolution has a bias only without a norm (mmcv's bias='auto'), and "same" padding.
+struct ConvModuleOptions {
+  int64_t stride = 1, dilation = 1, groups = 1;
+  bool norm = true, act = true;
+};
 std::shared_ptr<nn::Sequential> conv_module(int64_t in, int64_t out, int64_t kernel,
-                                            int64_t dilation = 1, int64_t groups = 1);
-// mmcv's DepthwiseSeparableConvModule: a 3x3 depthwise and a 1x1 pointwise ConvModule
-// ("depthwise_conv", "pointwise_conv").
+                                            const ConvModuleOptions& o = {});
+// mmcv's DepthwiseSeparableConvModule: a 3x3 depthwise ConvModule (`depthwise`'s stride and
+// dilation; groups = in) and a 1x1 pointwise one ("depthwise_conv", "pointwise_conv").
 std::shared_ptr<nn::Sequential> separable_conv_module(int64_t in, int64_t out,
-                                                      int64_t dilation = 1);
+                                                      const ConvModuleOptions& depthwise = {},
+                                                      const ConvModuleOptions& pointwise = {});
 
 // Average pooling to bins x bins, a 1x1 ConvModule ("0", "1"), and back to the input's size
 // bilinearly: a branch of PSPNet's pyramid (mmseg's PPM) and ASPP's image pooling.
@@ -43,20 +49,26 @@ class DecodeHead : public nn::Module {
   Tensor cls_seg(const Tensor& x) { return conv_seg->forward(dropout->forward(x)); }
 };
 
-// mmseg's FCNHead as the auxiliary head of its configs: one 3x3 ConvModule ("convs.0") on layer3,
-// 256 channels.
+// mmseg's FCNHead (concat_input=False): `num_convs` 3x3 ConvModules ("convs.0", ...) on the
+// feature named `in_key`; as the auxiliary head of mmseg's ResNet configs, one conv on layer3
+// with 256 channels.
 class FCNHead : public DecodeHead {
  public:
-  FCNHead(int64_t in_channels, int64_t num_classes, int64_t channels = 256);
+  FCNHead(int64_t in_channels, int64_t num_classes, int64_t channels = 256, int64_t num_convs = 1,
+          std::string in_key = "layer3");
   Tensor forward(const nn::OrderedDict<Tensor>& features) override;
 
   std::shared_ptr<nn::Sequential> convs;
+  std::string in_key;
 };
+
+// mmseg's initialisation of a head: its convolutions kaiming-normal (fan_out) as mmcv's
+// ConvModule, conv_seg N(0, 0.01) with zero bias.
+void init_decode_head(DecodeHead& head);
 
 // "backbone", "decode_head", and with options.aux "auxiliary_head" (FCNHead on layer3, as mmseg's
 // configs); both outputs
-// upsampled bilinearly (align_corners=False) to the input's size. Initialised as mmseg: the
-// heads' convolutions kaiming-normal (fan_out), conv_seg N(0, 0.01) with zero bias.
+// upsampled bilinearly (align_corners=False) to the input's size; heads initialised as mmseg's.
 class EncoderDecoder : public SegmentationModel {
  public:
   EncoderDecoder(std::string type_name, std::shared_ptr<ResNet> backbone,

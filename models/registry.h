@@ -26,7 +26,7 @@ void add_unet_stdc_models(Registry& r);
 void add_pyramid_models(Registry& r);
 // segformer_b0 (models/segformer.cpp)
 void add_segformer_models(Registry& r);
-// ddrnet_23_slim/23/39 and regseg48 (models/realtime_models.cpp)
+// ddrnet_23_slim/23/39, regseg48, enet, bisenetv2 (models/realtime_models.cpp)
 void add_realtime_models(Registry& r);
 
 // Throws for an unknown name, naming it and the nearest known names, and for invalid options.

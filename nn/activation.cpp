@@ -1,5 +1,6 @@
 #include "nn/activation.h"
 
+#include <algorithm>
 #include <cmath>
 #include <numbers>
 
@@ -32,6 +33,22 @@ Tensor ELU::forward(const Tensor& x) {
 }
 std::string ELU::extra_repr() const {
   return "alpha=" + repr(alpha);
+}
+
+PReLU::PReLU(int64_t num_parameters, double init) : Module("PReLU") {
+  TESSEL_CHECK(num_parameters >= 1, "PReLU: num_parameters is ", num_parameters,
+               ", needs at least 1");
+  weight = register_parameter("weight", full({num_parameters}, init));
+}
+Tensor PReLU::forward(const Tensor& x) {
+  // One slope per channel (dimension 1) broadcasts over the dimensions after it.
+  Shape shape{weight.numel()};
+  if (weight.numel() > 1) shape.resize(size_t(std::max<int64_t>(x.dim() - 1, 1)), 1);
+  Tensor a = weight.reshape(shape);
+  return relu(x) - a * relu(-x);
+}
+std::string PReLU::extra_repr() const {
+  return "num_parameters=" + std::to_string(weight.numel());
 }
 
 GELU::GELU(std::string approximate) : Module("GELU"), approximate(std::move(approximate)) {

@@ -1,5 +1,5 @@
-// Activation modules, as torch.nn (no parameters; `inplace` variants are not offered since an
-// in-place write would break autograd).
+// Activation modules, as torch.nn (no parameters but PReLU's slopes; `inplace` variants are not
+// offered since an in-place write would break autograd).
 #pragma once
 
 #include <string>
@@ -55,6 +55,16 @@ class ELU : public Module {
   Tensor forward(const Tensor& x) override;
   std::string extra_repr() const override;
   double alpha;
+};
+
+// max(0, x) + weight * min(0, x), one learned slope ("weight", initialised to `init`) per channel
+// or one shared by all (num_parameters 1).
+class PReLU : public Module {
+ public:
+  explicit PReLU(int64_t num_parameters = 1, double init = 0.25);
+  Tensor forward(const Tensor& x) override;
+  std::string extra_repr() const override;
+  Tensor weight;
 };
 
 // approximate: "none" (the exact erf form) or "tanh".

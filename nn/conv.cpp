@@ -1,5 +1,6 @@
 #include "nn/conv.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "engine/ops.h"
@@ -108,6 +109,22 @@ void ConvTranspose2d::reset_parameters() {
 
 Tensor ConvTranspose2d::forward(const Tensor& x) {
   return conv_transpose2d(x, weight, bias, stride, padding, output_padding, groups, dilation);
+}
+
+Tensor ConvTranspose2d::forward(const Tensor& x, Size2 output_size) {
+  TESSEL_CHECK(x.dim() >= 2, "ConvTranspose2d: input must have a height and width, got shape ",
+               shape_str(x.sizes()));
+  Size2 extra;
+  for (int a = 0; a < 2; ++a) {
+    int64_t smallest =
+        (x.size(a - 2) - 1) * stride[a] - 2 * padding[a] + dilation[a] * (kernel_size[a] - 1) + 1;
+    int64_t reach = std::max(stride[a], dilation[a]);
+    extra[a] = output_size[a] - smallest;
+    TESSEL_CHECK(extra[a] >= 0 && extra[a] < reach, "ConvTranspose2d: output_size ",
+                 size2_str(output_size), " cannot be reached from input ", shape_str(x.sizes()),
+                 ": dimension ", a, " can be ", smallest, " to ", smallest + reach - 1);
+  }
+  return conv_transpose2d(x, weight, bias, stride, padding, extra, groups, dilation);
 }
 
 std::string ConvTranspose2d::extra_repr() const {

@@ -37,6 +37,9 @@ class ConvTranspose2d : public Module {
                   Int2 dilation = 1);
 
   Tensor forward(const Tensor& x) override;
+  // PyTorch's forward(input, output_size): the output padding (in place of this layer's) that
+  // makes the output output_size, which must lie within the stride above the smallest size.
+  Tensor forward(const Tensor& x, Size2 output_size);
   std::string extra_repr() const override;
   void reset_parameters();
 

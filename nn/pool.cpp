@@ -34,6 +34,22 @@ std::string MaxPool2d::extra_repr() const {
          ", ceil_mode=" + repr(ceil_mode);
 }
 
+MaxUnpool2d::MaxUnpool2d(Int2 kernel_size, Int2 stride, Int2 padding)
+    : Module("MaxUnpool2d"),
+      kernel_size(kernel_size),
+      stride(default_stride(stride, kernel_size)),
+      padding(padding) {}
+
+Tensor MaxUnpool2d::forward(const Tensor& x, const Tensor& indices, Size2 output_size) {
+  return max_unpool2d(x, indices, kernel_size, stride, padding, output_size);
+}
+
+// PyTorch stores MaxUnpool2d's sizes as pairs, so they always print as tuples.
+std::string MaxUnpool2d::extra_repr() const {
+  return "kernel_size=" + size2_str(kernel_size) + ", stride=" + size2_str(stride) +
+         ", padding=" + size2_str(padding);
+}
+
 AvgPool2d::AvgPool2d(Int2 kernel_size, Int2 stride, Int2 padding, bool ceil_mode,
                      bool count_include_pad)
     : Module("AvgPool2d"),

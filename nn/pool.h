@@ -1,5 +1,5 @@
-// MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, as torch.nn. A stride of 0 (the default) means the
-// kernel size, PyTorch's stride=None.
+// MaxPool2d, MaxUnpool2d, AvgPool2d, AdaptiveAvgPool2d, as torch.nn. A stride of 0 (the default)
+// means the kernel size, PyTorch's stride=None.
 #pragma once
 
 #include <utility>
@@ -22,6 +22,18 @@ class MaxPool2d : public Module {
 
   Int2 kernel_size, stride, padding, dilation;
   bool return_indices, ceil_mode;
+};
+
+// The inverse of a MaxPool2d with the same kernel, stride and padding, placing values at its
+// indices (engine/ops/pool.h's max_unpool2d); output_size {0, 0} means the default size.
+class MaxUnpool2d : public Module {
+ public:
+  explicit MaxUnpool2d(Int2 kernel_size, Int2 stride = 0, Int2 padding = 0);
+  using Module::forward;
+  Tensor forward(const Tensor& x, const Tensor& indices, Size2 output_size = {0, 0});
+  std::string extra_repr() const override;
+
+  Int2 kernel_size, stride, padding;
 };
 
 class AvgPool2d : public Module {

@@ -1,4 +1,4 @@
-// max_pool2d, avg_pool2d, adaptive_avg_pool2d and their one backward node.
+// max_pool2d, avg_pool2d, adaptive_avg_pool2d and their one backward node; max_unpool2d and its.
 #include "kernels/pool.h"
 #include "engine/autograd.h"
 #include "engine/dispatch.h"
@@ -27,6 +27,13 @@ void check_input(const char* op, const Tensor& x) {
                shape_str(x.sizes()));
 }
 
+// A window pooling from `in` to `out` pixels per plane.
+kernels::Pool2d geometry(int64_t planes, Size2 in, Size2 out, Size2 kernel, Size2 stride,
+                         Size2 padding, Size2 dilation) {
+  return {planes,    in[0],     in[1],      out[0],     out[1],      kernel[0],   kernel[1],
+          stride[0], stride[1], padding[0], padding[1], dilation[0], dilation[1], true};
+}
+
 kernels::Pool2d window_pool(const char* op, const Tensor& x, Size2 kernel, Size2 stride,
                             Size2 padding, Size2 dilation, bool ceil_mode) {
   check_input(op, x);
@@ -39,20 +46,10 @@ kernels::Pool2d window_pool(const char* op, const Tensor& x, Size2 kernel, Size2
                  size2_str(padding), " must be between 0 and half the kernel ", size2_str(kernel));
   }
   int64_t h = x.size(-2), w = x.size(-1);
-  return {x.numel() / (h * w),
-          h,
-          w,
-          pooled_size(op, h, kernel[0], stride[0], padding[0], dilation[0], ceil_mode),
-          pooled_size(op, w, kernel[1], stride[1], padding[1], dilation[1], ceil_mode),
-          kernel[0],
-          kernel[1],
-          stride[0],
-          stride[1],
-          padding[0],
-          padding[1],
-          dilation[0],
-          dilation[1],
-          true};
+  return geometry(x.numel() / (h * w), {h, w},
+                  {pooled_size(op, h, kernel[0], stride[0], padding[0], dilation[0], ceil_mode),
+                   pooled_size(op, w, kernel[1], stride[1], padding[1], dilation[1], ceil_mode)},
+                  kernel, stride, padding, dilation);
 }
 
 Shape pooled_shape(const Tensor& x, const kernels::Pool2d& p) {
@@ -62,54 +59,60 @@ Shape pooled_shape(const Tensor& x, const kernels::Pool2d& p) {
   return s;
 }
 
-// Every pooling backward is a gather into a fresh input-shaped gradient; max pooling reads the
-// saved argmax, the averages only the window geometry.
+// Every pooling backward, and unpooling's, is a gather into a fresh input-shaped gradient: max
+// pooling and unpooling read the saved indices, the averages only the window geometry.
+enum class PoolOp { Max, Avg, AdaptiveAvg, MaxUnpool };
+
+PoolKind average_kind(PoolOp op) {
+  return op == PoolOp::Avg ? PoolKind::Avg : PoolKind::AdaptiveAvg;
+}
+
 struct PoolBackward : Node {
   kernels::Pool2d p;
-  PoolKind kind;
-  SavedTensor argmax;  // max pooling only
+  PoolOp op;
+  SavedTensor indices;  // max pooling and unpooling
   Shape in_shape;
   std::vector<Tensor> apply(const Tensor& g_in) override {
     Tensor g = g_in.contiguous();
     Tensor gi = empty(in_shape, {g.dtype(), g.device()});
-    if (argmax.defined()) {
-      Tensor idx = argmax.get();
-      on_device(
-          g.device(),
-          [&] {
-            kernels::cpu::max_pool2d_backward(p, g.dtype(), gi.data_ptr(), g.data_ptr(),
-                                              idx.data<int64_t>());
-          },
-          [&](auto s) {
-            kernels::cuda::max_pool2d_backward(p, g.dtype(), gi.data_ptr(), g.data_ptr(),
-                                               idx.data<int64_t>(), s);
-          });
-    } else {
-      on_device(
-          g.device(),
-          [&] {
-            kernels::cpu::avg_pool2d_backward(kind, p, g.dtype(), gi.data_ptr(), g.data_ptr());
-          },
-          [&](auto s) {
-            kernels::cuda::avg_pool2d_backward(kind, p, g.dtype(), gi.data_ptr(), g.data_ptr(), s);
-          });
-    }
+    Tensor idx_tensor = indices.defined() ? indices.get() : Tensor();
+    const int64_t* idx = idx_tensor.defined() ? idx_tensor.data<int64_t>() : nullptr;
+    DType t = g.dtype();
+    on_device(
+        g.device(),
+        [&] {
+          if (op == PoolOp::Max)
+            kernels::cpu::max_pool2d_backward(p, t, gi.data_ptr(), g.data_ptr(), idx);
+          else if (op == PoolOp::MaxUnpool)
+            kernels::cpu::max_unpool2d_backward(p, t, gi.data_ptr(), g.data_ptr(), idx);
+          else
+            kernels::cpu::avg_pool2d_backward(average_kind(op), p, t, gi.data_ptr(), g.data_ptr());
+        },
+        [&](auto s) {
+          if (op == PoolOp::Max)
+            kernels::cuda::max_pool2d_backward(p, t, gi.data_ptr(), g.data_ptr(), idx, s);
+          else if (op == PoolOp::MaxUnpool)
+            kernels::cuda::max_unpool2d_backward(p, t, gi.data_ptr(), g.data_ptr(), idx, s);
+          else
+            kernels::cuda::avg_pool2d_backward(average_kind(op), p, t, gi.data_ptr(), g.data_ptr(),
+                                               s);
+        });
     return {gi};
   }
   std::string name() const override {
-    return argmax.defined()
-               ? "MaxPool2dBackward"
-               : (kind == PoolKind::Avg ? "AvgPool2dBackward" : "AdaptiveAvgPool2dBackward");
+    const char* names[] = {"MaxPool2dBackward", "AvgPool2dBackward", "AdaptiveAvgPool2dBackward",
+                           "MaxUnpool2dBackward"};
+    return names[int(op)];
   }
-  void release() override { argmax.reset(); }
+  void release() override { indices.reset(); }
 };
 
-Tensor record_pool(Tensor& out, const Tensor& x, const kernels::Pool2d& p, PoolKind kind,
-                   const Tensor& argmax) {
+Tensor record_pool(Tensor& out, const Tensor& x, const kernels::Pool2d& p, PoolOp op,
+                   const Tensor& indices) {
   if (auto n = record<PoolBackward>(out, {x})) {
     n->p = p;
-    n->kind = kind;
-    if (argmax.defined()) n->argmax = argmax;
+    n->op = op;
+    if (indices.defined()) n->indices = indices;
     n->in_shape = x.sizes();
   }
   return out;
@@ -124,10 +127,52 @@ Tensor average(PoolKind kind, const kernels::Pool2d& p, const Tensor& x_in) {
       [&](auto s) {
         kernels::cuda::avg_pool2d(kind, p, x.dtype(), out.data_ptr(), x.data_ptr(), s);
       });
-  return record_pool(out, x_in, p, kind, Tensor());
+  return record_pool(out, x_in, p, kind == PoolKind::Avg ? PoolOp::Avg : PoolOp::AdaptiveAvg,
+                     Tensor());
 }
 
 }  // namespace
+
+Tensor max_unpool2d(const Tensor& x_in, const Tensor& indices, Size2 kernel, Size2 stride,
+                    Size2 padding, Size2 output_size) {
+  check_input("max_unpool2d", x_in);
+  check_dtype("max_unpool2d", indices, "indices", DType::I64);
+  check_same_device("max_unpool2d", x_in, "input", indices, "indices");
+  TESSEL_CHECK(indices.sizes() == x_in.sizes(), "max_unpool2d: 'indices' has shape ",
+               shape_str(indices.sizes()), ", 'input' ", shape_str(x_in.sizes()));
+  if (stride == Size2{0, 0}) stride = kernel;
+  Size2 size;
+  for (int a = 0; a < 2; ++a) {
+    TESSEL_CHECK(kernel[a] > 0 && stride[a] > 0 && padding[a] >= 0, "max_unpool2d: kernel ",
+                 size2_str(kernel), " and stride ", size2_str(stride),
+                 " must be positive and padding ", size2_str(padding), " not negative");
+    int64_t natural = (x_in.size(a - 2) - 1) * stride[a] - 2 * padding[a] + kernel[a];
+    size[a] = output_size[a] > 0 ? output_size[a] : natural;
+    TESSEL_CHECK(size[a] > natural - stride[a] && size[a] < natural + stride[a] && size[a] > 0,
+                 "max_unpool2d: 'output_size' ", size2_str(output_size),
+                 " must be within the stride ", size2_str(stride), " of the default ", natural,
+                 " in dimension ", a);
+  }
+  Size2 pooled{x_in.size(-2), x_in.size(-1)};
+  kernels::Pool2d p = geometry(x_in.numel() / (pooled[0] * pooled[1]), size, pooled, kernel, stride,
+                               padding, {1, 1});
+  Tensor x = x_in.detach().contiguous(), idx = indices.contiguous();
+  Shape shape = x.sizes();
+  shape[shape.size() - 2] = size[0];
+  shape[shape.size() - 1] = size[1];
+  Tensor out = empty(shape, {x.dtype(), x.device()});
+  on_device(
+      x.device(),
+      [&] {
+        kernels::cpu::max_unpool2d(p, x.dtype(), out.data_ptr(), x.data_ptr(), idx.data<int64_t>());
+      },
+      [&](auto s) {
+        kernels::cuda::max_unpool2d(p, x.dtype(), out.data_ptr(), x.data_ptr(), idx.data<int64_t>(),
+                                    s);
+      });
+  record_pool(out, x_in, p, PoolOp::MaxUnpool, idx);
+  return out;
+}
 
 std::pair<Tensor, Tensor> max_pool2d_with_indices(const Tensor& x_in, Size2 kernel, Size2 stride,
                                                   Size2 padding, Size2 dilation, bool ceil_mode) {
@@ -144,7 +189,7 @@ std::pair<Tensor, Tensor> max_pool2d_with_indices(const Tensor& x_in, Size2 kern
         kernels::cuda::max_pool2d(p, x.dtype(), out.data_ptr(), idx.data<int64_t>(), x.data_ptr(),
                                   s);
       });
-  return {record_pool(out, x_in, p, PoolKind::Avg, idx), idx};
+  return {record_pool(out, x_in, p, PoolOp::Max, idx), idx};
 }
 
 Tensor max_pool2d(const Tensor& x, Size2 kernel, Size2 stride, Size2 padding, Size2 dilation,

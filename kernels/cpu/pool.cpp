@@ -1,6 +1,7 @@
 #include "kernels/pool.h"
 
 #include <algorithm>
+#include <vector>
 
 #include "kernels/cpu/parallel.h"
 
@@ -61,6 +62,58 @@ void avg_pool2d_backward(PoolKind kind, const Pool2d& p, DType type, void* grad_
                          T(kind == PoolKind::Avg ? avg_pool_grad_at<T, double>(p, g, e)
                                                  : adaptive_avg_pool_grad_at<T, double>(p, g, e));
                    });
+}
+
+// Unpooling as PyTorch's CPU loop, a scatter in plane order (a later index overrides), one plane
+// per task: the CUDA kernel gathers to the same result. An index outside its window is an error
+// (named after the loop); the backward trusts the indices its forward checked.
+template <typename Fn>
+void for_each_plane(DType type, const char* what, const Pool2d& p, const Fn& fn) {
+  dispatch_float(type, what, [&](auto tag) {
+    parallel_for(p.planes, std::max<int64_t>(1, kGrain / (p.in_h * p.in_w)),
+                 [&](int64_t b, int64_t e) {
+                   for (int64_t c = b; c < e; ++c) fn(tag, c);
+                 });
+  });
+}
+
+void max_unpool2d(const Pool2d& p, DType type, void* out, const void* in, const int64_t* indices) {
+  int64_t pooled = p.out_h * p.out_w, plane = p.in_h * p.in_w;
+  std::vector<int64_t> first_bad(size_t(p.planes), -1);  // per plane, a pooled position
+  for_each_plane(type, "max_unpool2d", p, [&](auto tag, int64_t c) {
+    using T = typename decltype(tag)::type;
+    T* y = static_cast<T*>(out) + c * plane;
+    const T* x = static_cast<const T*>(in) + c * pooled;
+    const int64_t* idx = indices + c * pooled;
+    std::fill(y, y + plane, T(0));
+    for (int64_t oh = 0, k = 0; oh < p.out_h; ++oh)
+      for (int64_t ow = 0; ow < p.out_w; ++ow, ++k) {
+        if (index_in_window(p, oh, ow, idx[k]))
+          y[idx[k]] = x[k];
+        else if (first_bad[size_t(c)] < 0)
+          first_bad[size_t(c)] = k;
+      }
+  });
+  for (int64_t c = 0; c < p.planes; ++c) {
+    int64_t k = first_bad[size_t(c)];
+    TESSEL_CHECK(k < 0, "max_unpool2d: 'indices' element ", c * pooled + k, " is ",
+                 indices[c * pooled + k], ", outside the window of pooled position (", k / p.out_w,
+                 ", ", k % p.out_w, ") in a ", p.in_h, "x", p.in_w,
+                 " plane: the indices must come from max_pool2d_with_indices with the same "
+                 "kernel, stride and padding");
+  }
+}
+
+void max_unpool2d_backward(const Pool2d& p, DType type, void* grad_in, const void* grad_out,
+                           const int64_t* indices) {
+  int64_t pooled = p.out_h * p.out_w, plane = p.in_h * p.in_w;
+  for_each_plane(type, "max_unpool2d_backward", p, [&](auto tag, int64_t c) {
+    using T = typename decltype(tag)::type;
+    T* gx = static_cast<T*>(grad_in) + c * pooled;
+    const T* g = static_cast<const T*>(grad_out) + c * plane;
+    const int64_t* idx = indices + c * pooled;
+    for (int64_t k = 0; k < pooled; ++k) gx[k] = g[idx[k]];
+  });
 }
 
 }  // namespace tessel::kernels::cpu

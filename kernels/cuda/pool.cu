@@ -51,6 +51,28 @@ struct AvgPoolGradFn {
   }
 };
 
+template <typename T>
+struct MaxUnpoolFn {
+  Pool2d p;
+  T* out;
+  const T* in;
+  const int64_t* indices;
+  __device__ void operator()(int64_t e) const {
+    out[e] = T(max_unpool_at<T, acc_t<T>>(p, in, indices, e));
+  }
+};
+
+template <typename T>
+struct MaxUnpoolGradFn {
+  Pool2d p;
+  T* grad_in;
+  const T* grad_out;
+  const int64_t* indices;
+  __device__ void operator()(int64_t e) const {
+    grad_in[e] = T(max_unpool_grad_at<T, acc_t<T>>(p, grad_out, indices, e));
+  }
+};
+
 }  // namespace
 
 void max_pool2d(const Pool2d& p, DType type, void* out, int64_t* argmax, const void* in,
@@ -88,6 +110,25 @@ void avg_pool2d_backward(PoolKind kind, const Pool2d& p, DType type, void* grad_
     launch_each(
         p.planes * p.in_h * p.in_w, stream,
         AvgPoolGradFn<T>{kind, p, static_cast<T*>(grad_in), static_cast<const T*>(grad_out)});
+  });
+}
+
+void max_unpool2d(const Pool2d& p, DType type, void* out, const void* in, const int64_t* indices,
+                  Stream stream) {
+  dispatch_cuda_float(type, "max_unpool2d", [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    launch_each(p.planes * p.in_h * p.in_w, stream,
+                MaxUnpoolFn<T>{p, static_cast<T*>(out), static_cast<const T*>(in), indices});
+  });
+}
+
+void max_unpool2d_backward(const Pool2d& p, DType type, void* grad_in, const void* grad_out,
+                           const int64_t* indices, Stream stream) {
+  dispatch_cuda_float(type, "max_unpool2d_backward", [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    launch_each(
+        p.planes * p.out_h * p.out_w, stream,
+        MaxUnpoolGradFn<T>{p, static_cast<T*>(grad_in), static_cast<const T*>(grad_out), indices});
   });
 }
 

@@ -187,3 +187,87 @@ TEST(Pool, MatchesCpu_CUDA) {
       expect_cuda_matches_cpu(ops[i], {x}, t);
     }
 }
+
+namespace {
+
+struct UnpoolCase {
+  const char* name;
+  Size2 k, s, p;
+  bool ceil_mode;
+};
+
+// The cases of tests/fixtures/gen_max_unpool.py; "overlap" repeats indices where its 3x3 windows
+// share a border.
+const UnpoolCase kUnpoolCases[] = {{"pairs", {2, 2}, {2, 2}, {0, 0}, false},
+                                   {"pairs_ceil", {2, 2}, {2, 2}, {0, 0}, true},
+                                   {"overlap", {3, 3}, {2, 2}, {1, 1}, false},
+                                   {"rect", {2, 3}, {2, 3}, {0, 1}, false}};
+
+}  // namespace
+
+TEST(MaxUnpool, MatchesTorch) {
+  auto f = load_fixture("max_unpool.txt");
+  for (const UnpoolCase& c : kUnpoolCases) {
+    SCOPED_TRACE(c.name);
+    std::string n = c.name;
+    Tensor v = f.at(n + ".v").requires_grad_(), want = f.at(n + ".out");
+    Tensor out = max_unpool2d(v, f.at(n + ".idx").to(DType::I64), c.k, c.s, c.p,
+                              {want.size(2), want.size(3)});
+    EXPECT_ALL_CLOSE(out, want, 0, 0);
+    sum(out * f.at(n + ".g")).backward();
+    EXPECT_ALL_CLOSE(v.grad(), f.at(n + ".gv"), 0, 0);
+  }
+}
+
+// Unpooling the maxima puts each back where it was: max_pool2d's own backward with a gradient of
+// the pooled values. An odd input needs its size back (the default is the even one below it).
+TEST(MaxUnpool, InvertsMaxPoolAtTheInputsSize) {
+  for (const Shape& shape : {Shape{2, 3, 9, 7}, Shape{2, 3, 8, 6}}) {
+    Tensor x = distinct_input(shape).detach();
+    auto [values, idx] = max_pool2d_with_indices(x, {2, 2});
+    Tensor up = max_unpool2d(values, idx, {2, 2}, {2, 2}, {0, 0}, {shape[2], shape[3]});
+    Tensor leaf = x.clone().requires_grad_();
+    sum(max_pool2d(leaf, {2, 2}) * values).backward();
+    EXPECT_ALL_CLOSE(up, leaf.grad(), 0, 0);
+  }
+  auto [values, idx] = max_pool2d_with_indices(distinct_input({3, 8, 6}).detach(), {2, 2});
+  EXPECT_EQ(max_unpool2d(values, idx, {2, 2}).sizes(), (Shape{3, 8, 6}));
+}
+
+// Windows that do not overlap, so that no index repeats: the gradient is then the derivative.
+TEST(MaxUnpool, Gradcheck) {
+  Tensor x = distinct_input({2, 2, 7, 9}).detach();
+  for (const UnpoolCase& c : {kUnpoolCases[0], kUnpoolCases[1], kUnpoolCases[3]}) {
+    SCOPED_TRACE(c.name);
+    Tensor idx = max_pool2d_with_indices(x, c.k, c.s, c.p, {1, 1}, c.ceil_mode).second;
+    expect_gradcheck(
+        [&](auto& in) {
+          return max_unpool2d(in[0], idx, c.k, c.s, c.p, {7, 9});
+        },
+        {randn_input(idx.sizes(), 6)});
+  }
+}
+
+TEST(MaxUnpool, Errors) {
+  Tensor v = zeros({1, 1, 2, 2});
+  Tensor idx = from_vector(std::vector<double>{3, 2, 8, 15}, {1, 1, 2, 2}, DType::F64);
+  EXPECT_ERROR(max_unpool2d(v, idx, {2, 2}), "'indices'");
+  idx = idx.to(DType::I64);
+  EXPECT_ERROR(max_unpool2d(v, idx, {2, 2}, {2, 2}, {0, 0}, {6, 4}), "output_size");
+  EXPECT_ERROR(max_unpool2d(v, idx.reshape({1, 1, 4, 1}), {2, 2}), "'indices' has shape");
+  // Index 3 of position (0, 0) is pixel (0, 3), in the window of position (0, 1).
+  EXPECT_ERROR(max_unpool2d(v, idx, {2, 2}), "element 0 is 3, outside the window");
+  EXPECT_ERROR(max_unpool2d(v, idx, {0, 2}), "kernel (0, 2)");
+}
+
+// Odd sizes, the later-value rule on overlapping windows included.
+TEST(MaxUnpool, MatchesCpu_CUDA) {
+  Tensor x = distinct_input({2, 3, 17, 13}).detach();
+  for (const UnpoolCase& c : kUnpoolCases) {
+    SCOPED_TRACE(c.name);
+    Tensor idx = max_pool2d_with_indices(x, c.k, c.s, c.p, {1, 1}, c.ceil_mode).second;
+    OpFn op = [&](auto& in) { return max_unpool2d(in[0], in[1], c.k, c.s, c.p, {17, 13}); };
+    for (DType t : {DType::F32, DType::F16, DType::BF16})
+      expect_cuda_matches_cpu(op, {randn_input(idx.sizes(), 7), idx}, t);
+  }
+}

@@ -62,6 +62,16 @@ TEST(NnLayers, ConvolutionsMatchPyTorch) {
   check_case("convt", convt);
 }
 
+// PyTorch's forward(input, output_size): the output padding that reaches the size, within the
+// stride above the smallest one, (4 - 1) * 2 - 2 + 3 = 7 rows and 9 columns here.
+TEST(NnLayers, ConvTransposeToAnOutputSize) {
+  ConvTranspose2d up(2, 3, 3, 2, 1);
+  Tensor x = zeros({1, 2, 4, 5});
+  EXPECT_EQ(up.forward(x, {8, 9}).sizes(), (Shape{1, 3, 8, 9}));
+  EXPECT_EQ(up.forward(x, {7, 10}).sizes(), (Shape{1, 3, 7, 10}));
+  EXPECT_ERROR(up.forward(x, {9, 9}), "dimension 0 can be 7 to 8");
+}
+
 TEST(NnLayers, LinearMatchesPyTorch) {
   Linear linear(5, 3);
   check_case("linear", linear);
@@ -116,6 +126,10 @@ TEST(NnLayers, ActivationsMatchPyTorch) {
                                                         {"tanh", &tanh_}};
   for (auto& [name, m] : cases) check_case(name, *m, name == "hardsigmoid" ? 1e-7 : 1e-9);
   EXPECT_ERROR(GELU("fast"), "approximate 'fast'");
+  PReLU prelu, prelu_channels(3);
+  EXPECT_ALL_CLOSE(prelu.weight, full({1}, 0.25), 0, 0);
+  check_case("prelu", prelu);
+  check_case("prelu_channels", prelu_channels);
 }
 
 TEST(NnLayers, PoolingMatchesPyTorch) {
@@ -323,6 +337,10 @@ TEST(NnLayers, ExtraReprAsPyTorch) {
   EXPECT_EQ(s(Linear(3, 4, false)), "Linear(in_features=3, out_features=4, bias=False)");
   EXPECT_EQ(s(MaxPool2d(Int2{3, 2})),
             "MaxPool2d(kernel_size=(3, 2), stride=(3, 2), padding=0, dilation=1, ceil_mode=False)");
+  EXPECT_EQ(s(MaxUnpool2d(2)), "MaxUnpool2d(kernel_size=(2, 2), stride=(2, 2), padding=(0, 0))");
+  EXPECT_EQ(s(MaxUnpool2d(Int2{3, 2}, 1, 1)),
+            "MaxUnpool2d(kernel_size=(3, 2), stride=(1, 1), padding=(1, 1))");
+  EXPECT_EQ(s(PReLU(3)), "PReLU(num_parameters=3)");
   EXPECT_EQ(s(AvgPool2d(2)), "AvgPool2d(kernel_size=2, stride=2, padding=0)");
   EXPECT_EQ(s(AdaptiveAvgPool2d(Int2{1, 1})), "AdaptiveAvgPool2d(output_size=(1, 1))");
   EXPECT_EQ(s(Upsample({.scale_factor = Float2{2, 0.5}})),
