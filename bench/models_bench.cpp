@@ -8,24 +8,15 @@
 // Counters: peak_MB, the CUDA caching allocator's peak since the model was built (weights,
 // activations, optimizer state); peak_rss_MB on the CPU, the process's resident high-water mark
 // so far, so filter to one benchmark to read it alone.
-#include <fstream>
 #include <string>
 
 #include "bench/bench_util.h"
+#include "engine/host_memory.h"
 #include "models/registry.h"
 #include "nn/optimizer.h"
 
 using namespace tessel;
 using namespace tessel::bench;
-
-// VmHWM, in MB: unlike getrusage's ru_maxrss it starts afresh at exec, so the size of the process
-// that launched this one (a Python script with torch loaded) does not count.
-static double peak_rss_mb() {
-  std::ifstream status("/proc/self/status");
-  for (std::string line; std::getline(status, line);)
-    if (line.rfind("VmHWM:", 0) == 0) return std::stod(line.substr(6)) * 1024 / 1e6;  // in kB
-  return 0;
-}
 
 static void BM_model(benchmark::State& st, const char* name, Device d, bool train, bool aux) {
   if (d.is_cuda() && !has_cuda(st)) return;
@@ -58,7 +49,7 @@ static void BM_model(benchmark::State& st, const char* name, Device d, bool trai
     run_cuda(st, fn);
   } else {
     run_cpu(st, fn);
-    st.counters["peak_rss_MB"] = peak_rss_mb();
+    st.counters["peak_rss_MB"] = double(peak_resident_bytes()) / 1e6;
   }
   st.counters["images/s"] =
       benchmark::Counter(double(n), benchmark::Counter::kIsIterationInvariantRate);

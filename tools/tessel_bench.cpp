@@ -1,11 +1,9 @@
 // tessel-bench: how fast a model runs and how much memory it takes, on random images: the time
 // of an inference pass (eval mode, no gradients) and with --train of a training step (forward,
 // cross-entropy, backward, SGD update), images/s, and the peak memory (CUDA: the caching
-// allocator's peak allocated and reserved bytes; CPU: the process's maximum resident set).
+// allocator's peak allocated and reserved bytes; CPU: the process's resident high-water mark).
 // --precision bf16|f16 runs forward passes and the loss under autocast, as the trainer does (f16
 // with loss scaling).
-#include <sys/resource.h>
-
 #include <chrono>
 #include <cstdio>
 #include <functional>
@@ -15,6 +13,7 @@
 #include "engine/autocast.h"
 #include "engine/cuda/caching_allocator.h"
 #include "engine/cuda/context.h"
+#include "engine/host_memory.h"
 #include "engine/ops.h"
 #include "models/registry.h"
 #include "nn/grad_scaler.h"
@@ -120,9 +119,8 @@ int main(int argc, char** argv) {
       std::printf("peak memory: %.1f MiB allocated, %.1f MiB reserved\n",
                   double(m.peak_allocated) / (1 << 20), double(m.peak_reserved) / (1 << 20));
     } else {
-      rusage usage{};
-      getrusage(RUSAGE_SELF, &usage);
-      std::printf("peak memory: %.1f MiB resident (max RSS)\n", double(usage.ru_maxrss) / 1024);
+      std::printf("peak memory: %.1f MiB resident (VmHWM)\n",
+                  double(peak_resident_bytes()) / (1 << 20));
     }
     return 0;
   } catch (const std::exception& e) {

@@ -85,8 +85,9 @@ TEST(Trainer, QuickstartRecipeLearnsTheShapes) {
   ASSERT_EQ(average.size(), a.size());
   for (const auto& [key, t] : average.items()) {
     SCOPED_TRACE(key);
-    if (is_floating(t.dtype()))
+    if (is_floating(t.dtype())) {
       EXPECT_ALL_CLOSE(t, (a[key].to(DType::F64) + b[key].to(DType::F64)) * 0.5, 1e-6, 1e-7);
+    }
   }
 }
 
