@@ -37,6 +37,23 @@ done
 echo "== PyTorch on the same shapes"
 PYTHONUNBUFFERED=1 python3 bench/compare_torch.py --bench-dir "$bundle/bin" --device cuda 2>&1 | tee "$out/compare_torch.txt"
 
+echo "== Whole networks next to PyTorch"
+PYTHONUNBUFFERED=1 python3 bench/compare_models_torch.py --bench-dir "$bundle/bin" --device cuda 2>&1 | tee "$out/compare_models_torch.txt"
+
+echo "== Training steps at 512x512, f32 and bf16 (tessel-bench)"
+for model in regseg48 pp_liteseg_t ddrnet_23_slim bisenetv2 segformer_b0 deeplabv3plus_resnet50; do
+  for precision in f32 bf16; do
+    for batch in 8 16; do
+      "$bundle/bin/tessel-bench" --model "$model" --size 512x512 --batch "$batch" --device cuda \
+        --classes 19 --iters 10 --train --precision "$precision" 2>&1
+    done
+  done
+done | tee "$out/train_steps.txt"
+
+echo "== Quickstart end to end on the GPU, bf16"
+"$bundle/bin/tessel-train" recipes/quickstart.yaml train.precision=bf16 "train.output_dir=$out/quickstart" \
+  2>&1 | tail -15 | tee "$out/quickstart.txt"
+
 echo "== summary"
 grep -hE "^\[  (PASSED|FAILED) \]" "$out/cuda_tests.txt"
 echo "tests exit code: $test_rc"
