@@ -29,7 +29,7 @@ build/tools/tessel-eval --weights "$run/checkpoints/best" --dataset folder --roo
 build/tools/tessel-predict --weights "$run/checkpoints/best" "$run/val_images/images" \
   --out "$run/predictions" --overlay >/dev/null
 
-miou=$(awk '/^mIoU/ {print $2; exit}' "$run/eval.txt")
+miou=$(awk '/^mean/ {print $3 "%"; exit}' "$run/eval.txt")
 cat <<SUMMARY
 
 Quickstart done. Everything is under $run/:
