@@ -139,15 +139,47 @@ void backward_input(const ConvShape& s, T* dx, const T* dy, const T* w, const T*
   });
 }
 
+// Partial sums of the weight gradient beyond this many bytes cost more to zero, fill and add
+// (fresh pages each call) than they save: UNet's 512- and 1024-channel layers needed 75 MB each.
+constexpr size_t kPartialBudget = size_t(8) << 20;
+
 // The weight gradient sums dy_tile @ col_tile^T over every (sample, column tile) of a group. That
 // sequence is cut into a fixed number of chunks, each summed into its own buffer by one task, and
 // the buffers are added in chunk order: parallel for any number of groups, and the same result
-// whatever the thread count.
+// whatever the thread count. Where those buffers would outgrow kPartialBudget, each task owns a
+// band of output channels instead and walks the whole sequence into dw itself (the column walk
+// repeats per band, little next to products this large). Which way a shape goes depends on the
+// shape alone, so results stay independent of the thread count.
 template <typename T>
 void backward_weight(const ConvShape& s, T* dw, const T* dy, const T* x) {
   GroupSizes z(s);
   int64_t tw = tile_width<T>(s, z.ckk), tiles = (z.ohw + tw - 1) / tw;
   int64_t steps = s.n * tiles, chunks = std::min<int64_t>(8, steps), size = z.og * z.ckk;
+  if (size_t(chunks * size) * sizeof(T) > kPartialBudget) {
+    int64_t bands = std::min<int64_t>(8, z.og);
+    parallel_for(s.groups * bands, 1, [&](int64_t begin, int64_t end) {
+      std::vector<T> scratch(size_t(z.ckk * tw));
+      for (int64_t task = begin; task < end; ++task) {
+        int64_t g = task / bands, band = task % bands;
+        int64_t r0 = band * z.og / bands, r1 = (band + 1) * z.og / bands;
+        for (int64_t step = 0; step < steps; ++step) {
+          int64_t n = step / tiles, t0 = step % tiles * tw, t1 = std::min(z.ohw, t0 + tw);
+          column_walk<T, false>(s, z.cg, t0, t1, x + (n * s.c + g * z.cg) * z.hw, scratch.data());
+          gemm({.m = r1 - r0,
+                .n = z.ckk,
+                .k = t1 - t0,
+                .trans_b = true,
+                .lda = z.ohw,
+                .ldb = t1 - t0,
+                .ldc = z.ckk,
+                .beta = step == 0 ? 0.0 : 1.0},
+               dtype_of<T>(), dy + (n * s.o + g * z.og + r0) * z.ohw + t0, scratch.data(),
+               dw + g * size + r0 * z.ckk);
+        }
+      }
+    });
+    return;
+  }
   std::vector<T> partial(size_t(s.groups * chunks * size), T(0));
   parallel_for(s.groups * chunks, 1, [&](int64_t begin, int64_t end) {
     std::vector<T> scratch(size_t(z.ckk * tw));

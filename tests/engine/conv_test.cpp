@@ -207,3 +207,31 @@ TEST(Conv, MatchesCpu_CUDA) {
                               inputs_for(c, 7), t, tol);
     }
 }
+
+// Large weights take the banded weight-gradient path (kernels/cpu/conv.cpp: 8 chunks of a
+// 128x128x3x3 f64 gradient would pass the partial-sum budget): against a direct sum.
+TEST(Conv, LargeWeightGradientMatchesNaive) {
+  const int64_t n = 2, c = 128, o = 128, h = 16, w = 16;
+  Tensor x = randn_input({n, c, h, w}, 41, DType::F64, false);
+  Tensor weight = randn_input({o, c, 3, 3}, 42);
+  Tensor r = randn_input({n, o, h, w}, 43, DType::F64, false);
+  sum(conv2d(x, weight, {}, {1, 1}, {1, 1}) * r).backward();
+  std::vector<double> xv = x.to_vector<double>(), rv = r.to_vector<double>();
+  std::vector<double> expected(size_t(o * c * 9), 0.0);
+  for (int64_t b = 0; b < n; ++b)
+    for (int64_t oc = 0; oc < o; ++oc)
+      for (int64_t ic = 0; ic < c; ++ic)
+        for (int64_t i = 0; i < 3; ++i)
+          for (int64_t j = 0; j < 3; ++j) {
+            double acc = 0;
+            for (int64_t y = 0; y < h; ++y)
+              for (int64_t xx = 0; xx < w; ++xx) {
+                int64_t iy = y + i - 1, ix = xx + j - 1;
+                if (iy < 0 || iy >= h || ix < 0 || ix >= w) continue;
+                acc += rv[size_t(((b * o + oc) * h + y) * w + xx)] *
+                       xv[size_t(((b * c + ic) * h + iy) * w + ix)];
+              }
+            expected[size_t(((oc * c + ic) * 3 + i) * 3 + j)] += acc;
+          }
+  EXPECT_ALL_CLOSE(weight.grad(), from_vector(expected, {o, c, 3, 3}, DType::F64), 1e-10, 1e-10);
+}
