@@ -155,6 +155,22 @@ void backward_weight(const ConvShape& s, T* dw, const T* dy, const T* x) {
   GroupSizes z(s);
   int64_t tw = tile_width<T>(s, z.ckk), tiles = (z.ohw + tw - 1) / tw;
   int64_t steps = s.n * tiles, chunks = std::min<int64_t>(8, steps), size = z.og * z.ckk;
+  // rows [r0, r1) of group g's gradient, stored at c: c = beta * c + dy_tile @ col_tile^T for
+  // one (sample, column tile) step.
+  auto add_step = [&](int64_t g, int64_t step, int64_t r0, int64_t r1, T* c, double beta,
+                      T* scratch) {
+    int64_t n = step / tiles, t0 = step % tiles * tw, t1 = std::min(z.ohw, t0 + tw);
+    column_walk<T, false>(s, z.cg, t0, t1, x + (n * s.c + g * z.cg) * z.hw, scratch);
+    gemm({.m = r1 - r0,
+          .n = z.ckk,
+          .k = t1 - t0,
+          .trans_b = true,
+          .lda = z.ohw,
+          .ldb = t1 - t0,
+          .ldc = z.ckk,
+          .beta = beta},
+         dtype_of<T>(), dy + (n * s.o + g * z.og + r0) * z.ohw + t0, scratch, c);
+  };
   if (size_t(chunks * size) * sizeof(T) > kPartialBudget) {
     int64_t bands = std::min<int64_t>(8, z.og);
     parallel_for(s.groups * bands, 1, [&](int64_t begin, int64_t end) {
@@ -162,20 +178,8 @@ void backward_weight(const ConvShape& s, T* dw, const T* dy, const T* x) {
       for (int64_t task = begin; task < end; ++task) {
         int64_t g = task / bands, band = task % bands;
         int64_t r0 = band * z.og / bands, r1 = (band + 1) * z.og / bands;
-        for (int64_t step = 0; step < steps; ++step) {
-          int64_t n = step / tiles, t0 = step % tiles * tw, t1 = std::min(z.ohw, t0 + tw);
-          column_walk<T, false>(s, z.cg, t0, t1, x + (n * s.c + g * z.cg) * z.hw, scratch.data());
-          gemm({.m = r1 - r0,
-                .n = z.ckk,
-                .k = t1 - t0,
-                .trans_b = true,
-                .lda = z.ohw,
-                .ldb = t1 - t0,
-                .ldc = z.ckk,
-                .beta = step == 0 ? 0.0 : 1.0},
-               dtype_of<T>(), dy + (n * s.o + g * z.og + r0) * z.ohw + t0, scratch.data(),
-               dw + g * size + r0 * z.ckk);
-        }
+        for (int64_t step = 0; step < steps; ++step)
+          add_step(g, step, r0, r1, dw + g * size + r0 * z.ckk, step == 0 ? 0 : 1, scratch.data());
       }
     });
     return;
@@ -185,20 +189,8 @@ void backward_weight(const ConvShape& s, T* dw, const T* dy, const T* x) {
     std::vector<T> scratch(size_t(z.ckk * tw));
     for (int64_t task = begin; task < end; ++task) {
       int64_t g = task / chunks, chunk = task % chunks;
-      for (int64_t step = chunk * steps / chunks; step < (chunk + 1) * steps / chunks; ++step) {
-        int64_t n = step / tiles, t0 = step % tiles * tw, t1 = std::min(z.ohw, t0 + tw);
-        column_walk<T, false>(s, z.cg, t0, t1, x + (n * s.c + g * z.cg) * z.hw, scratch.data());
-        gemm({.m = z.og,
-              .n = z.ckk,
-              .k = t1 - t0,
-              .trans_b = true,
-              .lda = z.ohw,
-              .ldb = t1 - t0,
-              .ldc = z.ckk,
-              .beta = 1},
-             dtype_of<T>(), dy + (n * s.o + g * z.og) * z.ohw + t0, scratch.data(),
-             partial.data() + task * size);
-      }
+      for (int64_t step = chunk * steps / chunks; step < (chunk + 1) * steps / chunks; ++step)
+        add_step(g, step, 0, z.og, partial.data() + task * size, 1, scratch.data());
     }
   });
   for (int64_t g = 0; g < s.groups; ++g) {
