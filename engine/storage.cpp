@@ -1,23 +1,9 @@
 #include "engine/storage.h"
 
-#include <cstdlib>
-
 #include "engine/cuda/caching_allocator.h"
 #include "engine/error.h"
 
 namespace tessel {
-
-namespace cpu {
-void* aligned_alloc(size_t nbytes) {
-  size_t rounded = (nbytes + kAlignment - 1) / kAlignment * kAlignment;
-  void* p = std::aligned_alloc(kAlignment, rounded == 0 ? kAlignment : rounded);
-  TESSEL_CHECK(p != nullptr, "CPU allocator: out of memory allocating ", nbytes, " bytes");
-  return p;
-}
-void aligned_free(void* p) {
-  std::free(p);
-}
-}  // namespace cpu
 
 std::shared_ptr<Storage> Storage::allocate(size_t nbytes, Device device) {
   void* p =
@@ -27,7 +13,7 @@ std::shared_ptr<Storage> Storage::allocate(size_t nbytes, Device device) {
 
 Storage::~Storage() {
   if (device_.is_cpu())
-    cpu::aligned_free(data_);
+    cpu::aligned_free(data_, nbytes_);
   else
     cuda::allocator_raw_free(data_, device_);
 }

@@ -5,13 +5,15 @@
 #include <cstdint>
 #include <memory>
 
+#include "engine/cpu_allocator.h"
 #include "engine/device.h"
 
 namespace tessel {
 
 class Storage {
  public:
-  // Bytes come from the CPU aligned allocator or the device's CUDA caching allocator.
+  // Bytes come from the CPU allocator (engine/cpu_allocator.h) or the device's CUDA caching
+  // allocator.
   static std::shared_ptr<Storage> allocate(size_t nbytes, Device device);
   ~Storage();
   Storage(const Storage&) = delete;
@@ -34,11 +36,5 @@ class Storage {
   Device device_;
   uint64_t version_ = 0;
 };
-
-namespace cpu {
-inline constexpr size_t kAlignment = 64;  // a cache line, and enough for any vector load
-void* aligned_alloc(size_t nbytes);
-void aligned_free(void* p);
-}  // namespace cpu
 
 }  // namespace tessel

@@ -52,7 +52,7 @@ PinnedBuffer::~PinnedBuffer() {
   release();
 }
 void PinnedBuffer::release() noexcept {
-  tessel::cpu::aligned_free(data_);
+  tessel::cpu::aligned_free(data_, nbytes_);
   data_ = nullptr;
 }
 CopyFence::~CopyFence() = default;

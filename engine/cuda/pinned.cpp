@@ -25,7 +25,7 @@ void PinnedBuffer::release() noexcept {
   if (pinned_)
     TESSEL_CUDA_WARN(cudaFreeHost(data_));
   else
-    tessel::cpu::aligned_free(data_);
+    tessel::cpu::aligned_free(data_, nbytes_);
   data_ = nullptr;
 }
 
