@@ -79,9 +79,19 @@ def _bisenetv2():
     return BiSeNetV2(CLASSES)
 
 
+def _regseg48():
+    from gen_ddrnet_models import RegSeg48
+    return RegSeg48(CLASSES)
+
+
 def _pp_liteseg_t():
     from gen_unet_stdc_models import PPLiteSeg
     return PPLiteSeg("t", CLASSES, aux=False)
+
+
+def _ddrnet_23_slim():
+    from gen_ddrnet_models import DDRNETS
+    return DDRNETS["ddrnet_23_slim"](CLASSES, False)
 
 
 # Our registry name -> builder of (callable returning the heads, module), or None where the
@@ -94,9 +104,9 @@ TORCH = {
     "segformer_b0": _at_input_size(_segformer),
     "enet": _at_input_size(_enet),
     "bisenetv2": _at_input_size(_bisenetv2),
-    "regseg48": None,
+    "regseg48": _at_input_size(_regseg48),
     "pp_liteseg_t": _at_input_size(_pp_liteseg_t),
-    "ddrnet_23_slim": None,
+    "ddrnet_23_slim": _at_input_size(_ddrnet_23_slim),
     "unet": _at_input_size(_unet),
 }
 
