@@ -9,7 +9,8 @@ CPU 1 or 2 x 3x128x128, CUDA 8x3x512x512), 21 classes; the training step is forw
 cross-entropy on "out" plus 0.4 x on each auxiliary head, backward and SGD (momentum 0.9) on
 both sides. The PyTorch models are torchvision's (fcn_resnet50, deeplabv3_resnet50 with their
 aux heads, lraspp_mobilenet_v3_large) and the torch transcriptions in tests/fixtures/gen_*.py,
-imported from there; a model whose transcription only counts parameters (no forward) gets "-".
+imported from there; a model whose transcription only counts parameters (no forward) gets "-"
+(the real-time networks run without their auxiliary heads, as models_bench runs them).
 Every measurement runs in its own process, so that peak memory is its own: on CUDA the caching
 allocators' peak allocated bytes, on the CPU the process's peak resident set (VmHWM; each side's
 includes its runtime: importing torch alone takes some hundreds of MB). Times: ours Google
@@ -78,8 +79,24 @@ def _bisenetv2():
     return BiSeNetV2(CLASSES)
 
 
+def _regseg48():
+    from gen_ddrnet_models import RegSeg48
+    return RegSeg48(CLASSES)
+
+
+def _pp_liteseg_t():
+    from gen_unet_stdc_models import PPLiteSeg
+    return PPLiteSeg("t", CLASSES, aux=False)
+
+
+def _ddrnet_23_slim():
+    from gen_ddrnet_models import DDRNETS
+    return DDRNETS["ddrnet_23_slim"](CLASSES, False)
+
+
 # Our registry name -> builder of (callable returning the heads, module), or None where the
-# transcription has no forward.
+# transcription has no forward. The real-time networks without their auxiliary heads, as
+# models_bench runs them.
 TORCH = {
     "fcn_resnet50": _torchvision("fcn_resnet50"),
     "deeplabv3_resnet50": _torchvision("deeplabv3_resnet50"),
@@ -87,9 +104,9 @@ TORCH = {
     "segformer_b0": _at_input_size(_segformer),
     "enet": _at_input_size(_enet),
     "bisenetv2": _at_input_size(_bisenetv2),
-    "regseg48": None,
-    "pp_liteseg_t": None,
-    "ddrnet_23_slim": None,
+    "regseg48": _at_input_size(_regseg48),
+    "pp_liteseg_t": _at_input_size(_pp_liteseg_t),
+    "ddrnet_23_slim": _at_input_size(_ddrnet_23_slim),
     "unet": _at_input_size(_unet),
 }
 

@@ -3,9 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "models/registry.h"
-#include "tests/models/closed_form_init.h"
-#include "tests/models/torchvision_facts.h"
-#include "tests/op_harness.h"
+#include "tests/models/reference_facts.h"
 
 namespace tessel::models {
 namespace {
@@ -27,22 +25,12 @@ INSTANTIATE_TEST_SUITE_P(Models, TorchvisionStateDict,
                            return info.param;
                          });
 
-// f32 here against float64 in PyTorch, every 4th row and column of the 64x64 outputs.
+// Every 4th row and column of the 64x64 outputs, "out" and "aux".
 void expect_outputs_equal_torchvision(const std::string& name) {
   static const std::map<std::string, Tensor> facts =
       testing::load_fixture("torchvision_models.txt");
   auto model = create(name, {.num_classes = 3, .aux = true});
-  testing::closed_form_init(*model);
-  model->eval();
-  NoGradGuard no_grad;
-  Outputs y = model->forward_outputs(testing::closed_form_input());
-  for (const std::string head : {"out", "aux"}) {
-    Tensor expected = facts.at(name + "." + head);
-    double scale = max(abs(expected)).item();
-    EXPECT_TRUE(testing::all_close(y.at(head).slice(2, 0, 64, 4).slice(3, 0, 64, 4), expected, 1e-4,
-                                   1e-4 * scale))
-        << name << " " << head;
-  }
+  testing::expect_outputs_equal_reference(*model, facts, name, {"out", "aux"}, 4);
 }
 
 TEST(Models, FcnResnet50OutputsEqualTorchvision) {

@@ -1,0 +1,45 @@
+// RegSeg-48, DDRNet-23-slim, STDC1-Seg and PP-LiteSeg-T against torch transcriptions of
+// SuperGradients' definitions with their forward passes (tests/fixtures/gen_ddrnet_models.py,
+// gen_unet_stdc_models.py): state dict names, shapes and order, which the closed-form weights of
+// tests/models/closed_form_init.h follow, then every head's eval-mode output under those weights.
+#include <gtest/gtest.h>
+
+#include "models/registry.h"
+#include "tests/models/reference_facts.h"
+
+namespace tessel::models {
+namespace {
+
+struct ParityCase {
+  std::string name, fixture;
+  bool aux;
+  std::vector<std::string> heads;
+};
+
+// What gtest prints for a failing case.
+void PrintTo(const ParityCase& c, std::ostream* os) {
+  *os << c.name;
+}
+
+class RealtimeParity : public ::testing::TestWithParam<ParityCase> {};
+
+// 3 classes, with the auxiliary heads where the model has them; every 8th row and column.
+TEST_P(RealtimeParity, EvalOutputsEqualSuperGradients) {
+  const ParityCase& c = GetParam();
+  const std::map<std::string, Tensor> facts = ::tessel::testing::load_fixture(c.fixture);
+  auto model = create(c.name, {.num_classes = 3, .aux = c.aux});
+  ::tessel::testing::expect_state_dict_matches(*model, facts, c.name);
+  ::tessel::testing::expect_outputs_equal_reference(*model, facts, c.name, c.heads, 8);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Models, RealtimeParity,
+    ::testing::Values(
+        ParityCase{"regseg48", "ddrnet_models.txt", false, {"out"}},
+        ParityCase{"ddrnet_23_slim", "ddrnet_models.txt", true, {"out", "aux"}},
+        ParityCase{"stdc1_seg", "unet_stdc_models.txt", true, {"out", "aux1", "aux2", "detail"}},
+        ParityCase{"pp_liteseg_t", "unet_stdc_models.txt", true, {"out", "aux1", "aux2", "aux3"}}),
+    [](const ::testing::TestParamInfo<ParityCase>& info) { return info.param.name; });
+
+}  // namespace
+}  // namespace tessel::models
