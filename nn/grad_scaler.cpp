@@ -23,9 +23,13 @@ Tensor GradScaler::scale(const Tensor& loss) const {
 
 void GradScaler::unscale_(const std::vector<Tensor>& params) const {
   NoGradGuard no_grad;
+  Tensor inverse;  // made once for the gradients' dtype and device (normally all the same)
   for (const Tensor& p : params) {
     Tensor g = p.grad();
-    if (g.defined()) mul_(g, scalar_tensor(1.0 / scale_, {g.dtype(), g.device()}));
+    if (!g.defined()) continue;
+    if (!inverse.defined() || inverse.dtype() != g.dtype() || inverse.device() != g.device())
+      inverse = scalar_tensor(1.0 / scale_, {g.dtype(), g.device()});
+    mul_(g, inverse);
   }
 }
 

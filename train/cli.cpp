@@ -1,5 +1,6 @@
 #include "train/cli.h"
 
+#include <algorithm>
 #include <charconv>
 #include <filesystem>
 #include <sstream>
@@ -62,18 +63,29 @@ SlidingWindow parse_sliding(const std::string& text) {
           parse_size(text.substr(colon + 1), "--sliding stride")};
 }
 
-std::vector<double> parse_scales(const std::string& text) {
-  std::vector<double> scales;
+namespace {
+
+// "0.75,1,1.25" into `out`; false when an item is not a number.
+bool comma_numbers(const std::string& text, std::vector<double>& out) {
   std::stringstream in(text);
   for (std::string item; std::getline(in, item, ',');) {
     double v = 0;
     auto [end, ec] = std::from_chars(item.data(), item.data() + item.size(), v);
-    TESSEL_CHECK(ec == std::errc() && end == item.data() + item.size() && v > 0,
-                 "--scales: expected positive numbers separated by commas such as 0.75,1,1.25, "
-                 "got '",
-                 text, "'");
-    scales.push_back(v);
+    if (ec != std::errc() || end != item.data() + item.size()) return false;
+    out.push_back(v);
   }
+  return true;
+}
+
+}  // namespace
+
+std::vector<double> parse_scales(const std::string& text) {
+  std::vector<double> scales;
+  TESSEL_CHECK(comma_numbers(text, scales) &&
+                   std::all_of(scales.begin(), scales.end(), [](double v) { return v > 0; }),
+               "--scales: expected positive numbers separated by commas such as 0.75,1,1.25, "
+               "got '",
+               text, "'");
   TESSEL_CHECK(!scales.empty(), "--scales: no scale given");
   return scales;
 }
@@ -111,19 +123,6 @@ std::string join_numbers(const std::vector<double>& v) {
   out.precision(17);
   for (size_t i = 0; i < v.size(); ++i) out << (i ? "," : "") << v[i];
   return out.str();
-}
-
-std::vector<double> numbers(const std::string& text, const std::string& what) {
-  std::vector<double> out;
-  std::stringstream in(text);
-  for (std::string item; std::getline(in, item, ',');) {
-    double v = 0;
-    auto [ptr, ec] = std::from_chars(item.data(), item.data() + item.size(), v);
-    TESSEL_CHECK(ec == std::errc() && ptr == item.data() + item.size(), what,
-                 ": expected comma-separated numbers, got '", text, "'");
-    out.push_back(v);
-  }
-  return out;
 }
 
 }  // namespace
@@ -164,8 +163,13 @@ LoadedModel load_model(const std::string& weights, const std::string& name, int6
   out.model->eval();
   out.normalize = imagenet_normalize();
   if (!entry("normalize_mean").empty()) {
-    out.normalize.mean = numbers(entry("normalize_mean"), file + ": normalize_mean metadata");
-    out.normalize.std = numbers(entry("normalize_std"), file + ": normalize_std metadata");
+    auto read = [&](const char* key, std::vector<double>& values) {
+      values.clear();
+      TESSEL_CHECK(comma_numbers(entry(key), values), file, ": ", key,
+                   " metadata: expected comma-separated numbers, got '", entry(key), "'");
+    };
+    read("normalize_mean", out.normalize.mean);
+    read("normalize_std", out.normalize.std);
   }
   return out;
 }

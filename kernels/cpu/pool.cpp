@@ -66,7 +66,7 @@ void avg_pool2d_backward(PoolKind kind, const Pool2d& p, DType type, void* grad_
 
 // Unpooling as PyTorch's CPU loop, a scatter in plane order (a later index overrides), one plane
 // per task: the CUDA kernel gathers to the same result. An index outside its window is an error
-// (named after the loop); the backward trusts the indices its forward checked.
+// (named after the loop); the backward is the gradient rule CUDA shares (kernels/pool.h).
 template <typename Fn>
 void for_each_plane(DType type, const char* what, const Pool2d& p, const Fn& fn) {
   dispatch_float(type, what, [&](auto tag) {
@@ -106,14 +106,12 @@ void max_unpool2d(const Pool2d& p, DType type, void* out, const void* in, const 
 
 void max_unpool2d_backward(const Pool2d& p, DType type, void* grad_in, const void* grad_out,
                            const int64_t* indices) {
-  int64_t pooled = p.out_h * p.out_w, plane = p.in_h * p.in_w;
-  for_each_plane(type, "max_unpool2d_backward", p, [&](auto tag, int64_t c) {
-    using T = typename decltype(tag)::type;
-    T* gx = static_cast<T*>(grad_in) + c * pooled;
-    const T* g = static_cast<const T*>(grad_out) + c * plane;
-    const int64_t* idx = indices + c * pooled;
-    for (int64_t k = 0; k < pooled; ++k) gx[k] = g[idx[k]];
-  });
+  for_each_element(
+      type, "max_unpool2d_backward", p.planes * p.out_h * p.out_w, 1, [&](auto tag, int64_t e) {
+        using T = typename decltype(tag)::type;
+        static_cast<T*>(grad_in)[e] =
+            T(max_unpool_grad_at<T, double>(p, static_cast<const T*>(grad_out), indices, e));
+      });
 }
 
 }  // namespace tessel::kernels::cpu
