@@ -1,7 +1,7 @@
 // Matrix product roofline: 2 n^3 FLOPs over 3 n^2 elements moved; compute-bound at these sizes,
 // so compare FLOP/s with the device's measured GEMM peak (cuBLAS) or the CPU's FMA peak (Eigen).
 #include "bench/bench_util.h"
-#include "engine/ops/linalg.h"
+#include "engine/ops/matmul.h"
 
 using namespace tessel;
 using namespace tessel::bench;

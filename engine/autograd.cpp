@@ -4,7 +4,9 @@
 #include <unordered_map>
 
 #include "engine/autocast.h"
-#include "engine/ops.h"
+#include "engine/ops/elementwise.h"
+#include "engine/ops/reduce.h"
+#include "engine/ops/shape.h"
 
 namespace tessel {
 

@@ -23,4 +23,15 @@ void check_dim(const char* op, const Tensor& t, const char* name, int64_t expect
                shape_str(t.sizes()));
 }
 
+void check_label_map(const char* op, const Tensor& labels) {
+  DType t = labels.dtype();
+  TESSEL_CHECK(t == DType::U8 || t == DType::I32 || t == DType::I64, op,
+               ": 'labels' must be u8, i32 or i64, got ", t);
+  check_dim(op, labels, "labels", 3);
+}
+
+void check_edge_kernel(const char* op, int64_t k) {
+  TESSEL_CHECK(k > 0 && k % 2 == 1, op, ": the edge kernel must be odd and positive, got ", k);
+}
+
 }  // namespace tessel

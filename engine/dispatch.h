@@ -28,5 +28,9 @@ void check_same_device(const char* op, const Tensor& a, const char* a_name, cons
 void check_dtype(const char* op, const Tensor& t, const char* name, DType expected);
 void check_float(const char* op, const Tensor& t, const char* name);
 void check_dim(const char* op, const Tensor& t, const char* name, int64_t expected);
+// Labels [N, H, W] of u8, i32 or i64.
+void check_label_map(const char* op, const Tensor& labels);
+// An edge window size: odd and positive.
+void check_edge_kernel(const char* op, int64_t k);
 
 }  // namespace tessel

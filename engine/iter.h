@@ -5,7 +5,7 @@
 #include <array>
 
 #include "engine/tensor.h"
-#include "kernels/strided.h"
+#include "kernels/common/strided.h"
 
 namespace tessel {
 

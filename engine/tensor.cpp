@@ -7,7 +7,8 @@
 
 #include "engine/dispatch.h"
 #include "engine/iter.h"
-#include "engine/ops.h"
+#include "engine/ops/elementwise.h"
+#include "engine/ops/reduce.h"
 #include "kernels/copy.h"
 
 namespace tessel {

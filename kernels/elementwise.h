@@ -7,7 +7,7 @@
 #include "engine/dtype.h"
 #include "kernels/elementwise_math.h"
 #include "kernels/stream.h"
-#include "kernels/strided.h"
+#include "kernels/common/strided.h"
 
 namespace tessel::kernels {
 

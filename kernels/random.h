@@ -4,7 +4,7 @@
 #include <cstdint>
 
 #include "engine/dtype.h"
-#include "kernels/philox.h"
+#include "kernels/common/philox.h"
 #include "kernels/stream.h"
 
 namespace tessel::kernels {

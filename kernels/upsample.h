@@ -173,10 +173,10 @@ TESSEL_HD void resample_at(const Resample& r, T* dst, const T* src, int64_t e) {
 // dst and src are the output and input forward, grad_in and grad_out backward. Nearest forward
 // takes u8, i32 and i64 as well (label maps); the rest are floating point only.
 namespace cpu {
-void resample(Pass pass, const Resample& r, DType type, void* dst, const void* src);
+void upsample(Pass pass, const Resample& r, DType type, void* dst, const void* src);
 }  // namespace cpu
 namespace cuda {
-void resample(Pass pass, const Resample& r, DType type, void* dst, const void* src, Stream stream);
+void upsample(Pass pass, const Resample& r, DType type, void* dst, const void* src, Stream stream);
 }  // namespace cuda
 
 }  // namespace tessel::kernels

@@ -2,7 +2,7 @@
 // values scaled by 1 / (1 - p). Masks come from `generator`, or the engine's seeded default one.
 #pragma once
 
-#include "engine/random.h"
+#include "engine/ops/random.h"
 #include "nn/module.h"
 
 namespace tessel::nn {

@@ -5,7 +5,7 @@
 
 #include <utility>
 
-#include "engine/random.h"
+#include "engine/ops/random.h"
 #include "engine/tensor.h"
 
 namespace tessel::nn::init {

@@ -1,8 +1,8 @@
 // Per-term loss options by name, as recipes write them:
 //   loss: [{output: out, loss: ce, options: {label_smoothing: 0.1, class_weight: [1, 2.5, 1]}}]
-// Each loss takes the options of its own options struct (engine/ops/loss.h, dice.h,
-// seg_losses.h, nn/losses.h); an option it does not take is an error listing those it does.
-// Values are numbers, lists of numbers (class weights) or 0/1 for switches.
+// Each loss takes the options of its own options struct (engine/ops/cross_entropy.h, bce.h,
+// focal.h, dice.h, lovasz.h, ohem.h, kd.h, nn/losses.h); an option it does not take is an error
+// listing those it does. Values are numbers, lists of numbers (class weights) or 0/1 for switches.
 #pragma once
 
 #include <map>

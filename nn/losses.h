@@ -1,6 +1,7 @@
-// Losses as modules, after torch.nn: each wraps one engine op (engine/ops/loss.h, dice.h,
-// seg_losses.h) with that op's options struct, public so a config can set it. Tensor options
-// (class weights, pos_weight) are registered as buffers, so to(device) moves them.
+// Losses as modules, after torch.nn: each wraps one engine op (engine/ops/cross_entropy.h, bce.h,
+// focal.h, dice.h, lovasz.h, ohem.h, kd.h) with that op's options struct, public so a config can
+// set it. Tensor options (class weights, pos_weight) are registered as buffers, so to(device) moves
+// them.
 //
 //   nn::CrossEntropyLoss ce({.ignore_index = 255});
 //   Tensor loss = ce(logits, labels);

@@ -9,7 +9,7 @@
 #include <filesystem>
 
 #include "engine/json.h"
-#include "engine/random.h"
+#include "engine/ops/random.h"
 #include "nn/file.h"
 
 namespace tessel::train {

@@ -12,7 +12,7 @@
 #include "data/image_io.h"
 #include "engine/autocast.h"
 #include "engine/ops/confusion.h"
-#include "engine/random.h"
+#include "engine/ops/random.h"
 #include "models/registry.h"
 #include "train/builders.h"
 #include "train/cli.h"

@@ -1,16 +1,15 @@
-// Confusion matrix and boundary IoU counts: argument checks, then the counting kernels.
+// Confusion matrix counts: argument checks, then the counting kernel.
 #include "engine/ops/confusion.h"
 
 #include <cmath>
 #include <limits>
 
 #include "engine/dispatch.h"
-#include "engine/ops.h"
-#include "kernels/boundary.h"
+#include "engine/ops/elementwise.h"
 #include "kernels/confusion.h"
 
 namespace tessel {
-namespace {
+namespace detail {
 
 bool is_label_type(DType t) {
   return t == DType::U8 || t == DType::I32 || t == DType::I64;
@@ -49,7 +48,9 @@ int64_t* counter(const Tensor& invalid) {
   return invalid.defined() ? invalid.data<int64_t>() : nullptr;
 }
 
-}  // namespace
+}  // namespace detail
+
+using namespace detail;
 
 void confusion_matrix_(Tensor& cm, const Tensor& pred_in, const Tensor& target_in,
                        int64_t num_classes, int64_t ignore_index, const Tensor& invalid) {
@@ -86,34 +87,6 @@ Tensor confusion_matrix(const Tensor& pred, const Tensor& target, int64_t num_cl
   Tensor cm = zeros({num_classes, num_classes}, {DType::I64, target.device()});
   confusion_matrix_(cm, pred, target, num_classes, ignore_index);
   return cm;
-}
-
-void boundary_iou_counts_(Tensor& counts, const Tensor& pred_in, const Tensor& target_in,
-                          int64_t num_classes, int64_t dilation, int64_t ignore_index,
-                          const Tensor& invalid) {
-  const char* op = "boundary_iou";
-  int64_t c = num_classes, d = dilation;
-  check_counts(op, counts, {2, c}, target_in, c, invalid);
-  check_labels(op, pred_in, "pred");
-  check_same_device(op, pred_in, "pred", counts, "counts");
-  check_same_maps(op, pred_in.sizes(), target_in);
-  TESSEL_CHECK(d >= 0, op, ": dilation ", d, " is negative");
-  Tensor pred = pred_in.contiguous(), target = target_in.contiguous();
-  int64_t n = target.size(0), h = target.size(1), w = target.size(2);
-  Tensor scratch = empty({2, n, h, w}, {DType::I32, counts.device()});
-  int32_t* rows = scratch.data<int32_t>();
-  on_device(
-      counts.device(),
-      [&] {
-        kernels::cpu::boundary_iou_counts(counts.data<int64_t>(), rows, pred.data_ptr(),
-                                          pred.dtype(), target.data_ptr(), target.dtype(), n, h, w,
-                                          c, d, ignore_index);
-      },
-      [&](auto s) {
-        kernels::cuda::boundary_iou_counts(counts.data<int64_t>(), rows, pred.data_ptr(),
-                                           pred.dtype(), target.data_ptr(), target.dtype(), n, h, w,
-                                           c, d, ignore_index, counter(invalid), s);
-      });
 }
 
 Tensor binarize(const Tensor& x_in, double threshold, BinaryInput input) {
@@ -163,22 +136,6 @@ void ConfusionMatrix::update(const Tensor& pred, const Tensor& target) {
 
 ConfusionCounts ConfusionMatrix::read() const {
   return {num_classes_, read_counts()};
-}
-
-BoundaryIou::BoundaryIou(int64_t num_classes, int64_t dilation, Device device, int64_t ignore_index)
-    : DeviceCounts("boundary_iou", {2, num_classes}, device),
-      num_classes_(num_classes),
-      dilation_(dilation),
-      ignore_index_(ignore_index) {}
-
-void BoundaryIou::update(const Tensor& pred, const Tensor& target) {
-  boundary_iou_counts_(counts_, pred, target, num_classes_, dilation_, ignore_index_, invalid_);
-}
-
-BoundaryCounts BoundaryIou::read() const {
-  std::vector<int64_t> v = read_counts();
-  auto mid = v.begin() + num_classes_;
-  return {num_classes_, {v.begin(), mid}, {mid, v.end()}};
 }
 
 }  // namespace tessel

@@ -1,6 +1,6 @@
-// Segmentation evaluation on the device: confusion matrices and boundary IoU counts accumulated
-// across batches in int64 tensors, with no host synchronisation until they are read; the metrics
-// themselves are computed on the host (engine/metrics.h).
+// Segmentation evaluation on the device: confusion matrices (and, in engine/ops/boundary.h,
+// boundary IoU counts) accumulated across batches in int64 tensors, with no host synchronisation
+// until they are read; the metrics themselves are computed on the host (engine/metrics.h).
 #pragma once
 
 #include "engine/metrics.h"
@@ -20,13 +20,6 @@ void confusion_matrix_(Tensor& cm, const Tensor& pred, const Tensor& target, int
                        int64_t ignore_index = kDefaultIgnoreIndex, const Tensor& invalid = {});
 Tensor confusion_matrix(const Tensor& pred, const Tensor& target, int64_t num_classes,
                         int64_t ignore_index = kDefaultIgnoreIndex);
-
-// Adds the boundary IoU counts (kernels/boundary.h: bands of width `dilation`, windows clipped at
-// the image border) of label maps [N, H, W] into counts [2, C]: intersections, then unions.
-// Labels are checked as by confusion_matrix_.
-void boundary_iou_counts_(Tensor& counts, const Tensor& pred, const Tensor& target,
-                          int64_t num_classes, int64_t dilation,
-                          int64_t ignore_index = kDefaultIgnoreIndex, const Tensor& invalid = {});
 
 // One-channel outputs [N, 1, H, W] or [N, H, W] to u8 labels (1 foreground) for a 2-class
 // confusion matrix. Probabilities are foreground above `threshold`; logits where sigmoid(x) >
@@ -49,6 +42,16 @@ class DeviceCounts {
   Tensor counts_, invalid_;
 };
 
+// The argument checks every count shares (here and in boundary.cpp).
+namespace detail {
+bool is_label_type(DType t);
+void check_labels(const char* op, const Tensor& t, const char* name);
+void check_counts(const char* op, const Tensor& counts, const Shape& shape, const Tensor& target,
+                  int64_t c, const Tensor& invalid);
+void check_same_maps(const char* op, const Shape& pred, const Tensor& target);
+int64_t* counter(const Tensor& invalid);
+}  // namespace detail
+
 class ConfusionMatrix : public DeviceCounts {
  public:
   explicit ConfusionMatrix(int64_t num_classes, Device device = kCPU,
@@ -58,17 +61,6 @@ class ConfusionMatrix : public DeviceCounts {
 
  private:
   int64_t num_classes_, ignore_index_;
-};
-
-class BoundaryIou : public DeviceCounts {
- public:
-  BoundaryIou(int64_t num_classes, int64_t dilation, Device device = kCPU,
-              int64_t ignore_index = kDefaultIgnoreIndex);
-  void update(const Tensor& pred, const Tensor& target);
-  BoundaryCounts read() const;
-
- private:
-  int64_t num_classes_, dilation_, ignore_index_;
 };
 
 }  // namespace tessel

@@ -1,10 +1,13 @@
 // conv2d and conv_transpose2d over the three passes of kernels/conv.h. conv_transpose2d runs
 // the convolution's input-gradient pass forward, so its own gradients are the other two passes.
-#include "kernels/conv.h"
+#include "engine/ops/conv.h"
+
 #include "engine/autocast.h"
 #include "engine/autograd.h"
 #include "engine/dispatch.h"
-#include "engine/ops.h"
+#include "engine/ops/elementwise.h"
+#include "engine/ops/reduce.h"
+#include "kernels/conv.h"
 
 namespace tessel {
 namespace {

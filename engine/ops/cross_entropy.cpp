@@ -1,10 +1,13 @@
 // cross_entropy: the fused kernels of kernels/cross_entropy.h; backward saves the logits, the
 // labels and one lse per pixel, never the probabilities.
-#include "kernels/cross_entropy.h"
+#include "engine/ops/cross_entropy.h"
+
 #include "engine/autocast.h"
 #include "engine/autograd.h"
 #include "engine/dispatch.h"
-#include "engine/ops.h"
+#include "engine/ops/elementwise.h"
+#include "engine/ops/reduce.h"
+#include "kernels/cross_entropy.h"
 
 namespace tessel {
 namespace {

@@ -5,7 +5,10 @@
 
 #include "engine/autograd.h"
 #include "engine/dispatch.h"
-#include "engine/ops.h"
+#include "engine/ops/bce.h"
+#include "engine/ops/dice_ce_edge.h"
+#include "engine/ops/elementwise.h"
+#include "engine/ops/reduce.h"
 #include "kernels/dice.h"
 
 namespace tessel {

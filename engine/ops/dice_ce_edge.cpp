@@ -1,26 +1,20 @@
-// The edge target and the Dice + CE + edge loss: one fused pass (kernels/dice_ce_edge.h) gives
+// The Dice + CE + edge loss: one fused pass (kernels/dice_ce_edge.h) gives
 // every sum the loss needs, a few ops on them give the loss, and the pass's backward node takes
 // their gradients back to the logits in one more pass.
 #include "kernels/dice_ce_edge.h"
 #include "engine/autocast.h"
 #include "engine/autograd.h"
 #include "engine/dispatch.h"
-#include "engine/ops.h"
+#include "engine/ops/bce.h"
+#include "engine/ops/dice.h"
+#include "engine/ops/dice_ce_edge.h"
+#include "engine/ops/edge.h"
+#include "engine/ops/elementwise.h"
+#include "engine/ops/reduce.h"
 
 namespace tessel {
 
 namespace {
-
-void check_labels(const char* op, const Tensor& labels) {
-  DType t = labels.dtype();
-  TESSEL_CHECK(t == DType::U8 || t == DType::I32 || t == DType::I64, op,
-               ": 'labels' must be u8, i32 or i64, got ", t);
-  check_dim(op, labels, "labels", 3);
-}
-
-void check_kernel(const char* op, int64_t k) {
-  TESSEL_CHECK(k > 0 && k % 2 == 1, op, ": the edge kernel must be odd and positive, got ", k);
-}
 
 struct SegPassBackward : Node {
   kernels::SegPass a;
@@ -45,22 +39,6 @@ struct SegPassBackward : Node {
 
 }  // namespace
 
-Tensor edge_mask(const Tensor& labels, int64_t k) {
-  const char* op = "edge_mask";
-  check_labels(op, labels);
-  check_kernel(op, k);
-  Tensor y = labels.contiguous();
-  Tensor out = empty(y.sizes(), {DType::U8, y.device()});
-  int64_t n = y.size(0), h = y.size(1), w = y.size(2);
-  on_device(
-      y.device(),
-      [&] { kernels::cpu::edge_mask(y.dtype(), y.data_ptr(), out.data<uint8_t>(), n, h, w, k); },
-      [&](auto s) {
-        kernels::cuda::edge_mask(y.dtype(), y.data_ptr(), out.data<uint8_t>(), n, h, w, k, s);
-      });
-  return out;
-}
-
 Tensor dice_ce_edge_stats(const Tensor& logits, const Tensor& labels, int64_t edge_kernel,
                           int64_t ignore_index) {
   if (autocast_widens({&logits}))
@@ -69,12 +47,12 @@ Tensor dice_ce_edge_stats(const Tensor& logits, const Tensor& labels, int64_t ed
   check_float(op, logits, "logits");
   TESSEL_CHECK(logits.dim() == 4 && logits.size(1) > 0, op,
                ": 'logits' must be [N, C, H, W] with C > 0, got ", shape_str(logits.sizes()));
-  check_labels(op, labels);
+  check_label_map(op, labels);
   check_same_device(op, logits, "logits", labels, "labels");
   Shape expect{logits.size(0), logits.size(2), logits.size(3)};
   TESSEL_CHECK(labels.sizes() == expect, op, ": 'labels' must have shape ", shape_str(expect),
                " for logits ", shape_str(logits.sizes()), ", got ", shape_str(labels.sizes()));
-  check_kernel(op, edge_kernel);
+  check_edge_kernel(op, edge_kernel);
   Tensor x = logits.detach().contiguous(), y = labels.contiguous();
   kernels::SegPass a{x.size(0),    x.size(1),   x.size(2), x.size(3),
                      ignore_index, edge_kernel, x.dtype(), y.dtype()};

@@ -1,9 +1,13 @@
 // dropout and dropout2d. The mask (one bool per kept/dropped unit) is saved for backward, which
 // applies it to the gradient with the same scale.
-#include "kernels/dropout.h"
+#include "engine/ops/dropout.h"
+
 #include "engine/autograd.h"
 #include "engine/dispatch.h"
-#include "engine/ops.h"
+#include "engine/ops/elementwise.h"
+#include "engine/ops/random.h"
+#include "engine/ops/reduce.h"
+#include "kernels/dropout.h"
 
 namespace tessel {
 namespace {

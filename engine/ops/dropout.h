@@ -3,7 +3,7 @@
 // In eval mode, or with p = 0, the input itself is returned.
 #pragma once
 
-#include "engine/random.h"
+#include "engine/ops/random.h"
 #include "engine/tensor.h"
 
 namespace tessel {

@@ -1,9 +1,12 @@
 // index_select and gather share one kernel pair: index_select is a gather whose index is the
 // 1-D index broadcast over the output's shape (stride 0 outside `dim`).
+#include "engine/ops/index.h"
+
 #include "engine/autograd.h"
 #include "engine/dispatch.h"
 #include "engine/iter.h"
-#include "engine/ops.h"
+#include "engine/ops/elementwise.h"
+#include "engine/ops/reduce.h"
 
 #include "kernels/index.h"
 

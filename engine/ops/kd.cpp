@@ -1,7 +1,11 @@
 // Knowledge distillation loss, from log_softmax: the teacher's side is a constant.
+#include "engine/ops/kd.h"
+
 #include "engine/autocast.h"
 #include "engine/dispatch.h"
-#include "engine/ops.h"
+#include "engine/ops/elementwise.h"
+#include "engine/ops/reduce.h"
+#include "engine/ops/softmax.h"
 
 namespace tessel {
 

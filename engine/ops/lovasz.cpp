@@ -1,8 +1,16 @@
 // Lovász-softmax from engine ops: the sort and the Lovász weights carry no gradient, so the
 // loss differentiates as a dot product of the sorted errors with constant weights.
+#include "engine/ops/lovasz.h"
+
 #include "engine/autocast.h"
+#include "engine/autograd.h"
 #include "engine/dispatch.h"
-#include "engine/ops.h"
+#include "engine/ops/elementwise.h"
+#include "engine/ops/index.h"
+#include "engine/ops/pad.h"
+#include "engine/ops/reduce.h"
+#include "engine/ops/shape.h"
+#include "engine/ops/sort.h"
 
 namespace tessel {
 namespace {

@@ -1,13 +1,16 @@
-// matmul, bmm, linear: one batched GEMM (kernels/gemm.h) behind all three, with the backward
+// matmul, bmm, linear: one batched GEMM (kernels/matmul.h) behind all three, with the backward
 // written as matmuls of the saved operands.
+#include "engine/ops/matmul.h"
+
 #include <algorithm>
 
 #include "engine/autocast.h"
 #include "engine/autograd.h"
 #include "engine/dispatch.h"
 #include "engine/iter.h"
-#include "engine/ops.h"
-#include "kernels/gemm.h"
+#include "engine/ops/elementwise.h"
+#include "engine/ops/reduce.h"
+#include "kernels/matmul.h"
 
 namespace tessel {
 namespace {
@@ -88,8 +91,8 @@ Tensor product(const char* name, const Tensor& a, const Tensor& b) {
     g.ldc = g.n, g.stride_c = g.m * g.n, g.batch = shape_numel(batch);
     const void *pa = oa.t.data_ptr(), *pb = ob.t.data_ptr();
     on_device(
-        out.device(), [&] { kernels::cpu::gemm(g, a.dtype(), pa, pb, out.data_ptr()); },
-        [&](auto s) { kernels::cuda::gemm(g, a.dtype(), pa, pb, out.data_ptr(), s); });
+        out.device(), [&] { kernels::cpu::matmul(g, a.dtype(), pa, pb, out.data_ptr()); },
+        [&](auto s) { kernels::cuda::matmul(g, a.dtype(), pa, pb, out.data_ptr(), s); });
   }
   auto rule = [](const Tensor& g, const FunctionNode& n) {
     Tensor a = n.get(0), b = n.get(1);

@@ -1,12 +1,15 @@
 // batch_norm, group_norm, layer_norm: one forward path and one backward node over the kernels
 // of kernels/norm.h, which see each op as its stats groups and its param groups.
+#include "engine/ops/norm.h"
+
 #include <tuple>
 #include <utility>
 
 #include "engine/autocast.h"
 #include "engine/autograd.h"
 #include "engine/dispatch.h"
-#include "engine/ops.h"
+#include "engine/ops/elementwise.h"
+#include "engine/ops/reduce.h"
 #include "kernels/norm.h"
 
 namespace tessel {

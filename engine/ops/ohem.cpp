@@ -1,10 +1,16 @@
 // OHEM cross-entropy: the fused cross_entropy per pixel, a host-chosen threshold from one sort
 // of the true-class probabilities, and a mean over the kept pixels.
+#include "engine/ops/ohem.h"
+
 #include <algorithm>
 
 #include "engine/autocast.h"
+#include "engine/autograd.h"
 #include "engine/dispatch.h"
-#include "engine/ops.h"
+#include "engine/ops/cross_entropy.h"
+#include "engine/ops/elementwise.h"
+#include "engine/ops/reduce.h"
+#include "engine/ops/sort.h"
 
 namespace tessel {
 

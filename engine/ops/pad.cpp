@@ -1,8 +1,11 @@
 // pad: the input, made contiguous, is seen as [outer, d0, d1, d2] with the padded dims last
 // (unpadded ones as size 1), so one kernel serves 1-D, 2-D and 3-D padding in every mode.
+#include "engine/ops/pad.h"
+
 #include "engine/autograd.h"
 #include "engine/dispatch.h"
-#include "engine/ops.h"
+#include "engine/ops/elementwise.h"
+#include "engine/ops/reduce.h"
 
 namespace tessel {
 namespace {

@@ -1,8 +1,12 @@
 // max_pool2d, avg_pool2d, adaptive_avg_pool2d and their one backward node; max_unpool2d and its.
-#include "kernels/pool.h"
+#include "engine/ops/pool.h"
+
 #include "engine/autograd.h"
 #include "engine/dispatch.h"
-#include "engine/ops.h"
+#include "engine/ops/elementwise.h"
+#include "engine/ops/pad.h"
+#include "engine/ops/reduce.h"
+#include "kernels/pool.h"
 
 namespace tessel {
 

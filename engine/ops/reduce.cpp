@@ -1,10 +1,12 @@
 // Reductions over any dims: sum, mean, var, std, max, min, argmax, argmin; sum_to for broadcast
 // gradients.
+#include "engine/ops/reduce.h"
+
 #include <algorithm>
 
 #include "engine/autograd.h"
 #include "engine/dispatch.h"
-#include "engine/ops.h"
+#include "engine/ops/elementwise.h"
 #include "kernels/reduce.h"
 
 namespace tessel {
@@ -205,6 +207,9 @@ Tensor sum(const Tensor& x, const Dims& dims, bool keepdim) {
 Tensor mean(const Tensor& x, const Dims& dims, bool keepdim) {
   check_float("mean", x, "input");
   return sum_or_mean(ReduceOp::Mean, "mean", x, dims, keepdim);
+}
+Tensor reduce_loss(const Tensor& loss, Reduction r) {
+  return r == Reduction::Mean ? mean(loss) : r == Reduction::Sum ? sum(loss) : loss;
 }
 Tensor var(const Tensor& x, const Dims& dims, bool keepdim, double correction) {
   return spread(ReduceOp::Var, "var", x, dims, keepdim, correction);

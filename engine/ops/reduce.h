@@ -10,6 +10,10 @@ namespace tessel {
 
 using Dims = std::vector<int64_t>;
 
+// How a loss reduces its per-element terms.
+enum class Reduction { None, Mean, Sum };
+Tensor reduce_loss(const Tensor& loss, Reduction r);
+
 Tensor sum(const Tensor& x, const Dims& dims = {}, bool keepdim = false);
 Tensor mean(const Tensor& x, const Dims& dims = {}, bool keepdim = false);
 // Sums a broadcast gradient back to `shape` (the backward of broadcasting).

@@ -1,9 +1,12 @@
 // cat and stack copy each input into a narrow() view of the output (the strided copy kernel);
 // their gradients are narrow() views of the output gradient. split and chunk are narrow() views.
+#include "engine/ops/shape.h"
+
 #include <algorithm>
 
 #include "engine/autograd.h"
-#include "engine/ops.h"
+#include "engine/ops/elementwise.h"
+#include "engine/ops/reduce.h"
 
 namespace tessel {
 namespace {

@@ -1,10 +1,13 @@
 // softmax and log_softmax, each with a dedicated backward kernel (kernels/softmax.h).
+#include "engine/ops/softmax.h"
+
 #include <algorithm>
 
 #include "engine/autocast.h"
 #include "engine/autograd.h"
 #include "engine/dispatch.h"
-#include "engine/ops.h"
+#include "engine/ops/elementwise.h"
+#include "engine/ops/reduce.h"
 #include "kernels/softmax.h"
 
 namespace tessel {

@@ -1,8 +1,12 @@
 // sort and cumsum along the last dim: the kernels work on contiguous rows.
-#include "kernels/sort.h"
+#include "engine/ops/sort.h"
+
 #include "engine/autograd.h"
 #include "engine/dispatch.h"
-#include "engine/ops.h"
+#include "engine/ops/elementwise.h"
+#include "engine/ops/index.h"
+#include "engine/ops/reduce.h"
+#include "kernels/sort.h"
 
 namespace tessel {
 namespace {

@@ -1,9 +1,12 @@
 // upsample_bilinear, upsample_nearest and their one backward node: PyTorch's output sizes and
 // coordinate scales are worked out here, the per-pixel math lives in kernels/upsample.h.
-#include "kernels/upsample.h"
+#include "engine/ops/upsample.h"
+
 #include "engine/autograd.h"
 #include "engine/dispatch.h"
-#include "engine/ops.h"
+#include "engine/ops/elementwise.h"
+#include "engine/ops/reduce.h"
+#include "kernels/upsample.h"
 
 namespace tessel {
 
@@ -14,9 +17,9 @@ namespace {
 void run(Pass pass, const kernels::Resample& r, const Tensor& dst, const Tensor& src) {
   on_device(
       src.device(),
-      [&] { kernels::cpu::resample(pass, r, src.dtype(), dst.data_ptr(), src.data_ptr()); },
+      [&] { kernels::cpu::upsample(pass, r, src.dtype(), dst.data_ptr(), src.data_ptr()); },
       [&](auto s) {
-        kernels::cuda::resample(pass, r, src.dtype(), dst.data_ptr(), src.data_ptr(), s);
+        kernels::cuda::upsample(pass, r, src.dtype(), dst.data_ptr(), src.data_ptr(), s);
       });
 }
 

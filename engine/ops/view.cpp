@@ -4,7 +4,8 @@
 #include <numeric>
 
 #include "engine/autograd.h"
-#include "engine/ops.h"
+#include "engine/ops/elementwise.h"
+#include "engine/ops/reduce.h"
 
 namespace tessel {
 namespace {

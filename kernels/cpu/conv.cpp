@@ -8,7 +8,7 @@
 
 #include "kernels/conv.h"
 #include "kernels/cpu/parallel.h"
-#include "kernels/gemm.h"
+#include "kernels/matmul.h"
 
 namespace tessel::kernels::cpu {
 namespace {
@@ -99,7 +99,7 @@ void forward(const ConvShape& s, T* y, const T* x, const T* w, const T* bias) {
         ldb = t1 - t0;
       }
       T* yg = y + (n * s.o + g * z.og) * z.ohw;
-      gemm({.m = z.og, .n = t1 - t0, .k = z.ckk, .lda = z.ckk, .ldb = ldb, .ldc = z.ohw},
+      matmul({.m = z.og, .n = t1 - t0, .k = z.ckk, .lda = z.ckk, .ldb = ldb, .ldc = z.ohw},
            dtype_of<T>(), w + g * z.og * z.ckk, col, yg + t0);
       if (bias)
         for (int64_t o = 0; o < z.og; ++o)
@@ -124,7 +124,7 @@ void backward_input(const ConvShape& s, T* dx, const T* dy, const T* w, const T*
       if (!direct) std::fill(dxg, dxg + z.cg * z.hw, T(0));
       for (int64_t t0 = 0; t0 < z.ohw; t0 += tw) {
         int64_t t1 = std::min(z.ohw, t0 + tw);
-        gemm({.m = z.ckk,
+        matmul({.m = z.ckk,
               .n = t1 - t0,
               .k = z.og,
               .trans_a = true,
@@ -161,7 +161,7 @@ void backward_weight(const ConvShape& s, T* dw, const T* dy, const T* x) {
                       T* scratch) {
     int64_t n = step / tiles, t0 = step % tiles * tw, t1 = std::min(z.ohw, t0 + tw);
     column_walk<T, false>(s, z.cg, t0, t1, x + (n * s.c + g * z.cg) * z.hw, scratch);
-    gemm({.m = r1 - r0,
+    matmul({.m = r1 - r0,
           .n = z.ckk,
           .k = t1 - t0,
           .trans_b = true,

@@ -6,7 +6,7 @@
 #include <type_traits>
 #include <utility>
 
-#include "kernels/strided.h"
+#include "kernels/common/strided.h"
 
 namespace tessel::kernels::cpu {
 

@@ -28,7 +28,7 @@ void run(const Resample& r, DType type, void* dst, const void* src) {
 
 }  // namespace
 
-void resample(Pass pass, const Resample& r, DType type, void* dst, const void* src) {
+void upsample(Pass pass, const Resample& r, DType type, void* dst, const void* src) {
   switch (pass) {
     case Pass::Bilinear:
       return run<Pass::Bilinear, float, double>(r, type, dst, src);

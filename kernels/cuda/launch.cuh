@@ -9,7 +9,7 @@
 #include "engine/cuda/check.h"
 #include "engine/dtype.h"
 #include "kernels/stream.h"
-#include "kernels/strided.h"
+#include "kernels/common/strided.h"
 
 namespace tessel::kernels::cuda {
 

@@ -25,7 +25,7 @@ void run(const Resample& r, DType type, void* dst, const void* src, Stream strea
 
 }  // namespace
 
-void resample(Pass pass, const Resample& r, DType type, void* dst, const void* src, Stream stream) {
+void upsample(Pass pass, const Resample& r, DType type, void* dst, const void* src, Stream stream) {
   switch (pass) {
     case Pass::Bilinear:
       return run<Pass::Bilinear, float, Half, BFloat16, double>(r, type, dst, src, stream);

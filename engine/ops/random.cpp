@@ -1,4 +1,4 @@
-#include "engine/random.h"
+#include "engine/ops/random.h"
 
 #include "engine/dispatch.h"
 #include "kernels/random.h"

@@ -25,8 +25,8 @@ static void BM_upsample(benchmark::State& st, Pass pass, Device d, DType t) {
   Tensor dst = empty(grad ? in : out, {t, d});
   auto fn = [&] {
     on_device(
-        d, [&] { kernels::cpu::resample(pass, r, t, dst.data_ptr(), src.data_ptr()); },
-        [&](auto s) { kernels::cuda::resample(pass, r, t, dst.data_ptr(), src.data_ptr(), s); });
+        d, [&] { kernels::cpu::upsample(pass, r, t, dst.data_ptr(), src.data_ptr()); },
+        [&](auto s) { kernels::cuda::upsample(pass, r, t, dst.data_ptr(), src.data_ptr(), s); });
   };
   d.is_cuda() ? run_cuda(st, fn) : run_cpu(st, fn);
   double floor_bytes = double(src.numel() + dst.numel()) * double(element_size(t));

@@ -2,7 +2,7 @@
 
 #include "engine/cuda/context.h"
 #include "kernels/cuda/launch.cuh"
-#include "kernels/gemm.h"
+#include "kernels/matmul.h"
 
 namespace tessel::kernels::cuda {
 namespace {
@@ -18,19 +18,19 @@ cudaDataType_t cuda_type(DType t) {
     case DType::BF16:
       return CUDA_R_16BF;
     default:
-      TESSEL_FAIL("gemm (CUDA): dtype ", t, " is not supported");
+      TESSEL_FAIL("matmul (CUDA): dtype ", t, " is not supported");
   }
 }
 
 int as_int(int64_t v, const char* what) {
-  TESSEL_CHECK(v >= 0 && v <= INT_MAX, "gemm (CUDA): ", what, " = ", v,
+  TESSEL_CHECK(v >= 0 && v <= INT_MAX, "matmul (CUDA): ", what, " = ", v,
                " exceeds cuBLAS's int range");
   return int(v);
 }
 
 }  // namespace
 
-void gemm(const Gemm& g, DType type, const void* a, const void* b, void* c, Stream stream) {
+void matmul(const Gemm& g, DType type, const void* a, const void* b, void* c, Stream stream) {
   if (g.m == 0 || g.n == 0 || g.batch == 0) return;
   int device = 0;
   TESSEL_CUDA_CHECK(cudaGetDevice(&device));

@@ -1,4 +1,4 @@
-#include "kernels/gemm.h"
+#include "kernels/matmul.h"
 
 #include <Eigen/Core>
 
@@ -28,8 +28,8 @@ void product(const Gemm& g, const MA& A, const MB& B, Map<T>& C) {
 
 // Eigen parallelises each product with OpenMP itself (and stays serial when called from inside
 // a parallel region, as conv does per sample).
-void gemm(const Gemm& g, DType type, const void* a, const void* b, void* c) {
-  dispatch_float(type, "gemm (CPU)", [&](auto tag) {
+void matmul(const Gemm& g, DType type, const void* a, const void* b, void* c) {
+  dispatch_float(type, "matmul (CPU)", [&](auto tag) {
     using T = typename decltype(tag)::type;
     for (int64_t i = 0; i < g.batch; ++i) {
       const T* pa = static_cast<const T*>(a) + i * g.stride_a;

@@ -21,11 +21,11 @@ struct Gemm {
 
 namespace cpu {
 // f32, f64 (Eigen).
-void gemm(const Gemm& g, DType type, const void* a, const void* b, void* c);
+void matmul(const Gemm& g, DType type, const void* a, const void* b, void* c);
 }  // namespace cpu
 namespace cuda {
 // f32, f16, bf16 with f32 accumulation, and f64 (cuBLAS, on the current device's handle).
-void gemm(const Gemm& g, DType type, const void* a, const void* b, void* c, Stream stream);
+void matmul(const Gemm& g, DType type, const void* a, const void* b, void* c, Stream stream);
 }  // namespace cuda
 
 }  // namespace tessel::kernels

@@ -1,9 +1,12 @@
-// binary_cross_entropy_with_logits and focal_loss, written with elementwise ops: their autograd
-// rules come with them (target gradients included), and binary or multi-label heads are small
-// next to the softmax CE this engine fuses by hand.
+// binary_cross_entropy_with_logits, written with elementwise ops: their autograd rules come with
+// them (target gradients included), and binary or multi-label heads are small next to the
+// softmax CE this engine fuses by hand.
+#include "engine/ops/bce.h"
+
 #include "engine/autocast.h"
 #include "engine/dispatch.h"
-#include "engine/ops.h"
+#include "engine/ops/elementwise.h"
+#include "engine/ops/reduce.h"
 
 namespace tessel {
 namespace {
@@ -11,10 +14,6 @@ namespace {
 // log(sigmoid(x)) = -(max(-x, 0) + log(1 + exp(-|x|))): exp never overflows.
 Tensor log_sigmoid(const Tensor& x) {
   return -(relu(-x) + log(exp(-abs(x)) + 1.0));
-}
-
-Tensor reduce(const Tensor& loss, Reduction r) {
-  return r == Reduction::Mean ? mean(loss) : r == Reduction::Sum ? sum(loss) : loss;
 }
 
 // The target as the input's floating type, checked against the input.
@@ -51,19 +50,7 @@ Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor& targe
   if (options.weight.defined()) loss = loss * options.weight;
   TESSEL_CHECK(loss.sizes() == input.sizes(), op, ": 'weight' and 'pos_weight' must broadcast to ",
                shape_str(input.sizes()), ", got loss shape ", shape_str(loss.sizes()));
-  return reduce(loss, options.reduction);
-}
-
-Tensor focal_loss(const Tensor& logits, const Tensor& target, const FocalOptions& options) {
-  if (autocast_widens({&logits})) return focal_loss(autocast_widen(logits), target, options);
-  const char* op = "focal_loss";
-  Tensor t = target_like(op, logits, target);
-  TESSEL_CHECK(options.gamma >= 0, op, ": 'gamma' must be >= 0, got ", options.gamma);
-  Tensor p = sigmoid(logits);
-  Tensor p_t = p * t + (1.0 - p) * (1.0 - t);
-  Tensor loss = bce_terms(logits, t, Tensor()) * pow(1.0 - p_t, options.gamma);
-  if (options.alpha >= 0) loss = (options.alpha * t + (1 - options.alpha) * (1.0 - t)) * loss;
-  return reduce(loss, options.reduction);
+  return reduce_loss(loss, options.reduction);
 }
 
 }  // namespace tessel
