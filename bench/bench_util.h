@@ -11,8 +11,8 @@
 #if TESSEL_WITH_CUDA
 #include <cuda_runtime.h>
 
+#include "core/cuda_check.h"
 #include "engine/cuda/caching_allocator.h"
-#include "engine/cuda/check.h"
 #include "engine/cuda/context.h"
 #endif
 
@@ -27,7 +27,7 @@ inline bool has_cuda(benchmark::State& st) {
 // Times fn on the device with events, one iteration per benchmark iteration, after a warm-up.
 inline void run_cuda(benchmark::State& st, const std::function<void()>& fn) {
 #if TESSEL_WITH_CUDA
-  cuda::Stream s = cuda::current_stream(0);
+  Stream s = cuda::current_stream(0);
   for (int i = 0; i < 3; ++i) fn();
   cudaEvent_t start, stop;
   TESSEL_CUDA_CHECK(cudaEventCreate(&start));

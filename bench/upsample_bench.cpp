@@ -24,9 +24,9 @@ static void BM_upsample(benchmark::State& st, Pass pass, Device d, DType t) {
   Tensor src = (rand(grad ? out : in, {DType::F32, d}, &g) * 19.0).to(t);
   Tensor dst = empty(grad ? in : out, {t, d});
   auto fn = [&] {
-    on_device(
-        d, [&] { kernels::cpu::upsample(pass, r, t, dst.data_ptr(), src.data_ptr()); },
-        [&](auto s) { kernels::cuda::upsample(pass, r, t, dst.data_ptr(), src.data_ptr(), s); });
+    on_device(d, [&](const auto& ctx) {
+      kernels::upsample(ctx, pass, r, t, dst.data_ptr(), src.data_ptr());
+    });
   };
   d.is_cuda() ? run_cuda(st, fn) : run_cpu(st, fn);
   double floor_bytes = double(src.numel() + dst.numel()) * double(element_size(t));

@@ -6,9 +6,9 @@
 #include <cstdlib>
 #include <sstream>
 
+#include "core/error.h"
 #include "data/geometric.h"
 #include "data/photometric.h"
-#include "engine/error.h"
 
 namespace tessel::data {
 namespace {

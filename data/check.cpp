@@ -7,9 +7,9 @@
 #include <optional>
 #include <sstream>
 
+#include "core/error.h"
 #include "data/image_io.h"
 #include "data/png.h"
-#include "engine/error.h"
 
 namespace tessel::data {
 namespace {

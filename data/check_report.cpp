@@ -4,9 +4,9 @@
 #include <iomanip>
 #include <ostream>
 
+#include "core/error.h"
 #include "data/check.h"
 #include "data/open_dataset.h"
-#include "engine/error.h"
 
 namespace tessel::data {
 

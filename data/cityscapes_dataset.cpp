@@ -1,9 +1,9 @@
 #include <algorithm>
 #include <filesystem>
 
+#include "core/error.h"
 #include "data/datasets.h"
 #include "data/mapped_dataset.h"
-#include "engine/error.h"
 
 namespace tessel::data {
 namespace {

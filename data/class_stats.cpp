@@ -4,7 +4,7 @@
 #include <functional>
 #include <numeric>
 
-#include "engine/error.h"
+#include "core/error.h"
 
 namespace tessel::data {
 

@@ -1,11 +1,11 @@
 #include <charconv>
 #include <filesystem>
 
+#include "core/error.h"
 #include "data/image_io.h"
 #include "data/json_colour.h"
 #include "data/mapped_dataset.h"
 #include "data/more_datasets.h"
-#include "engine/error.h"
 
 namespace tessel::data {
 

@@ -5,10 +5,10 @@
 #include <map>
 #include <sstream>
 
+#include "core/error.h"
 #include "data/datasets.h"
 #include "data/image_io.h"
 #include "data/mapped_dataset.h"
-#include "engine/error.h"
 
 namespace tessel::data {
 namespace {

@@ -7,7 +7,7 @@
 #include <memory>
 #include <unordered_map>
 
-#include "engine/error.h"
+#include "core/error.h"
 
 namespace tessel::data {
 namespace {

@@ -1,6 +1,6 @@
 #include "data/json_colour.h"
 
-#include "engine/error.h"
+#include "core/error.h"
 
 namespace tessel::data {
 

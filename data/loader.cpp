@@ -11,8 +11,8 @@
 #include <numeric>
 #include <thread>
 
+#include "core/error.h"
 #include "engine/cuda/pinned.h"
-#include "engine/error.h"
 
 namespace tessel::data {
 namespace {

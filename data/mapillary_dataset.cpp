@@ -1,9 +1,9 @@
 #include <filesystem>
 
+#include "core/error.h"
 #include "data/json_colour.h"
 #include "data/mapped_dataset.h"
 #include "data/more_datasets.h"
-#include "engine/error.h"
 
 namespace tessel::data {
 namespace {

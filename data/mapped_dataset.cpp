@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <filesystem>
 
+#include "core/error.h"
 #include "data/image_io.h"
-#include "engine/error.h"
 
 namespace tessel::data {
 

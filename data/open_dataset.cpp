@@ -2,10 +2,10 @@
 
 #include <functional>
 
+#include "core/error.h"
 #include "data/datasets.h"
 #include "data/mapped_dataset.h"
 #include "data/more_datasets.h"
-#include "engine/error.h"
 
 namespace tessel::data {
 namespace {

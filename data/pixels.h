@@ -7,8 +7,8 @@
 #include <cstdint>
 #include <limits>
 
+#include "core/error.h"
 #include "data/image.h"
-#include "engine/error.h"
 
 namespace tessel::data {
 

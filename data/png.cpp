@@ -9,7 +9,7 @@
 #include <fstream>
 #include <iterator>
 
-#include "engine/error.h"
+#include "core/error.h"
 
 namespace tessel::data::png {
 namespace {

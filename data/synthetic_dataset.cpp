@@ -2,10 +2,10 @@
 #include <cmath>
 #include <numbers>
 
+#include "core/error.h"
 #include "data/datasets.h"
 #include "data/image_io.h"
 #include "data/rng.h"
-#include "engine/error.h"
 
 namespace tessel::data {
 namespace {

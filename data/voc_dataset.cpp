@@ -1,10 +1,10 @@
 #include <filesystem>
 #include <fstream>
 
+#include "core/error.h"
 #include "data/datasets.h"
 #include "data/image_io.h"
 #include "data/mapped_dataset.h"
-#include "engine/error.h"
 
 namespace tessel::data {
 namespace {

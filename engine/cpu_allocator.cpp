@@ -7,7 +7,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "engine/error.h"
+#include "core/error.h"
 
 namespace tessel::cpu {
 namespace {

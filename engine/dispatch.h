@@ -1,5 +1,7 @@
-// Device dispatch for ops: run the CPU or the CUDA version of a kernel call. The CUDA branch is a
-// generic lambda, so in a CPU-only build it is never instantiated and links to nothing.
+// Device dispatch for ops: call a kernel once, with the context of the device (core/context.h).
+//   on_device(x.device(), [&](const auto& ctx) { kernels::softmax(ctx, kind, ...); });
+// The context's type picks the CPU or the CUDA overload. The call is a generic lambda, so in a
+// CPU-only build its CUDA instantiation never happens and links to nothing.
 #pragma once
 
 #include "engine/cuda/context.h"
@@ -7,17 +9,16 @@
 
 namespace tessel {
 
-template <typename CpuFn, typename CudaFn>
-void on_device(Device device, CpuFn&& cpu_fn, CudaFn&& cuda_fn) {
+template <typename Fn>
+void on_device(Device device, Fn&& fn) {
   if (device.is_cpu()) {
-    cpu_fn();
+    fn(CpuContext{});
     return;
   }
 #if TESSEL_WITH_CUDA
   cuda::DeviceGuard guard(device.index);
-  cuda_fn(cuda::current_stream(device.index));
+  fn(cuda::kernel_context(device.index));
 #else
-  (void)cuda_fn;
   TESSEL_FAIL("device ", device, ": Tessel was built without CUDA (TESSEL_CUDA=OFF)");
 #endif
 }

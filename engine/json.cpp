@@ -7,7 +7,7 @@
 #include <sstream>
 #include <unordered_set>
 
-#include "engine/error.h"
+#include "core/error.h"
 
 namespace tessel {
 

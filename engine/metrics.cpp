@@ -3,7 +3,7 @@
 #include <cstdio>
 #include <numeric>
 
-#include "engine/error.h"
+#include "core/error.h"
 
 namespace tessel {
 namespace {

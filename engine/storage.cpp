@@ -1,7 +1,7 @@
 #include "engine/storage.h"
 
+#include "core/error.h"
 #include "engine/cuda/caching_allocator.h"
-#include "engine/error.h"
 
 namespace tessel {
 

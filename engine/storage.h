@@ -5,8 +5,8 @@
 #include <cstdint>
 #include <memory>
 
+#include "core/device.h"
 #include "engine/cpu_allocator.h"
-#include "engine/device.h"
 
 namespace tessel {
 

@@ -183,9 +183,8 @@ Tensor scalar_tensor(double value, TensorOptions o) {
 
 static Tensor arange_n(int64_t n, double start, double step, TensorOptions o) {
   Tensor t = empty({n}, o);
-  on_device(
-      o.device, [&] { kernels::cpu::arange(o.dtype, t.data_ptr(), n, start, step); },
-      [&](auto stream) { kernels::cuda::arange(o.dtype, t.data_ptr(), n, start, step, stream); });
+  on_device(o.device,
+            [&](const auto& ctx) { kernels::arange(ctx, o.dtype, t.data_ptr(), n, start, step); });
   return t;
 }
 

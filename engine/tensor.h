@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "engine/dtype.h"
+#include "core/dtype.h"
 #include "engine/storage.h"
 
 namespace tessel {

@@ -62,19 +62,16 @@ TESSEL_HD bool boundary_bins(const int32_t* scratch, const P* pred, const T* tar
   return true;
 }
 
-namespace cpu {
 // Adds into counts [2, C] (intersections, then unions); pred and target are labels [N, H, W].
-// Throws for an out-of-range label, naming the first such pixel, and leaves counts unchanged.
-void boundary_iou_counts(int64_t* counts, int32_t* scratch, const void* pred, DType pred_type,
-                         const void* target, DType target_type, int64_t n, int64_t h, int64_t w,
-                         int64_t c, int64_t d, int64_t ignore_index);
-}  // namespace cpu
-namespace cuda {
-// Out-of-range pixels add to *invalid (unless null) instead, as in cuda::confusion_matrix.
-void boundary_iou_counts(int64_t* counts, int32_t* scratch, const void* pred, DType pred_type,
-                         const void* target, DType target_type, int64_t n, int64_t h, int64_t w,
-                         int64_t c, int64_t d, int64_t ignore_index, int64_t* invalid,
-                         Stream stream);
-}  // namespace cuda
+// Out-of-range labels are treated as by confusion_matrix: on the CPU an error (counts unchanged),
+// on CUDA counted in *invalid (unless null).
+void boundary_iou_counts(const CpuContext&, int64_t* counts, int32_t* scratch, const void* pred,
+                         DType pred_type, const void* target, DType target_type, int64_t n,
+                         int64_t h, int64_t w, int64_t c, int64_t d, int64_t ignore_index,
+                         int64_t* invalid);
+void boundary_iou_counts(const CudaContext&, int64_t* counts, int32_t* scratch, const void* pred,
+                         DType pred_type, const void* target, DType target_type, int64_t n,
+                         int64_t h, int64_t w, int64_t c, int64_t d, int64_t ignore_index,
+                         int64_t* invalid);
 
 }  // namespace tessel::kernels

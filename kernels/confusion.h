@@ -62,19 +62,16 @@ void dispatch_pred_target(DType pred, DType target, const char* op, Fn&& fn) {
   });
 }
 
-namespace cpu {
 // Adds into counts [C, C]. `pred` holds labels [N, HW] when pred_type is an integer type, logits
-// [N, C, HW] otherwise; `target` labels [N, HW]. An out-of-range label throws, naming the first
-// such pixel, and leaves counts unchanged.
-void confusion_matrix(int64_t* counts, const void* pred, DType pred_type, const void* target,
-                      DType target_type, int64_t n, int64_t hw, int64_t c, int64_t ignore_index);
-}  // namespace cpu
-namespace cuda {
-// As the CPU version, except that a pixel with an out-of-range label is counted nowhere and adds
-// one to *invalid (unless null): raising would need a host synchronisation per batch.
-void confusion_matrix(int64_t* counts, const void* pred, DType pred_type, const void* target,
-                      DType target_type, int64_t n, int64_t hw, int64_t c, int64_t ignore_index,
-                      int64_t* invalid, Stream stream);
-}  // namespace cuda
+// [N, C, HW] otherwise; `target` labels [N, HW]. On the CPU an out-of-range label throws, naming
+// the first such pixel, and leaves counts unchanged (`invalid` is not used); on CUDA its pixel is
+// counted nowhere and adds one to *invalid (unless null): raising would need a host
+// synchronisation per batch.
+void confusion_matrix(const CpuContext&, int64_t* counts, const void* pred, DType pred_type,
+                      const void* target, DType target_type, int64_t n, int64_t hw, int64_t c,
+                      int64_t ignore_index, int64_t* invalid);
+void confusion_matrix(const CudaContext&, int64_t* counts, const void* pred, DType pred_type,
+                      const void* target, DType target_type, int64_t n, int64_t hw, int64_t c,
+                      int64_t ignore_index, int64_t* invalid);
 
 }  // namespace tessel::kernels

@@ -6,8 +6,8 @@
 
 #include <cstdint>
 
-#include "engine/dtype.h"
-#include "kernels/stream.h"
+#include "core/context.h"
+#include "core/dtype.h"
 
 namespace tessel::kernels {
 
@@ -22,23 +22,19 @@ struct ConvShape {
 
 // `bias` (may be null) is added per channel of what the pass writes: y's o channels in the
 // forward, dx's c channels in the input-gradient pass (conv_transpose2d's bias).
-namespace cpu {
 // f32, f64 (im2col + Eigen GEMM).
-void conv2d_forward(const ConvShape& s, DType type, void* y, const void* x, const void* w,
-                    const void* bias);
-void conv2d_backward_input(const ConvShape& s, DType type, void* dx, const void* dy, const void* w,
-                           const void* bias);
-void conv2d_backward_weight(const ConvShape& s, DType type, void* dw, const void* dy,
-                            const void* x);
-}  // namespace cpu
-namespace cuda {
+void conv2d_forward(const CpuContext&, const ConvShape& s, DType type, void* y, const void* x,
+                    const void* w, const void* bias);
+void conv2d_backward_input(const CpuContext&, const ConvShape& s, DType type, void* dx,
+                           const void* dy, const void* w, const void* bias);
+void conv2d_backward_weight(const CpuContext&, const ConvShape& s, DType type, void* dw,
+                            const void* dy, const void* x);
 // f32, f16, bf16 (f32 compute), f64 (cuDNN).
-void conv2d_forward(const ConvShape& s, DType type, void* y, const void* x, const void* w,
-                    const void* bias, Stream stream);
-void conv2d_backward_input(const ConvShape& s, DType type, void* dx, const void* dy, const void* w,
-                           const void* bias, Stream stream);
-void conv2d_backward_weight(const ConvShape& s, DType type, void* dw, const void* dy, const void* x,
-                            Stream stream);
-}  // namespace cuda
+void conv2d_forward(const CudaContext&, const ConvShape& s, DType type, void* y, const void* x,
+                    const void* w, const void* bias);
+void conv2d_backward_input(const CudaContext&, const ConvShape& s, DType type, void* dx,
+                           const void* dy, const void* w, const void* bias);
+void conv2d_backward_weight(const CudaContext&, const ConvShape& s, DType type, void* dw,
+                            const void* dy, const void* x);
 
 }  // namespace tessel::kernels

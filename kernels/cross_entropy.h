@@ -15,9 +15,9 @@
 #include <algorithm>
 #include <cstdint>
 
-#include "engine/dtype.h"
+#include "core/context.h"
+#include "core/dtype.h"
 #include "kernels/cross_entropy_math.h"
-#include "kernels/stream.h"
 
 namespace tessel::kernels {
 
@@ -58,22 +58,21 @@ struct CeGrad {
   const void* totals;
 };
 
-// The CUDA forward writes one (loss, weight) partial per block into `scratch`: S[2 * this].
+// The CUDA forward writes one (loss, weight) partial per block into the context's workspace:
+// S[2 * this].
 inline int64_t ce_partials(int64_t pixels) {
   return std::clamp<int64_t>((pixels + 255) / 256, 1, 2048);
 }
 
-namespace cpu {
 // lse: S[pixels]. Without totals (reduction none) loss is T[pixels]; with totals (S[2]) loss is
 // T[1]: their sum of losses, over their weight sum when `mean`.
-void cross_entropy_forward(const CeArgs& a, void* lse, void* loss, void* totals, bool mean);
-void cross_entropy_backward(const CeArgs& a, const void* lse, const CeGrad& g, void* grad_logits);
-}  // namespace cpu
-namespace cuda {
-void cross_entropy_forward(const CeArgs& a, void* lse, void* loss, void* totals, bool mean,
-                           void* scratch, Stream stream);
-void cross_entropy_backward(const CeArgs& a, const void* lse, const CeGrad& g, void* grad_logits,
-                            Stream stream);
-}  // namespace cuda
+void cross_entropy_forward(const CpuContext&, const CeArgs& a, void* lse, void* loss, void* totals,
+                           bool mean);
+void cross_entropy_backward(const CpuContext&, const CeArgs& a, const void* lse, const CeGrad& g,
+                            void* grad_logits);
+void cross_entropy_forward(const CudaContext&, const CeArgs& a, void* lse, void* loss, void* totals,
+                           bool mean);
+void cross_entropy_backward(const CudaContext&, const CeArgs& a, const void* lse, const CeGrad& g,
+                            void* grad_logits);
 
 }  // namespace tessel::kernels

@@ -16,7 +16,7 @@
 #include <cmath>
 #include <cstdint>
 
-#include "engine/dtype.h"
+#include "core/dtype.h"
 
 namespace tessel::kernels {
 

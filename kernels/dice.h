@@ -19,9 +19,9 @@
 #include <cmath>
 #include <cstdint>
 
-#include "engine/dtype.h"
+#include "core/context.h"
+#include "core/dtype.h"
 #include "kernels/norm.h"  // param_t
-#include "kernels/stream.h"
 
 namespace tessel::kernels {
 
@@ -60,19 +60,15 @@ struct BinaryPixel {
   TESSEL_HD C grad(C d_i, C d_p) const { return counts ? s * (C(1) - s) * (d_i * t + d_p) : C(0); }
 };
 
-namespace cpu {
 // partials [stat_rows(numel), 3]; x and target of dtype `type`, numel elements each.
-void binary_dice_stats(DType type, const void* x, const void* target, double ignore_value,
-                       int64_t numel, void* partials);
+void binary_dice_stats(const CpuContext&, DType type, const void* x, const void* target,
+                       double ignore_value, int64_t numel, void* partials);
 // dx from grad_stats [3] (dL/dI, dL/dP, dL/dT; the last is unused: T has no logits in it).
-void binary_dice_backward(DType type, const void* x, const void* target, double ignore_value,
-                          int64_t numel, const void* grad_stats, void* dx);
-}  // namespace cpu
-namespace cuda {
-void binary_dice_stats(DType type, const void* x, const void* target, double ignore_value,
-                       int64_t numel, void* partials, Stream stream);
-void binary_dice_backward(DType type, const void* x, const void* target, double ignore_value,
-                          int64_t numel, const void* grad_stats, void* dx, Stream stream);
-}  // namespace cuda
+void binary_dice_backward(const CpuContext&, DType type, const void* x, const void* target,
+                          double ignore_value, int64_t numel, const void* grad_stats, void* dx);
+void binary_dice_stats(const CudaContext&, DType type, const void* x, const void* target,
+                       double ignore_value, int64_t numel, void* partials);
+void binary_dice_backward(const CudaContext&, DType type, const void* x, const void* target,
+                          double ignore_value, int64_t numel, const void* grad_stats, void* dx);
 
 }  // namespace tessel::kernels

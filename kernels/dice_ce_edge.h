@@ -18,11 +18,11 @@
 #include <cmath>
 #include <cstdint>
 
-#include "engine/dtype.h"
+#include "core/context.h"
+#include "core/dtype.h"
 #include "kernels/cross_entropy_math.h"
 #include "kernels/dice.h"
 #include "kernels/edge.h"
-#include "kernels/stream.h"
 
 namespace tessel::kernels {
 
@@ -91,18 +91,15 @@ TESSEL_HD void seg_backward_pixel(const SegPass& a, const T* logits, const L* la
   }
 }
 
-namespace cpu {
 // partials [stat_rows(pixels), 3C + 4] in param_t of a.type.
-void seg_pass(const SegPass& a, const void* logits, const void* labels, void* partials);
+void seg_pass(const CpuContext&, const SegPass& a, const void* logits, const void* labels,
+              void* partials);
 // grad_stats [3C + 4] in param_t of a.type; dx like the logits.
-void seg_pass_backward(const SegPass& a, const void* logits, const void* labels,
+void seg_pass_backward(const CpuContext&, const SegPass& a, const void* logits, const void* labels,
                        const void* grad_stats, void* dx);
-}  // namespace cpu
-namespace cuda {
-void seg_pass(const SegPass& a, const void* logits, const void* labels, void* partials,
-              Stream stream);
-void seg_pass_backward(const SegPass& a, const void* logits, const void* labels,
-                       const void* grad_stats, void* dx, Stream stream);
-}  // namespace cuda
+void seg_pass(const CudaContext&, const SegPass& a, const void* logits, const void* labels,
+              void* partials);
+void seg_pass_backward(const CudaContext&, const SegPass& a, const void* logits, const void* labels,
+                       const void* grad_stats, void* dx);
 
 }  // namespace tessel::kernels

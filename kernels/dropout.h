@@ -6,9 +6,9 @@
 
 #include <cstdint>
 
-#include "engine/dtype.h"
+#include "core/context.h"
+#include "core/dtype.h"
 #include "kernels/common/philox.h"
-#include "kernels/stream.h"
 
 namespace tessel::kernels {
 
@@ -23,16 +23,14 @@ TESSEL_HD T dropout_apply_at(const T* in, const bool* mask, int64_t inner, doubl
   return mask[i / inner] ? T(C(in[i]) * C(scale)) : T(C(0));
 }
 
-namespace cpu {
-void dropout_mask(uint64_t seed, uint64_t offset, double p, int64_t n, bool* mask);
+void dropout_mask(const CpuContext&, uint64_t seed, uint64_t offset, double p, int64_t n,
+                  bool* mask);
 // out[i] = in[i] * scale where mask[i / inner], else 0 (also the backward, with in = grad).
-void dropout_apply(DType type, int64_t numel, int64_t inner, double scale, const void* in,
-                   const bool* mask, void* out);
-}  // namespace cpu
-namespace cuda {
-void dropout_mask(uint64_t seed, uint64_t offset, double p, int64_t n, bool* mask, Stream stream);
-void dropout_apply(DType type, int64_t numel, int64_t inner, double scale, const void* in,
-                   const bool* mask, void* out, Stream stream);
-}  // namespace cuda
+void dropout_apply(const CpuContext&, DType type, int64_t numel, int64_t inner, double scale,
+                   const void* in, const bool* mask, void* out);
+void dropout_mask(const CudaContext&, uint64_t seed, uint64_t offset, double p, int64_t n,
+                  bool* mask);
+void dropout_apply(const CudaContext&, DType type, int64_t numel, int64_t inner, double scale,
+                   const void* in, const bool* mask, void* out);
 
 }  // namespace tessel::kernels

@@ -9,8 +9,8 @@
 
 #include <cstdint>
 
-#include "engine/dtype.h"
-#include "kernels/stream.h"
+#include "core/context.h"
+#include "core/dtype.h"
 
 namespace tessel::kernels {
 
@@ -34,14 +34,10 @@ decltype(auto) dispatch_labels(DType t, const char* what, Fn&& fn) {
   return dispatch_types<uint8_t, int32_t, int64_t>(t, what, static_cast<Fn&&>(fn));
 }
 
-namespace cpu {
 // out[N, H, W] (u8, 0 or 1) from labels[N, H, W].
-void edge_mask(DType labels_type, const void* labels, uint8_t* out, int64_t n, int64_t height,
-               int64_t width, int64_t k);
-}  // namespace cpu
-namespace cuda {
-void edge_mask(DType labels_type, const void* labels, uint8_t* out, int64_t n, int64_t height,
-               int64_t width, int64_t k, Stream stream);
-}  // namespace cuda
+void edge_mask(const CpuContext&, DType labels_type, const void* labels, uint8_t* out, int64_t n,
+               int64_t height, int64_t width, int64_t k);
+void edge_mask(const CudaContext&, DType labels_type, const void* labels, uint8_t* out, int64_t n,
+               int64_t height, int64_t width, int64_t k);
 
 }  // namespace tessel::kernels

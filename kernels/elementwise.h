@@ -4,37 +4,33 @@
 // bool output and where's bool condition.
 #pragma once
 
-#include "engine/dtype.h"
-#include "kernels/elementwise_math.h"
-#include "kernels/stream.h"
+#include "core/context.h"
+#include "core/dtype.h"
 #include "kernels/common/strided.h"
+#include "kernels/elementwise_math.h"
 
 namespace tessel::kernels {
 
-namespace cpu {
-void unary(UnaryOp op, UnaryParams q, const StridedPlan<2>& p, DType type, void* out,
-           const void* in);
-void unary_backward(UnaryOp op, UnaryParams q, const StridedPlan<3>& p, DType type, void* grad_in,
-                    const void* grad_out, const void* x);
-void binary(BinaryOp op, const StridedPlan<3>& p, DType type, void* out, const void* a,
-            const void* b);
-void compare(CompareOp op, const StridedPlan<3>& p, DType type, bool* out, const void* a,
-             const void* b);
-void where(const StridedPlan<4>& p, DType type, void* out, const bool* cond, const void* a,
-           const void* b);
-}  // namespace cpu
+void unary(const CpuContext&, UnaryOp op, UnaryParams q, const StridedPlan<2>& p, DType type,
+           void* out, const void* in);
+void unary_backward(const CpuContext&, UnaryOp op, UnaryParams q, const StridedPlan<3>& p,
+                    DType type, void* grad_in, const void* grad_out, const void* x);
+void binary(const CpuContext&, BinaryOp op, const StridedPlan<3>& p, DType type, void* out,
+            const void* a, const void* b);
+void compare(const CpuContext&, CompareOp op, const StridedPlan<3>& p, DType type, bool* out,
+             const void* a, const void* b);
+void where(const CpuContext&, const StridedPlan<4>& p, DType type, void* out, const bool* cond,
+           const void* a, const void* b);
 
-namespace cuda {
-void unary(UnaryOp op, UnaryParams q, const StridedPlan<2>& p, DType type, void* out,
-           const void* in, Stream stream);
-void unary_backward(UnaryOp op, UnaryParams q, const StridedPlan<3>& p, DType type, void* grad_in,
-                    const void* grad_out, const void* x, Stream stream);
-void binary(BinaryOp op, const StridedPlan<3>& p, DType type, void* out, const void* a,
-            const void* b, Stream stream);
-void compare(CompareOp op, const StridedPlan<3>& p, DType type, bool* out, const void* a,
-             const void* b, Stream stream);
-void where(const StridedPlan<4>& p, DType type, void* out, const bool* cond, const void* a,
-           const void* b, Stream stream);
-}  // namespace cuda
+void unary(const CudaContext&, UnaryOp op, UnaryParams q, const StridedPlan<2>& p, DType type,
+           void* out, const void* in);
+void unary_backward(const CudaContext&, UnaryOp op, UnaryParams q, const StridedPlan<3>& p,
+                    DType type, void* grad_in, const void* grad_out, const void* x);
+void binary(const CudaContext&, BinaryOp op, const StridedPlan<3>& p, DType type, void* out,
+            const void* a, const void* b);
+void compare(const CudaContext&, CompareOp op, const StridedPlan<3>& p, DType type, bool* out,
+             const void* a, const void* b);
+void where(const CudaContext&, const StridedPlan<4>& p, DType type, void* out, const bool* cond,
+           const void* a, const void* b);
 
 }  // namespace tessel::kernels

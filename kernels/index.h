@@ -16,8 +16,8 @@
 
 #include <cstdint>
 
-#include "engine/dtype.h"
-#include "kernels/stream.h"
+#include "core/context.h"
+#include "core/dtype.h"
 #include "kernels/common/strided.h"
 
 namespace tessel::kernels {
@@ -29,18 +29,14 @@ struct IndexDim {
   int64_t index_k_stride = 0;
 };
 
-namespace cpu {
-void index_gather(const StridedPlan<3>& p, const IndexDim& d, DType type, void* out,
-                  DType index_type, const void* index, const void* src);
-void index_scatter_add(const StridedPlan<3>& p, const IndexDim& d, DType type, const void* grad_out,
-                       DType index_type, const void* index, void* grad_src);
-}  // namespace cpu
+void index_gather(const CpuContext&, const StridedPlan<3>& p, const IndexDim& d, DType type,
+                  void* out, DType index_type, const void* index, const void* src);
+void index_scatter_add(const CpuContext&, const StridedPlan<3>& p, const IndexDim& d, DType type,
+                       const void* grad_out, DType index_type, const void* index, void* grad_src);
 
-namespace cuda {
-void index_gather(const StridedPlan<3>& p, const IndexDim& d, DType type, void* out,
-                  DType index_type, const void* index, const void* src, Stream stream);
-void index_scatter_add(const StridedPlan<3>& p, const IndexDim& d, DType type, const void* grad_out,
-                       DType index_type, const void* index, void* grad_src, Stream stream);
-}  // namespace cuda
+void index_gather(const CudaContext&, const StridedPlan<3>& p, const IndexDim& d, DType type,
+                  void* out, DType index_type, const void* index, const void* src);
+void index_scatter_add(const CudaContext&, const StridedPlan<3>& p, const IndexDim& d, DType type,
+                       const void* grad_out, DType index_type, const void* index, void* grad_src);
 
 }  // namespace tessel::kernels

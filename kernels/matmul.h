@@ -5,8 +5,8 @@
 
 #include <cstdint>
 
-#include "engine/dtype.h"
-#include "kernels/stream.h"
+#include "core/context.h"
+#include "core/dtype.h"
 
 namespace tessel::kernels {
 
@@ -19,13 +19,9 @@ struct Gemm {
   double alpha = 1, beta = 0;  // beta == 0 never reads C
 };
 
-namespace cpu {
 // f32, f64 (Eigen).
-void matmul(const Gemm& g, DType type, const void* a, const void* b, void* c);
-}  // namespace cpu
-namespace cuda {
+void matmul(const CpuContext&, const Gemm& g, DType type, const void* a, const void* b, void* c);
 // f32, f16, bf16 with f32 accumulation, and f64 (cuBLAS, on the current device's handle).
-void matmul(const Gemm& g, DType type, const void* a, const void* b, void* c, Stream stream);
-}  // namespace cuda
+void matmul(const CudaContext&, const Gemm& g, DType type, const void* a, const void* b, void* c);
 
 }  // namespace tessel::kernels

@@ -11,8 +11,8 @@
 #include <cstdint>
 #include <type_traits>
 
-#include "engine/dtype.h"
-#include "kernels/stream.h"
+#include "core/context.h"
+#include "core/dtype.h"
 
 namespace tessel::kernels {
 
@@ -72,24 +72,21 @@ TESSEL_HD T norm_backward_at(const NormArgs& a, const T* dy, const param_t<T>* m
   return T(acc_t<T>(v * static_cast<const P*>(a.invstd)[k]));
 }
 
-namespace cpu {
 // Mean and biased variance of each group of x.
-void group_moments(DType type, int64_t numel, Groups groups, const void* x, void* mean, void* var);
-void norm_forward(DType type, const NormArgs& a, void* y);
+void group_moments(const CpuContext&, DType type, int64_t numel, Groups groups, const void* x,
+                   void* mean, void* var);
+void norm_forward(const CpuContext&, DType type, const NormArgs& a, void* y);
 // Per group of `over`: sum of w * dy and of w * dy * xhat (w from a.weight, 1 when null).
-void norm_grad_sums(DType type, const NormArgs& a, Groups over, const void* dy, void* sum_wdy,
-                    void* sum_wdy_xhat);
-void norm_backward(DType type, const NormArgs& a, const void* dy, const void* mean_wdy,
-                   const void* mean_wdy_xhat, void* dx);
-}  // namespace cpu
-namespace cuda {
-void group_moments(DType type, int64_t numel, Groups groups, const void* x, void* mean, void* var,
-                   Stream stream);
-void norm_forward(DType type, const NormArgs& a, void* y, Stream stream);
-void norm_grad_sums(DType type, const NormArgs& a, Groups over, const void* dy, void* sum_wdy,
-                    void* sum_wdy_xhat, Stream stream);
-void norm_backward(DType type, const NormArgs& a, const void* dy, const void* mean_wdy,
-                   const void* mean_wdy_xhat, void* dx, Stream stream);
-}  // namespace cuda
+void norm_grad_sums(const CpuContext&, DType type, const NormArgs& a, Groups over, const void* dy,
+                    void* sum_wdy, void* sum_wdy_xhat);
+void norm_backward(const CpuContext&, DType type, const NormArgs& a, const void* dy,
+                   const void* mean_wdy, const void* mean_wdy_xhat, void* dx);
+void group_moments(const CudaContext&, DType type, int64_t numel, Groups groups, const void* x,
+                   void* mean, void* var);
+void norm_forward(const CudaContext&, DType type, const NormArgs& a, void* y);
+void norm_grad_sums(const CudaContext&, DType type, const NormArgs& a, Groups over, const void* dy,
+                    void* sum_wdy, void* sum_wdy_xhat);
+void norm_backward(const CudaContext&, DType type, const NormArgs& a, const void* dy,
+                   const void* mean_wdy, const void* mean_wdy_xhat, void* dx);
 
 }  // namespace tessel::kernels

@@ -10,8 +10,8 @@
 #include <cmath>
 #include <cstdint>
 
-#include "engine/dtype.h"
-#include "kernels/stream.h"
+#include "core/context.h"
+#include "core/dtype.h"
 
 namespace tessel::kernels {
 
@@ -135,18 +135,15 @@ using AdamStep = AdamFamilyStep<T, false>;
 template <typename T>
 using PadamStep = AdamFamilyStep<T, true>;
 
-namespace cpu {
 // `tensors` is a host array of n entries (first_chunk filled), `type` the parameters' dtype.
-void sgd_step(DType type, const SgdHyper& h, const OptimTensor* tensors, int64_t n, int64_t chunks);
-void adam_step(DType type, const AdamHyper& h, const OptimTensor* tensors, int64_t n,
-               int64_t chunks);
-}  // namespace cpu
-namespace cuda {
+void sgd_step(const CpuContext&, DType type, const SgdHyper& h, const OptimTensor* tensors,
+              int64_t n, int64_t chunks);
+void adam_step(const CpuContext&, DType type, const AdamHyper& h, const OptimTensor* tensors,
+               int64_t n, int64_t chunks);
 // `tensors` is a device array (the same entries); one launch of `chunks` blocks.
-void sgd_step(DType type, const SgdHyper& h, const OptimTensor* tensors, int64_t n, int64_t chunks,
-              Stream stream);
-void adam_step(DType type, const AdamHyper& h, const OptimTensor* tensors, int64_t n,
-               int64_t chunks, Stream stream);
-}  // namespace cuda
+void sgd_step(const CudaContext&, DType type, const SgdHyper& h, const OptimTensor* tensors,
+              int64_t n, int64_t chunks);
+void adam_step(const CudaContext&, DType type, const AdamHyper& h, const OptimTensor* tensors,
+               int64_t n, int64_t chunks);
 
 }  // namespace tessel::kernels

@@ -6,8 +6,8 @@
 
 #include <cstdint>
 
-#include "engine/dtype.h"
-#include "kernels/stream.h"
+#include "core/context.h"
+#include "core/dtype.h"
 
 namespace tessel::kernels {
 
@@ -82,14 +82,12 @@ struct PadGeom {
   }
 };
 
-namespace cpu {
-void pad(const PadGeom& g, DType type, void* out, const void* in, double value);
-void pad_backward(const PadGeom& g, DType type, void* grad_in, const void* grad_out);
-}  // namespace cpu
+void pad(const CpuContext&, const PadGeom& g, DType type, void* out, const void* in, double value);
+void pad_backward(const CpuContext&, const PadGeom& g, DType type, void* grad_in,
+                  const void* grad_out);
 
-namespace cuda {
-void pad(const PadGeom& g, DType type, void* out, const void* in, double value, Stream stream);
-void pad_backward(const PadGeom& g, DType type, void* grad_in, const void* grad_out, Stream stream);
-}  // namespace cuda
+void pad(const CudaContext&, const PadGeom& g, DType type, void* out, const void* in, double value);
+void pad_backward(const CudaContext&, const PadGeom& g, DType type, void* grad_in,
+                  const void* grad_out);
 
 }  // namespace tessel::kernels

@@ -7,8 +7,8 @@
 #include <cmath>
 #include <cstdint>
 
-#include "engine/dtype.h"
-#include "kernels/stream.h"
+#include "core/context.h"
+#include "core/dtype.h"
 
 namespace tessel::kernels {
 
@@ -184,32 +184,31 @@ TESSEL_HD C max_unpool_grad_at(const Pool2d& p, const T* grad_out, const int64_t
 
 enum class PoolKind : int { Avg, AdaptiveAvg };
 
-namespace cpu {
-void max_pool2d(const Pool2d& p, DType type, void* out, int64_t* argmax, const void* in);
-void max_pool2d_backward(const Pool2d& p, DType type, void* grad_in, const void* grad_out,
-                         const int64_t* argmax);
-void avg_pool2d(PoolKind kind, const Pool2d& p, DType type, void* out, const void* in);
-void avg_pool2d_backward(PoolKind kind, const Pool2d& p, DType type, void* grad_in,
-                         const void* grad_out);
+void max_pool2d(const CpuContext&, const Pool2d& p, DType type, void* out, int64_t* argmax,
+                const void* in);
+void max_pool2d_backward(const CpuContext&, const Pool2d& p, DType type, void* grad_in,
+                         const void* grad_out, const int64_t* argmax);
+void avg_pool2d(const CpuContext&, PoolKind kind, const Pool2d& p, DType type, void* out,
+                const void* in);
+void avg_pool2d_backward(const CpuContext&, PoolKind kind, const Pool2d& p, DType type,
+                         void* grad_in, const void* grad_out);
 // out: planes x in_h x in_w; in, indices, grad_in: planes x out_h x out_w. An index outside its
 // window throws on the CPU and is skipped on CUDA.
-void max_unpool2d(const Pool2d& p, DType type, void* out, const void* in, const int64_t* indices);
-void max_unpool2d_backward(const Pool2d& p, DType type, void* grad_in, const void* grad_out,
-                           const int64_t* indices);
-}  // namespace cpu
-namespace cuda {
-void max_pool2d(const Pool2d& p, DType type, void* out, int64_t* argmax, const void* in,
-                Stream stream);
-void max_pool2d_backward(const Pool2d& p, DType type, void* grad_in, const void* grad_out,
-                         const int64_t* argmax, Stream stream);
-void avg_pool2d(PoolKind kind, const Pool2d& p, DType type, void* out, const void* in,
-                Stream stream);
-void avg_pool2d_backward(PoolKind kind, const Pool2d& p, DType type, void* grad_in,
-                         const void* grad_out, Stream stream);
-void max_unpool2d(const Pool2d& p, DType type, void* out, const void* in, const int64_t* indices,
-                  Stream stream);
-void max_unpool2d_backward(const Pool2d& p, DType type, void* grad_in, const void* grad_out,
-                           const int64_t* indices, Stream stream);
-}  // namespace cuda
+void max_unpool2d(const CpuContext&, const Pool2d& p, DType type, void* out, const void* in,
+                  const int64_t* indices);
+void max_unpool2d_backward(const CpuContext&, const Pool2d& p, DType type, void* grad_in,
+                           const void* grad_out, const int64_t* indices);
+void max_pool2d(const CudaContext&, const Pool2d& p, DType type, void* out, int64_t* argmax,
+                const void* in);
+void max_pool2d_backward(const CudaContext&, const Pool2d& p, DType type, void* grad_in,
+                         const void* grad_out, const int64_t* argmax);
+void avg_pool2d(const CudaContext&, PoolKind kind, const Pool2d& p, DType type, void* out,
+                const void* in);
+void avg_pool2d_backward(const CudaContext&, PoolKind kind, const Pool2d& p, DType type,
+                         void* grad_in, const void* grad_out);
+void max_unpool2d(const CudaContext&, const Pool2d& p, DType type, void* out, const void* in,
+                  const int64_t* indices);
+void max_unpool2d_backward(const CudaContext&, const Pool2d& p, DType type, void* grad_in,
+                           const void* grad_out, const int64_t* indices);
 
 }  // namespace tessel::kernels

@@ -3,9 +3,9 @@
 
 #include <cstdint>
 
-#include "engine/dtype.h"
+#include "core/context.h"
+#include "core/dtype.h"
 #include "kernels/common/philox.h"
-#include "kernels/stream.h"
 
 namespace tessel::kernels {
 
@@ -17,11 +17,7 @@ struct RandomSpec {
   uint64_t range = 1;
 };
 
-namespace cpu {
-void random_fill(const RandomSpec& spec, DType type, void* out, int64_t n);
-}
-namespace cuda {
-void random_fill(const RandomSpec& spec, DType type, void* out, int64_t n, Stream stream);
-}
+void random_fill(const CpuContext&, const RandomSpec& spec, DType type, void* out, int64_t n);
+void random_fill(const CudaContext&, const RandomSpec& spec, DType type, void* out, int64_t n);
 
 }  // namespace tessel::kernels

@@ -7,8 +7,8 @@
 #include <cstdint>
 #include <type_traits>
 
-#include "engine/dtype.h"
-#include "kernels/stream.h"
+#include "core/context.h"
+#include "core/dtype.h"
 
 namespace tessel::kernels {
 
@@ -47,20 +47,16 @@ TESSEL_HD bool arg_better(ArgReduceOp op, C a, int64_t ia, C b, int64_t ib) {
 template <typename T>
 using compare_t = std::conditional_t<std::is_integral_v<T>, int64_t, acc_t<T>>;
 
-namespace cpu {
 // `correction` is read by Var and Std only.
-void reduce_rows(ReduceOp op, DType type, void* out, const void* in, int64_t outer, int64_t inner,
-                 double correction);
+void reduce_rows(const CpuContext&, ReduceOp op, DType type, void* out, const void* in,
+                 int64_t outer, int64_t inner, double correction);
 // Index of each row's extremum into `indices` and, unless `values` is null, the extremum itself.
 // Rows must not be empty.
-void arg_reduce_rows(ArgReduceOp op, DType type, void* values, int64_t* indices, const void* in,
-                     int64_t outer, int64_t inner);
-}  // namespace cpu
-namespace cuda {
-void reduce_rows(ReduceOp op, DType type, void* out, const void* in, int64_t outer, int64_t inner,
-                 double correction, Stream stream);
-void arg_reduce_rows(ArgReduceOp op, DType type, void* values, int64_t* indices, const void* in,
-                     int64_t outer, int64_t inner, Stream stream);
-}  // namespace cuda
+void arg_reduce_rows(const CpuContext&, ArgReduceOp op, DType type, void* values, int64_t* indices,
+                     const void* in, int64_t outer, int64_t inner);
+void reduce_rows(const CudaContext&, ReduceOp op, DType type, void* out, const void* in,
+                 int64_t outer, int64_t inner, double correction);
+void arg_reduce_rows(const CudaContext&, ArgReduceOp op, DType type, void* values, int64_t* indices,
+                     const void* in, int64_t outer, int64_t inner);
 
 }  // namespace tessel::kernels

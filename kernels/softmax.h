@@ -11,8 +11,8 @@
 #include <cmath>
 #include <cstdint>
 
-#include "engine/dtype.h"
-#include "kernels/stream.h"
+#include "core/context.h"
+#include "core/dtype.h"
 
 namespace tessel::kernels {
 
@@ -74,17 +74,15 @@ TESSEL_HD void softmax_backward_line(SoftmaxKind kind, T* dx, const T* dy, const
   }
 }
 
-namespace cpu {
-void softmax(SoftmaxKind kind, DType type, void* out, const void* in, int64_t outer, int64_t dim,
-             int64_t inner);
-void softmax_backward(SoftmaxKind kind, DType type, void* grad_in, const void* grad_out,
-                      const void* out, int64_t outer, int64_t dim, int64_t inner);
-}  // namespace cpu
-namespace cuda {
-void softmax(SoftmaxKind kind, DType type, void* out, const void* in, int64_t outer, int64_t dim,
-             int64_t inner, Stream stream);
-void softmax_backward(SoftmaxKind kind, DType type, void* grad_in, const void* grad_out,
-                      const void* out, int64_t outer, int64_t dim, int64_t inner, Stream stream);
-}  // namespace cuda
+void softmax(const CpuContext&, SoftmaxKind kind, DType type, void* out, const void* in,
+             int64_t outer, int64_t dim, int64_t inner);
+void softmax_backward(const CpuContext&, SoftmaxKind kind, DType type, void* grad_in,
+                      const void* grad_out, const void* out, int64_t outer, int64_t dim,
+                      int64_t inner);
+void softmax(const CudaContext&, SoftmaxKind kind, DType type, void* out, const void* in,
+             int64_t outer, int64_t dim, int64_t inner);
+void softmax_backward(const CudaContext&, SoftmaxKind kind, DType type, void* grad_in,
+                      const void* grad_out, const void* out, int64_t outer, int64_t dim,
+                      int64_t inner);
 
 }  // namespace tessel::kernels

@@ -8,23 +8,21 @@
 
 #include <cstdint>
 
-#include "engine/dtype.h"
-#include "kernels/stream.h"
+#include "core/context.h"
+#include "core/dtype.h"
 
 namespace tessel::kernels {
 
-namespace cpu {
-void sort_rows(DType type, const void* keys, int64_t rows, int64_t len, bool descending,
-               void* sorted, int64_t* index);
-void cumsum_rows(DType type, const void* x, int64_t rows, int64_t len, void* out);
-}  // namespace cpu
+void sort_rows(const CpuContext&, DType type, const void* keys, int64_t rows, int64_t len,
+               bool descending, void* sorted, int64_t* index);
+void cumsum_rows(const CpuContext&, DType type, const void* x, int64_t rows, int64_t len,
+                 void* out);
 
-namespace cuda {
 // A segmented radix sort (CUB); its scratch comes from the device's workspace.
-void sort_rows(DType type, const void* keys, int64_t rows, int64_t len, bool descending,
-               void* sorted, int64_t* index, Stream stream);
+void sort_rows(const CudaContext&, DType type, const void* keys, int64_t rows, int64_t len,
+               bool descending, void* sorted, int64_t* index);
 // One block per row, scanning the row in tiles.
-void cumsum_rows(DType type, const void* x, int64_t rows, int64_t len, void* out, Stream stream);
-}  // namespace cuda
+void cumsum_rows(const CudaContext&, DType type, const void* x, int64_t rows, int64_t len,
+                 void* out);
 
 }  // namespace tessel::kernels

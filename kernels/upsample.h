@@ -14,8 +14,8 @@
 #include <cmath>
 #include <cstdint>
 
-#include "engine/dtype.h"
-#include "kernels/stream.h"
+#include "core/context.h"
+#include "core/dtype.h"
 
 namespace tessel::kernels {
 
@@ -172,11 +172,9 @@ TESSEL_HD void resample_at(const Resample& r, T* dst, const T* src, int64_t e) {
 
 // dst and src are the output and input forward, grad_in and grad_out backward. Nearest forward
 // takes u8, i32 and i64 as well (label maps); the rest are floating point only.
-namespace cpu {
-void upsample(Pass pass, const Resample& r, DType type, void* dst, const void* src);
-}  // namespace cpu
-namespace cuda {
-void upsample(Pass pass, const Resample& r, DType type, void* dst, const void* src, Stream stream);
-}  // namespace cuda
+void upsample(const CpuContext&, Pass pass, const Resample& r, DType type, void* dst,
+              const void* src);
+void upsample(const CudaContext&, Pass pass, const Resample& r, DType type, void* dst,
+              const void* src);
 
 }  // namespace tessel::kernels

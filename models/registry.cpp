@@ -3,7 +3,7 @@
 #include <functional>
 #include <map>
 
-#include "engine/strings.h"
+#include "core/strings.h"
 
 namespace tessel::models {
 namespace {

@@ -41,9 +41,8 @@ void AdamBase::update(const Batch& batch, const kernels::OptimTensor* table, int
                        1 - std::pow(o.beta1, t),
                        1 - std::pow(o.beta2, t)};
   int64_t n = int64_t(batch.tensors.size());
-  on_device(
-      batch.device, [&] { kernels::cpu::adam_step(batch.dtype, h, table, n, chunks); },
-      [&](cuda::Stream s) { kernels::cuda::adam_step(batch.dtype, h, table, n, chunks, s); });
+  on_device(batch.device,
+            [&](const auto& ctx) { kernels::adam_step(ctx, batch.dtype, h, table, n, chunks); });
 }
 
 }  // namespace tessel::nn

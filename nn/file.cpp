@@ -9,7 +9,7 @@
 #include <cerrno>
 #include <system_error>
 
-#include "engine/error.h"
+#include "core/error.h"
 
 namespace tessel::nn {
 

@@ -3,7 +3,7 @@
 #include <cmath>
 #include <functional>
 
-#include "engine/strings.h"
+#include "core/strings.h"
 
 namespace tessel::nn {
 namespace {

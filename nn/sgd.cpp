@@ -15,9 +15,8 @@ void SGD::update(const Batch& batch, const kernels::OptimTensor* table, int64_t 
                " and dampening ", o.dampening);
   kernels::SgdHyper h{o.lr, o.weight_decay, o.momentum, o.dampening, o.nesterov, batch.step == 1};
   int64_t n = int64_t(batch.tensors.size());
-  on_device(
-      batch.device, [&] { kernels::cpu::sgd_step(batch.dtype, h, table, n, chunks); },
-      [&](cuda::Stream s) { kernels::cuda::sgd_step(batch.dtype, h, table, n, chunks, s); });
+  on_device(batch.device,
+            [&](const auto& ctx) { kernels::sgd_step(ctx, batch.dtype, h, table, n, chunks); });
 }
 
 }  // namespace tessel::nn

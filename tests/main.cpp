@@ -4,7 +4,7 @@
 
 #include <iostream>
 
-#include "engine/device.h"
+#include "core/device.h"
 
 int main(int argc, char** argv) {
   ::testing::InitGoogleTest(&argc, argv);

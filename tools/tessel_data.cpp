@@ -16,10 +16,10 @@
 #include <string>
 #include <vector>
 
+#include "core/error.h"
 #include "data/check.h"
 #include "data/datasets.h"
 #include "data/open_dataset.h"
-#include "engine/error.h"
 
 namespace {
 

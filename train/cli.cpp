@@ -5,7 +5,7 @@
 #include <filesystem>
 #include <sstream>
 
-#include "engine/error.h"
+#include "core/error.h"
 #include "models/registry.h"
 #include "nn/safetensors.h"
 

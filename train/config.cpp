@@ -8,8 +8,8 @@
 #include <sstream>
 #include <variant>
 
-#include "engine/error.h"
-#include "engine/strings.h"
+#include "core/error.h"
+#include "core/strings.h"
 #include "nn/loss_options.h"
 
 namespace tessel::train {

@@ -19,9 +19,9 @@
 #include <string>
 #include <vector>
 
+#include "core/device.h"
+#include "core/dtype.h"
 #include "data/augment.h"
-#include "engine/device.h"
-#include "engine/dtype.h"
 #include "nn/loss_registry.h"
 
 namespace tessel::train {

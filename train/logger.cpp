@@ -2,8 +2,8 @@
 
 #include <cstdio>
 
+#include "core/error.h"
 #include "engine/cuda/caching_allocator.h"
-#include "engine/error.h"
 
 namespace tessel::train {
 

@@ -6,7 +6,7 @@
 #include <fstream>
 #include <string>
 
-#include "engine/device.h"
+#include "core/device.h"
 
 namespace tessel::train {
 

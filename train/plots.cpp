@@ -4,8 +4,8 @@
 #include <array>
 #include <cmath>
 
+#include "core/error.h"
 #include "data/image_io.h"
-#include "engine/error.h"
 
 namespace tessel::train {
 

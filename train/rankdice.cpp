@@ -5,7 +5,7 @@
 #include <numbers>
 #include <numeric>
 
-#include "engine/error.h"
+#include "core/error.h"
 
 namespace tessel::train {
 

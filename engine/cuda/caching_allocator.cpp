@@ -9,7 +9,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "engine/cuda/check.h"
+#include "core/cuda_check.h"
 #include "engine/cuda/context.h"
 
 namespace tessel::cuda {

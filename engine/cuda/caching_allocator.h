@@ -14,7 +14,7 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "engine/device.h"
+#include "core/device.h"
 
 namespace tessel::cuda {
 

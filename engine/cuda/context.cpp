@@ -4,26 +4,12 @@
 #include <mutex>
 #include <vector>
 
+#include "core/cuda_check.h"
 #include "engine/cuda/caching_allocator.h"
-#include "engine/cuda/check.h"
+#include "kernels/cuda/cublas_check.h"
+#include "kernels/cuda/cudnn_check.h"
 
 namespace tessel::cuda {
-
-const char* cublas_status_name(cublasStatus_t s) {
-  return cublasGetStatusString(s);
-}
-
-int device_count() {
-  static const int count = [] {
-    int n = 0;
-    if (cudaGetDeviceCount(&n) != cudaSuccess) {
-      (void)cudaGetLastError();  // no driver or no GPU: report zero devices, never fail
-      return 0;
-    }
-    return n;
-  }();
-  return count;
-}
 
 namespace {
 
@@ -33,6 +19,8 @@ struct DeviceContext {
   cudaStream_t stream = nullptr, copy = nullptr;
   cublasHandle_t cublas = nullptr;
   cudnnHandle_t cudnn = nullptr;
+  std::once_flag kernel_once;
+  CudaContext kernel;
   std::mutex workspace_mutex;
   void* workspace = nullptr;
   size_t workspace_size = 0;
@@ -40,7 +28,7 @@ struct DeviceContext {
 
 // Contexts are leaked on purpose: destroying handles after the driver has shut down at exit
 // fails, and the process is ending anyway.
-DeviceContext& context(int device) {
+DeviceContext& state(int device) {
   static std::mutex mutex;
   static auto* contexts = new std::vector<std::unique_ptr<DeviceContext>>();
   std::lock_guard<std::mutex> lock(mutex);
@@ -67,17 +55,17 @@ cudaStream_t lazy_stream(const DeviceContext& c, std::once_flag& once, cudaStrea
 }  // namespace
 
 Stream current_stream(int device) {
-  DeviceContext& c = context(device);
+  DeviceContext& c = state(device);
   return lazy_stream(c, c.stream_once, c.stream);
 }
 
 Stream copy_stream(int device) {
-  DeviceContext& c = context(device);
+  DeviceContext& c = state(device);
   return lazy_stream(c, c.copy_once, c.copy);
 }
 
 cublasContext* cublas_handle(int device) {
-  DeviceContext& c = context(device);
+  DeviceContext& c = state(device);
   std::call_once(c.cublas_once, [&] {
     DeviceGuard guard(device);
     TESSEL_CUBLAS_CHECK(cublasCreate(&c.cublas));
@@ -87,7 +75,7 @@ cublasContext* cublas_handle(int device) {
 }
 
 cudnnContext* cudnn_handle(int device) {
-  DeviceContext& c = context(device);
+  DeviceContext& c = state(device);
   std::call_once(c.cudnn_once, [&] {
     DeviceGuard guard(device);
     TESSEL_CUDNN_CHECK(cudnnCreate(&c.cudnn));
@@ -97,7 +85,7 @@ cudnnContext* cudnn_handle(int device) {
 }
 
 void* workspace(int device, size_t nbytes) {
-  DeviceContext& c = context(device);
+  DeviceContext& c = state(device);
   std::lock_guard<std::mutex> lock(c.workspace_mutex);
   if (nbytes > c.workspace_size) {
     // The old block returns to the pool of the same stream, so work still queued on it finishes
@@ -107,6 +95,16 @@ void* workspace(int device, size_t nbytes) {
     c.workspace_size = nbytes;
   }
   return c.workspace;
+}
+
+const CudaContext& kernel_context(int device) {
+  DeviceContext& c = state(device);
+  std::call_once(c.kernel_once, [&] {
+    int sms = 0;
+    TESSEL_CUDA_CHECK(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, device));
+    c.kernel = {device, current_stream(device), sms, cublas_handle, cudnn_handle, workspace};
+  });
+  return c.kernel;
 }
 
 void synchronize(int device) {

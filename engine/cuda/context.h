@@ -5,17 +5,16 @@
 
 #include <cstddef>
 
-#include "kernels/stream.h"
+#include "core/context.h"
 
 struct cublasContext;
 struct cudnnContext;
 
 namespace tessel::cuda {
 
-using kernels::Stream;
-
-int device_count();  // also in engine/device.h
-
+// What kernels get passed on `device` (core/context.h): its stream, SM count, and the handles
+// and workspace below.
+const CudaContext& kernel_context(int device);
 // The stream every Tessel op on `device` is queued on (created on first use).
 Stream current_stream(int device);
 // A second stream per device for host-to-device transfers (pinned.h), so that input copies

@@ -1,18 +1,15 @@
 // Built instead of the CUDA runtime pieces when TESSEL_CUDA=OFF: no device exists, and every
 // entry point that needs one says so.
+#include "core/error.h"
 #include "engine/cuda/caching_allocator.h"
 #include "engine/cuda/context.h"
 #include "engine/cuda/pinned.h"
-#include "engine/error.h"
 #include "engine/storage.h"
 
 namespace tessel::cuda {
 
 #define TESSEL_NO_CUDA(what) TESSEL_FAIL(what, ": Tessel was built without CUDA (TESSEL_CUDA=OFF)")
 
-int device_count() {
-  return 0;
-}
 void* allocator_raw_alloc(size_t, Device) {
   TESSEL_NO_CUDA("CUDA allocator");
 }
@@ -24,6 +21,9 @@ void reset_peak_memory_stats(int) {
   TESSEL_NO_CUDA("reset_peak_memory_stats");
 }
 void empty_cache() {}
+const CudaContext& kernel_context(int) {
+  TESSEL_NO_CUDA("kernel_context");
+}
 Stream current_stream(int) {
   TESSEL_NO_CUDA("current_stream");
 }

@@ -1,8 +1,8 @@
 #include "engine/cuda/pinned.h"
 
-#include "engine/cuda/check.h"
+#include "core/cuda_check.h"
+#include "core/device.h"
 #include "engine/cuda/context.h"
-#include "engine/device.h"
 #include "engine/storage.h"
 
 namespace tessel::cuda {

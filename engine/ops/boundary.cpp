@@ -23,18 +23,11 @@ void boundary_iou_counts_(Tensor& counts, const Tensor& pred_in, const Tensor& t
   int64_t n = target.size(0), h = target.size(1), w = target.size(2);
   Tensor scratch = empty({2, n, h, w}, {DType::I32, counts.device()});
   int32_t* rows = scratch.data<int32_t>();
-  on_device(
-      counts.device(),
-      [&] {
-        kernels::cpu::boundary_iou_counts(counts.data<int64_t>(), rows, pred.data_ptr(),
-                                          pred.dtype(), target.data_ptr(), target.dtype(), n, h, w,
-                                          c, d, ignore_index);
-      },
-      [&](auto s) {
-        kernels::cuda::boundary_iou_counts(counts.data<int64_t>(), rows, pred.data_ptr(),
-                                           pred.dtype(), target.data_ptr(), target.dtype(), n, h, w,
-                                           c, d, ignore_index, counter(invalid), s);
-      });
+  on_device(counts.device(), [&](const auto& ctx) {
+    kernels::boundary_iou_counts(ctx, counts.data<int64_t>(), rows, pred.data_ptr(), pred.dtype(),
+                                 target.data_ptr(), target.dtype(), n, h, w, c, d, ignore_index,
+                                 counter(invalid));
+  });
 }
 
 BoundaryIou::BoundaryIou(int64_t num_classes, int64_t dilation, Device device, int64_t ignore_index)

@@ -69,17 +69,11 @@ void confusion_matrix_(Tensor& cm, const Tensor& pred_in, const Tensor& target_i
   }
   Tensor pred = pred_in.detach().contiguous(), target = target_in.contiguous();
   int64_t n = target.size(0), hw = target.size(1) * target.size(2);
-  on_device(
-      cm.device(),
-      [&] {
-        kernels::cpu::confusion_matrix(cm.data<int64_t>(), pred.data_ptr(), pred.dtype(),
-                                       target.data_ptr(), target.dtype(), n, hw, c, ignore_index);
-      },
-      [&](auto s) {
-        kernels::cuda::confusion_matrix(cm.data<int64_t>(), pred.data_ptr(), pred.dtype(),
-                                        target.data_ptr(), target.dtype(), n, hw, c, ignore_index,
-                                        counter(invalid), s);
-      });
+  on_device(cm.device(), [&](const auto& ctx) {
+    kernels::confusion_matrix(ctx, cm.data<int64_t>(), pred.data_ptr(), pred.dtype(),
+                              target.data_ptr(), target.dtype(), n, hw, c, ignore_index,
+                              counter(invalid));
+  });
 }
 
 Tensor confusion_matrix(const Tensor& pred, const Tensor& target, int64_t num_classes,

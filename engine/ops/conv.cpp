@@ -23,48 +23,29 @@ const void* data_or_null(const Tensor& t) {
 Tensor forward_pass(const ConvShape& s, const Tensor& x, const Tensor& w, const Tensor& bias) {
   Tensor y = empty({s.n, s.o, s.oh, s.ow}, {x.dtype(), x.device()});
   if (y.numel() == 0) return y;
-  on_device(
-      y.device(),
-      [&] {
-        kernels::cpu::conv2d_forward(s, x.dtype(), y.data_ptr(), x.data_ptr(), w.data_ptr(),
-                                     data_or_null(bias));
-      },
-      [&](auto stream) {
-        kernels::cuda::conv2d_forward(s, x.dtype(), y.data_ptr(), x.data_ptr(), w.data_ptr(),
-                                      data_or_null(bias), stream);
-      });
+  on_device(y.device(), [&](const auto& ctx) {
+    kernels::conv2d_forward(ctx, s, x.dtype(), y.data_ptr(), x.data_ptr(), w.data_ptr(),
+                            data_or_null(bias));
+  });
   return y;
 }
 
 Tensor input_pass(const ConvShape& s, const Tensor& dy, const Tensor& w, const Tensor& bias) {
   Tensor dx = empty({s.n, s.c, s.h, s.w}, {dy.dtype(), dy.device()});
   if (dx.numel() == 0) return dx;
-  on_device(
-      dx.device(),
-      [&] {
-        kernels::cpu::conv2d_backward_input(s, dy.dtype(), dx.data_ptr(), dy.data_ptr(),
-                                            w.data_ptr(), data_or_null(bias));
-      },
-      [&](auto stream) {
-        kernels::cuda::conv2d_backward_input(s, dy.dtype(), dx.data_ptr(), dy.data_ptr(),
-                                             w.data_ptr(), data_or_null(bias), stream);
-      });
+  on_device(dx.device(), [&](const auto& ctx) {
+    kernels::conv2d_backward_input(ctx, s, dy.dtype(), dx.data_ptr(), dy.data_ptr(), w.data_ptr(),
+                                   data_or_null(bias));
+  });
   return dx;
 }
 
 Tensor weight_pass(const ConvShape& s, const Tensor& dy, const Tensor& x) {
   Tensor dw = empty({s.o, s.c / s.groups, s.kh, s.kw}, {dy.dtype(), dy.device()});
   if (s.n == 0) return dw.zero_();
-  on_device(
-      dw.device(),
-      [&] {
-        kernels::cpu::conv2d_backward_weight(s, dy.dtype(), dw.data_ptr(), dy.data_ptr(),
-                                             x.data_ptr());
-      },
-      [&](auto stream) {
-        kernels::cuda::conv2d_backward_weight(s, dy.dtype(), dw.data_ptr(), dy.data_ptr(),
-                                              x.data_ptr(), stream);
-      });
+  on_device(dw.device(), [&](const auto& ctx) {
+    kernels::conv2d_backward_weight(ctx, s, dy.dtype(), dw.data_ptr(), dy.data_ptr(), x.data_ptr());
+  });
   return dw;
 }
 

@@ -11,12 +11,9 @@ namespace {
 // Copies src (broadcast to dst's shape) into dst, both on the same device.
 void copy_same_device(const Tensor& dst, const Tensor& src) {
   auto p = make_plan<2>(dst.sizes(), {&dst, &src}, "copy_");
-  on_device(
-      dst.device(),
-      [&] { kernels::cpu::copy(p, dst.dtype(), dst.data_ptr(), src.dtype(), src.data_ptr()); },
-      [&](auto s) {
-        kernels::cuda::copy(p, dst.dtype(), dst.data_ptr(), src.dtype(), src.data_ptr(), s);
-      });
+  on_device(dst.device(), [&](const auto& ctx) {
+    kernels::copy(ctx, p, dst.dtype(), dst.data_ptr(), src.dtype(), src.data_ptr());
+  });
 }
 
 // Gradient of a copy: the incoming gradient moved back to the source's dtype and device.
@@ -83,9 +80,7 @@ Tensor& Tensor::fill_(double value) {
                "fill_: in-place write into a tensor that requires "
                "grad; use a NoGradGuard");
   auto p = make_plan<1>(sizes(), {this}, "fill_");
-  on_device(
-      device(), [&] { kernels::cpu::fill(p, dtype(), data_ptr(), value); },
-      [&](auto s) { kernels::cuda::fill(p, dtype(), data_ptr(), value, s); });
+  on_device(device(), [&](const auto& ctx) { kernels::fill(ctx, p, dtype(), data_ptr(), value); });
   storage()->bump_version();
   return *this;
 }

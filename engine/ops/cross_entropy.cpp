@@ -37,12 +37,9 @@ struct CrossEntropyBackward : Node {
     bool mean = options.reduction == Reduction::Mean;
     kernels::CeGrad cg{g.data_ptr(), options.reduction == Reduction::None,
                        mean ? t.data_ptr() : nullptr};
-    on_device(
-        x.device(),
-        [&] { kernels::cpu::cross_entropy_backward(a, l.data_ptr(), cg, dx.data_ptr()); },
-        [&](auto s) {
-          kernels::cuda::cross_entropy_backward(a, l.data_ptr(), cg, dx.data_ptr(), s);
-        });
+    on_device(x.device(), [&](const auto& ctx) {
+      kernels::cross_entropy_backward(ctx, a, l.data_ptr(), cg, dx.data_ptr());
+    });
     return {dx};
   }
   std::string name() const override { return "CrossEntropyBackward"; }
@@ -94,14 +91,9 @@ Tensor cross_entropy(const Tensor& logits, const Tensor& labels,
   kernels::CeArgs a = ce_args(x, y, w, options);
   bool mean = options.reduction == Reduction::Mean;
   void* sums = reduce ? totals.data_ptr() : nullptr;
-  on_device(
-      x.device(),
-      [&] { kernels::cpu::cross_entropy_forward(a, lse.data_ptr(), out.data_ptr(), sums, mean); },
-      [&](auto s) {
-        Tensor scratch = empty({2 * kernels::ce_partials(a.pixels())}, on);
-        kernels::cuda::cross_entropy_forward(a, lse.data_ptr(), out.data_ptr(), sums, mean,
-                                             scratch.data_ptr(), s);
-      });
+  on_device(x.device(), [&](const auto& ctx) {
+    kernels::cross_entropy_forward(ctx, a, lse.data_ptr(), out.data_ptr(), sums, mean);
+  });
   if (auto n = record<CrossEntropyBackward>(out, {logits})) {
     n->options = options;
     n->options.weight = Tensor();

@@ -24,17 +24,10 @@ struct BinaryDiceBackward : Node {
   double ignore_value = 0;
   std::vector<Tensor> apply(const Tensor& g_in) override {
     Tensor xv = x.get(), tv = t.get(), g = g_in.contiguous(), dx = empty_like(xv);
-    on_device(
-        xv.device(),
-        [&] {
-          kernels::cpu::binary_dice_backward(xv.dtype(), xv.data_ptr(), tv.data_ptr(), ignore_value,
-                                             xv.numel(), g.data_ptr(), dx.data_ptr());
-        },
-        [&](auto s) {
-          kernels::cuda::binary_dice_backward(xv.dtype(), xv.data_ptr(), tv.data_ptr(),
-                                              ignore_value, xv.numel(), g.data_ptr(), dx.data_ptr(),
-                                              s);
-        });
+    on_device(xv.device(), [&](const auto& ctx) {
+      kernels::binary_dice_backward(ctx, xv.dtype(), xv.data_ptr(), tv.data_ptr(), ignore_value,
+                                    xv.numel(), g.data_ptr(), dx.data_ptr());
+    });
     return {dx};
   }
   std::string name() const override { return "BinaryDiceBackward"; }
@@ -45,16 +38,10 @@ struct BinaryDiceBackward : Node {
 Tensor binary_dice_stats(const Tensor& logits, const Tensor& target, double ignore_value) {
   Tensor x = logits.detach().contiguous(), t = target.detach().to(x.dtype()).contiguous();
   Tensor partials = empty({kernels::stat_rows(x.numel()), 3}, {stats_dtype(x), x.device()});
-  on_device(
-      x.device(),
-      [&] {
-        kernels::cpu::binary_dice_stats(x.dtype(), x.data_ptr(), t.data_ptr(), ignore_value,
-                                        x.numel(), partials.data_ptr());
-      },
-      [&](auto s) {
-        kernels::cuda::binary_dice_stats(x.dtype(), x.data_ptr(), t.data_ptr(), ignore_value,
-                                         x.numel(), partials.data_ptr(), s);
-      });
+  on_device(x.device(), [&](const auto& ctx) {
+    kernels::binary_dice_stats(ctx, x.dtype(), x.data_ptr(), t.data_ptr(), ignore_value, x.numel(),
+                               partials.data_ptr());
+  });
   Tensor stats = sum(partials, {0});  // rows in order: deterministic
   if (auto n = record<BinaryDiceBackward>(stats, {logits})) {
     n->x = x, n->t = t, n->ignore_value = ignore_value;

@@ -21,16 +21,9 @@ struct SegPassBackward : Node {
   SavedTensor x, y;
   std::vector<Tensor> apply(const Tensor& g_in) override {
     Tensor xv = x.get(), yv = y.get(), g = g_in.contiguous(), dx = empty_like(xv);
-    on_device(
-        xv.device(),
-        [&] {
-          kernels::cpu::seg_pass_backward(a, xv.data_ptr(), yv.data_ptr(), g.data_ptr(),
-                                          dx.data_ptr());
-        },
-        [&](auto s) {
-          kernels::cuda::seg_pass_backward(a, xv.data_ptr(), yv.data_ptr(), g.data_ptr(),
-                                           dx.data_ptr(), s);
-        });
+    on_device(xv.device(), [&](const auto& ctx) {
+      kernels::seg_pass_backward(ctx, a, xv.data_ptr(), yv.data_ptr(), g.data_ptr(), dx.data_ptr());
+    });
     return {dx};
   }
   std::string name() const override { return "DiceCEEdgeBackward"; }
@@ -58,12 +51,9 @@ Tensor dice_ce_edge_stats(const Tensor& logits, const Tensor& labels, int64_t ed
                      ignore_index, edge_kernel, x.dtype(), y.dtype()};
   DType st = x.dtype() == DType::F64 ? DType::F64 : DType::F32;
   Tensor partials = empty({kernels::stat_rows(a.pixels()), a.width_of_stats()}, {st, x.device()});
-  on_device(
-      x.device(),
-      [&] { kernels::cpu::seg_pass(a, x.data_ptr(), y.data_ptr(), partials.data_ptr()); },
-      [&](auto s) {
-        kernels::cuda::seg_pass(a, x.data_ptr(), y.data_ptr(), partials.data_ptr(), s);
-      });
+  on_device(x.device(), [&](const auto& ctx) {
+    kernels::seg_pass(ctx, a, x.data_ptr(), y.data_ptr(), partials.data_ptr());
+  });
   Tensor stats = sum(partials, {0});  // rows in order: deterministic
   if (auto n = record<SegPassBackward>(stats, {logits})) {
     n->a = a, n->x = x, n->y = y;

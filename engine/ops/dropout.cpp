@@ -17,16 +17,10 @@ Tensor masked_scale(const Tensor& x_in, const Tensor& mask, int64_t inner, doubl
   Tensor x = x_in.contiguous();
   Tensor out = empty_like(x);
   const bool* m = mask.data<bool>();
-  on_device(
-      x.device(),
-      [&] {
-        kernels::cpu::dropout_apply(x.dtype(), x.numel(), inner, scale, x.data_ptr(), m,
-                                    out.data_ptr());
-      },
-      [&](auto s) {
-        kernels::cuda::dropout_apply(x.dtype(), x.numel(), inner, scale, x.data_ptr(), m,
-                                     out.data_ptr(), s);
-      });
+  on_device(x.device(), [&](const auto& ctx) {
+    kernels::dropout_apply(ctx, x.dtype(), x.numel(), inner, scale, x.data_ptr(), m,
+                           out.data_ptr());
+  });
   return out;
 }
 
@@ -50,9 +44,9 @@ Tensor drop(const char* op, const Tensor& x, double p, bool training, Generator*
   int64_t units = x.numel() / inner;
   Tensor mask = empty({units}, {DType::Bool, x.device()});
   uint64_t seed = g.seed(), offset = g.advance(uint64_t(units + 3) / 4);
-  on_device(
-      x.device(), [&] { kernels::cpu::dropout_mask(seed, offset, p, units, mask.data<bool>()); },
-      [&](auto s) { kernels::cuda::dropout_mask(seed, offset, p, units, mask.data<bool>(), s); });
+  on_device(x.device(), [&](const auto& ctx) {
+    kernels::dropout_mask(ctx, seed, offset, p, units, mask.data<bool>());
+  });
   double scale = p == 1 ? 0.0 : 1.0 / (1.0 - p);
   Tensor out = masked_scale(x.detach(), mask, inner, scale);
   if (auto n = record<DropoutBackward>(out, {x})) {

@@ -13,12 +13,9 @@ Tensor edge_mask(const Tensor& labels, int64_t k) {
   Tensor y = labels.contiguous();
   Tensor out = empty(y.sizes(), {DType::U8, y.device()});
   int64_t n = y.size(0), h = y.size(1), w = y.size(2);
-  on_device(
-      y.device(),
-      [&] { kernels::cpu::edge_mask(y.dtype(), y.data_ptr(), out.data<uint8_t>(), n, h, w, k); },
-      [&](auto s) {
-        kernels::cuda::edge_mask(y.dtype(), y.data_ptr(), out.data<uint8_t>(), n, h, w, k, s);
-      });
+  on_device(y.device(), [&](const auto& ctx) {
+    kernels::edge_mask(ctx, y.dtype(), y.data_ptr(), out.data<uint8_t>(), n, h, w, k);
+  });
   return out;
 }
 

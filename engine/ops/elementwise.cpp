@@ -48,12 +48,9 @@ namespace {
 // Runs the kernel into `out` (already shaped to the broadcast shape and of dtype t).
 void run_binary(BinaryOp op, const Tensor& out, const Tensor& a, const Tensor& b) {
   auto p = make_plan<3>(out.sizes(), {&out, &a, &b}, "binary op");
-  on_device(
-      out.device(),
-      [&] { kernels::cpu::binary(op, p, out.dtype(), out.data_ptr(), a.data_ptr(), b.data_ptr()); },
-      [&](auto s) {
-        kernels::cuda::binary(op, p, out.dtype(), out.data_ptr(), a.data_ptr(), b.data_ptr(), s);
-      });
+  on_device(out.device(), [&](const auto& ctx) {
+    kernels::binary(ctx, op, p, out.dtype(), out.data_ptr(), a.data_ptr(), b.data_ptr());
+  });
 }
 
 // Inputs brought to one dtype (recorded, so gradients flow back through the cast).
@@ -91,14 +88,9 @@ Tensor compare_op(CompareOp op, const char* name, const Tensor& a_in, const Tens
   auto [a, b] = promoted(name, a_in.detach(), b_in.detach());
   Tensor out = empty(broadcast_shapes(a.sizes(), b.sizes(), name), {DType::Bool, a.device()});
   auto p = make_plan<3>(out.sizes(), {&out, &a, &b}, name);
-  on_device(
-      out.device(),
-      [&] {
-        kernels::cpu::compare(op, p, a.dtype(), out.data<bool>(), a.data_ptr(), b.data_ptr());
-      },
-      [&](auto s) {
-        kernels::cuda::compare(op, p, a.dtype(), out.data<bool>(), a.data_ptr(), b.data_ptr(), s);
-      });
+  on_device(out.device(), [&](const auto& ctx) {
+    kernels::compare(ctx, op, p, a.dtype(), out.data<bool>(), a.data_ptr(), b.data_ptr());
+  });
   return out;
 }
 
@@ -225,16 +217,10 @@ Tensor where(const Tensor& cond, const Tensor& a_in, const Tensor& b_in) {
       broadcast_shapes(broadcast_shapes(cond.sizes(), a.sizes(), "where"), b.sizes(), "where");
   Tensor out = empty(shape, {a.dtype(), a.device()});
   auto p = make_plan<4>(shape, {&out, &cond, &a, &b}, "where");
-  on_device(
-      out.device(),
-      [&] {
-        kernels::cpu::where(p, a.dtype(), out.data_ptr(), cond.data<bool>(), a.data_ptr(),
-                            b.data_ptr());
-      },
-      [&](auto s) {
-        kernels::cuda::where(p, a.dtype(), out.data_ptr(), cond.data<bool>(), a.data_ptr(),
-                             b.data_ptr(), s);
-      });
+  on_device(out.device(), [&](const auto& ctx) {
+    kernels::where(ctx, p, a.dtype(), out.data_ptr(), cond.data<bool>(), a.data_ptr(),
+                   b.data_ptr());
+  });
   record_binary(out, a, b, "Where",
                 [](const Tensor& g, const FunctionNode& n) {
                   Tensor c = n.get(0), zero = zeros_like(g);
@@ -328,16 +314,10 @@ struct UnaryBackward : Node {
     Tensor xv = x.get();
     Tensor gi = empty(xv.sizes(), {xv.dtype(), xv.device()});
     auto p = make_plan<3>(gi.sizes(), {&gi, &g, &xv}, op_name);
-    on_device(
-        gi.device(),
-        [&] {
-          kernels::cpu::unary_backward(op, q, p, gi.dtype(), gi.data_ptr(), g.data_ptr(),
-                                       xv.data_ptr());
-        },
-        [&](auto s) {
-          kernels::cuda::unary_backward(op, q, p, gi.dtype(), gi.data_ptr(), g.data_ptr(),
-                                        xv.data_ptr(), s);
-        });
+    on_device(gi.device(), [&](const auto& ctx) {
+      kernels::unary_backward(ctx, op, q, p, gi.dtype(), gi.data_ptr(), g.data_ptr(),
+                              xv.data_ptr());
+    });
     return {gi};
   }
   std::string name() const override { return std::string(op_name) + "Backward"; }
@@ -347,9 +327,9 @@ struct UnaryBackward : Node {
 void run_unary(UnaryOp op, UnaryParams q, const char* name, const Tensor& out, const Tensor& x) {
   check_float(name, x, "input");
   auto p = make_plan<2>(out.sizes(), {&out, &x}, name);
-  on_device(
-      out.device(), [&] { kernels::cpu::unary(op, q, p, x.dtype(), out.data_ptr(), x.data_ptr()); },
-      [&](auto s) { kernels::cuda::unary(op, q, p, x.dtype(), out.data_ptr(), x.data_ptr(), s); });
+  on_device(out.device(), [&](const auto& ctx) {
+    kernels::unary(ctx, op, q, p, x.dtype(), out.data_ptr(), x.data_ptr());
+  });
 }
 
 Tensor unary(UnaryOp op, const char* name, const Tensor& x, UnaryParams q = {}) {

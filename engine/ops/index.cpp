@@ -39,16 +39,10 @@ struct GatherBackward : Node {
     Tensor sc = restride(gs, cols, dim, 0);
     auto p = make_plan<3>(cols, {&gc, &ic, &sc}, "gather backward");
     kernels::IndexDim d{gs.stride(dim), g.size(dim), g.stride(dim), ix.stride(dim)};
-    on_device(
-        g.device(),
-        [&] {
-          kernels::cpu::index_scatter_add(p, d, g.dtype(), g.data_ptr(), ix.dtype(), ix.data_ptr(),
-                                          gs.data_ptr());
-        },
-        [&](auto s) {
-          kernels::cuda::index_scatter_add(p, d, g.dtype(), g.data_ptr(), ix.dtype(), ix.data_ptr(),
-                                           gs.data_ptr(), s);
-        });
+    on_device(g.device(), [&](const auto& ctx) {
+      kernels::index_scatter_add(ctx, p, d, g.dtype(), g.data_ptr(), ix.dtype(), ix.data_ptr(),
+                                 gs.data_ptr());
+    });
     return {gs.to(dtype)};
   }
   std::string name() const override { return "GatherBackward"; }
@@ -72,16 +66,10 @@ Tensor gather_along(const char* op, const Tensor& x, int64_t dim, const Tensor& 
   Tensor base = restride(x, index.sizes(), dim, 0);
   auto p = make_plan<3>(out.sizes(), {&out, &index, &base}, op);
   kernels::IndexDim d{x.stride(dim)};
-  on_device(
-      x.device(),
-      [&] {
-        kernels::cpu::index_gather(p, d, x.dtype(), out.data_ptr(), index.dtype(), index.data_ptr(),
-                                   x.data_ptr());
-      },
-      [&](auto s) {
-        kernels::cuda::index_gather(p, d, x.dtype(), out.data_ptr(), index.dtype(),
-                                    index.data_ptr(), x.data_ptr(), s);
-      });
+  on_device(x.device(), [&](const auto& ctx) {
+    kernels::index_gather(ctx, p, d, x.dtype(), out.data_ptr(), index.dtype(), index.data_ptr(),
+                          x.data_ptr());
+  });
   if (auto n = record<GatherBackward>(out, {x})) {
     n->index = index;
     n->src_sizes = x.sizes();

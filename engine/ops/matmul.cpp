@@ -90,9 +90,8 @@ Tensor product(const char* name, const Tensor& a, const Tensor& b) {
     g.trans_b = ob.trans, g.ldb = ob.ld, g.stride_b = ob.batch_stride;
     g.ldc = g.n, g.stride_c = g.m * g.n, g.batch = shape_numel(batch);
     const void *pa = oa.t.data_ptr(), *pb = ob.t.data_ptr();
-    on_device(
-        out.device(), [&] { kernels::cpu::matmul(g, a.dtype(), pa, pb, out.data_ptr()); },
-        [&](auto s) { kernels::cuda::matmul(g, a.dtype(), pa, pb, out.data_ptr(), s); });
+    on_device(out.device(),
+              [&](const auto& ctx) { kernels::matmul(ctx, g, a.dtype(), pa, pb, out.data_ptr()); });
   }
   auto rule = [](const Tensor& g, const FunctionNode& n) {
     Tensor a = n.get(0), b = n.get(1);

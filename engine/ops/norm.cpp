@@ -42,14 +42,9 @@ kernels::NormArgs norm_args(const Tensor& x, Groups stats, Groups params, const 
 std::pair<Tensor, Tensor> grad_sums(const kernels::NormArgs& a, Groups over, DType type,
                                     const Tensor& dy) {
   Tensor s = empty({over.count}, {param_dtype(dy), dy.device()}), q = empty_like(s);
-  on_device(
-      dy.device(),
-      [&] {
-        kernels::cpu::norm_grad_sums(type, a, over, dy.data_ptr(), s.data_ptr(), q.data_ptr());
-      },
-      [&](auto st) {
-        kernels::cuda::norm_grad_sums(type, a, over, dy.data_ptr(), s.data_ptr(), q.data_ptr(), st);
-      });
+  on_device(dy.device(), [&](const auto& ctx) {
+    kernels::norm_grad_sums(ctx, type, a, over, dy.data_ptr(), s.data_ptr(), q.data_ptr());
+  });
   return {s, q};
 }
 
@@ -88,12 +83,9 @@ struct NormBackward : Node {
       dx = empty_like(xv);
       const void* s = ptr_or_null(mean_wdy);
       const void* q = ptr_or_null(mean_wdy_xhat);
-      on_device(
-          dx.device(),
-          [&] { kernels::cpu::norm_backward(type, a, dy.data_ptr(), s, q, dx.data_ptr()); },
-          [&](auto st) {
-            kernels::cuda::norm_backward(type, a, dy.data_ptr(), s, q, dx.data_ptr(), st);
-          });
+      on_device(dx.device(), [&](const auto& ctx) {
+        kernels::norm_backward(ctx, type, a, dy.data_ptr(), s, q, dx.data_ptr());
+      });
     }
     return {dx, needs_grad(1) ? dw.reshape(param_shape) : Tensor(),
             needs_grad(2) ? db.reshape(param_shape) : Tensor()};
@@ -121,16 +113,10 @@ void check_input(const char* op, const Tensor& x, int64_t min_dim) {
 // Mean and invstd of each stats group of x.
 std::pair<Tensor, Tensor> batch_moments(const Tensor& x, Groups stats) {
   Tensor mean = empty({stats.count}, {param_dtype(x), x.device()}), var = empty_like(mean);
-  on_device(
-      x.device(),
-      [&] {
-        kernels::cpu::group_moments(x.dtype(), x.numel(), stats, x.data_ptr(), mean.data_ptr(),
-                                    var.data_ptr());
-      },
-      [&](auto s) {
-        kernels::cuda::group_moments(x.dtype(), x.numel(), stats, x.data_ptr(), mean.data_ptr(),
-                                     var.data_ptr(), s);
-      });
+  on_device(x.device(), [&](const auto& ctx) {
+    kernels::group_moments(ctx, x.dtype(), x.numel(), stats, x.data_ptr(), mean.data_ptr(),
+                           var.data_ptr());
+  });
   return {mean, var};
 }
 
@@ -145,9 +131,8 @@ Tensor normalize(const char* op, const Tensor& x_in, Groups stats, Groups params
   Tensor x = x_in.detach().contiguous();
   Tensor y = empty_like(x);
   auto a = norm_args(x, stats, params, mean, invstd, w, b);
-  on_device(
-      x.device(), [&] { kernels::cpu::norm_forward(x.dtype(), a, y.data_ptr()); },
-      [&](auto s) { kernels::cuda::norm_forward(x.dtype(), a, y.data_ptr(), s); });
+  on_device(x.device(),
+            [&](const auto& ctx) { kernels::norm_forward(ctx, x.dtype(), a, y.data_ptr()); });
   if (auto n = record<NormBackward>(y, {x_in, w, b})) {
     n->op = op;
     n->stats = stats;

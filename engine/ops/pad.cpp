@@ -6,6 +6,7 @@
 #include "engine/dispatch.h"
 #include "engine/ops/elementwise.h"
 #include "engine/ops/reduce.h"
+#include "kernels/pad.h"
 
 namespace tessel {
 namespace {
@@ -20,12 +21,9 @@ struct PadBackward : Node {
   std::vector<Tensor> apply(const Tensor& g_in) override {
     Tensor g = g_in.contiguous();
     Tensor gi = empty(in_sizes, {g.dtype(), g.device()});
-    on_device(
-        g.device(),
-        [&] { kernels::cpu::pad_backward(geom, g.dtype(), gi.data_ptr(), g.data_ptr()); },
-        [&](auto s) {
-          kernels::cuda::pad_backward(geom, g.dtype(), gi.data_ptr(), g.data_ptr(), s);
-        });
+    on_device(g.device(), [&](const auto& ctx) {
+      kernels::pad_backward(ctx, geom, g.dtype(), gi.data_ptr(), g.data_ptr());
+    });
     return {gi};
   }
   std::string name() const override { return "PadBackward"; }
@@ -43,7 +41,9 @@ Tensor pad(const Tensor& x_in, const std::vector<int64_t>& pads, PadMode mode, d
                " dims but the input has shape ", shape_str(x_in.sizes()));
   Tensor x = x_in.contiguous();
   kernels::PadGeom g;
-  g.mode = mode;
+  g.mode = mode == PadMode::Constant  ? kernels::PadMode::Constant
+           : mode == PadMode::Reflect ? kernels::PadMode::Reflect
+                                      : kernels::PadMode::Replicate;
   g.outer = 1;
   for (int64_t d = 0; d < x.dim() - k; ++d) g.outer *= x.size(d);
   Shape out_sizes = x.sizes();
@@ -63,9 +63,9 @@ Tensor pad(const Tensor& x_in, const std::vector<int64_t>& pads, PadMode mode, d
     g.lo[slot] = lo;
   }
   Tensor out = empty(out_sizes, {x.dtype(), x.device()});
-  on_device(
-      x.device(), [&] { kernels::cpu::pad(g, x.dtype(), out.data_ptr(), x.data_ptr(), value); },
-      [&](auto s) { kernels::cuda::pad(g, x.dtype(), out.data_ptr(), x.data_ptr(), value, s); });
+  on_device(x.device(), [&](const auto& ctx) {
+    kernels::pad(ctx, g, x.dtype(), out.data_ptr(), x.data_ptr(), value);
+  });
   if (auto n = record<PadBackward>(out, {x})) {
     n->geom = g;
     n->in_sizes = x.sizes();

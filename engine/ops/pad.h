@@ -3,11 +3,10 @@
 
 #include <vector>
 #include "engine/tensor.h"
-#include "kernels/pad.h"
 
 namespace tessel {
 
-using kernels::PadMode;
+enum class PadMode { Constant, Reflect, Replicate };
 
 // torch.nn.functional.pad: `pads` = (last-dim left, last-dim right, 2nd-last left, ...) for the
 // last 1-3 dims. Constant pads may be negative (they crop); reflect needs each pad < its dim.

@@ -82,25 +82,14 @@ struct PoolBackward : Node {
     Tensor idx_tensor = indices.defined() ? indices.get() : Tensor();
     const int64_t* idx = idx_tensor.defined() ? idx_tensor.data<int64_t>() : nullptr;
     DType t = g.dtype();
-    on_device(
-        g.device(),
-        [&] {
-          if (op == PoolOp::Max)
-            kernels::cpu::max_pool2d_backward(p, t, gi.data_ptr(), g.data_ptr(), idx);
-          else if (op == PoolOp::MaxUnpool)
-            kernels::cpu::max_unpool2d_backward(p, t, gi.data_ptr(), g.data_ptr(), idx);
-          else
-            kernels::cpu::avg_pool2d_backward(average_kind(op), p, t, gi.data_ptr(), g.data_ptr());
-        },
-        [&](auto s) {
-          if (op == PoolOp::Max)
-            kernels::cuda::max_pool2d_backward(p, t, gi.data_ptr(), g.data_ptr(), idx, s);
-          else if (op == PoolOp::MaxUnpool)
-            kernels::cuda::max_unpool2d_backward(p, t, gi.data_ptr(), g.data_ptr(), idx, s);
-          else
-            kernels::cuda::avg_pool2d_backward(average_kind(op), p, t, gi.data_ptr(), g.data_ptr(),
-                                               s);
-        });
+    on_device(g.device(), [&](const auto& ctx) {
+      if (op == PoolOp::Max)
+        kernels::max_pool2d_backward(ctx, p, t, gi.data_ptr(), g.data_ptr(), idx);
+      else if (op == PoolOp::MaxUnpool)
+        kernels::max_unpool2d_backward(ctx, p, t, gi.data_ptr(), g.data_ptr(), idx);
+      else
+        kernels::avg_pool2d_backward(ctx, average_kind(op), p, t, gi.data_ptr(), g.data_ptr());
+    });
     return {gi};
   }
   std::string name() const override {
@@ -125,12 +114,9 @@ Tensor record_pool(Tensor& out, const Tensor& x, const kernels::Pool2d& p, PoolO
 Tensor average(PoolKind kind, const kernels::Pool2d& p, const Tensor& x_in) {
   Tensor x = x_in.detach().contiguous();
   Tensor out = empty(pooled_shape(x, p), {x.dtype(), x.device()});
-  on_device(
-      x.device(),
-      [&] { kernels::cpu::avg_pool2d(kind, p, x.dtype(), out.data_ptr(), x.data_ptr()); },
-      [&](auto s) {
-        kernels::cuda::avg_pool2d(kind, p, x.dtype(), out.data_ptr(), x.data_ptr(), s);
-      });
+  on_device(x.device(), [&](const auto& ctx) {
+    kernels::avg_pool2d(ctx, kind, p, x.dtype(), out.data_ptr(), x.data_ptr());
+  });
   return record_pool(out, x_in, p, kind == PoolKind::Avg ? PoolOp::Avg : PoolOp::AdaptiveAvg,
                      Tensor());
 }
@@ -165,15 +151,9 @@ Tensor max_unpool2d(const Tensor& x_in, const Tensor& indices, Size2 kernel, Siz
   shape[shape.size() - 2] = size[0];
   shape[shape.size() - 1] = size[1];
   Tensor out = empty(shape, {x.dtype(), x.device()});
-  on_device(
-      x.device(),
-      [&] {
-        kernels::cpu::max_unpool2d(p, x.dtype(), out.data_ptr(), x.data_ptr(), idx.data<int64_t>());
-      },
-      [&](auto s) {
-        kernels::cuda::max_unpool2d(p, x.dtype(), out.data_ptr(), x.data_ptr(), idx.data<int64_t>(),
-                                    s);
-      });
+  on_device(x.device(), [&](const auto& ctx) {
+    kernels::max_unpool2d(ctx, p, x.dtype(), out.data_ptr(), x.data_ptr(), idx.data<int64_t>());
+  });
   record_pool(out, x_in, p, PoolOp::MaxUnpool, idx);
   return out;
 }
@@ -184,15 +164,9 @@ std::pair<Tensor, Tensor> max_pool2d_with_indices(const Tensor& x_in, Size2 kern
   Tensor x = x_in.detach().contiguous();
   Tensor out = empty(pooled_shape(x, p), {x.dtype(), x.device()});
   Tensor idx = empty(out.sizes(), {DType::I64, x.device()});
-  on_device(
-      x.device(),
-      [&] {
-        kernels::cpu::max_pool2d(p, x.dtype(), out.data_ptr(), idx.data<int64_t>(), x.data_ptr());
-      },
-      [&](auto s) {
-        kernels::cuda::max_pool2d(p, x.dtype(), out.data_ptr(), idx.data<int64_t>(), x.data_ptr(),
-                                  s);
-      });
+  on_device(x.device(), [&](const auto& ctx) {
+    kernels::max_pool2d(ctx, p, x.dtype(), out.data_ptr(), idx.data<int64_t>(), x.data_ptr());
+  });
   return {record_pool(out, x_in, p, PoolOp::Max, idx), idx};
 }
 

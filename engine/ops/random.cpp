@@ -20,9 +20,8 @@ Tensor draw(kernels::RandomSpec spec, const Shape& shape, TensorOptions o, Gener
   int64_t n = t.numel();
   spec.seed = g.seed();
   spec.offset = g.advance(uint64_t(n + 3) / 4);
-  on_device(
-      o.device, [&] { kernels::cpu::random_fill(spec, o.dtype, t.data_ptr(), n); },
-      [&](auto s) { kernels::cuda::random_fill(spec, o.dtype, t.data_ptr(), n, s); });
+  on_device(o.device,
+            [&](const auto& ctx) { kernels::random_fill(ctx, spec, o.dtype, t.data_ptr(), n); });
   return t;
 }
 }  // namespace

@@ -70,16 +70,10 @@ Tensor reduce_values(ReduceOp op, const Tensor& x, const std::vector<bool>& mask
                      double correction = 0) {
   Rows r = rows_for(x, mask);
   Tensor out = empty(reduced_shape(x, mask, keepdim), {x.dtype(), x.device()});
-  on_device(
-      x.device(),
-      [&] {
-        kernels::cpu::reduce_rows(op, x.dtype(), out.data_ptr(), r.data.data_ptr(), r.outer,
-                                  r.inner, correction);
-      },
-      [&](auto s) {
-        kernels::cuda::reduce_rows(op, x.dtype(), out.data_ptr(), r.data.data_ptr(), r.outer,
-                                   r.inner, correction, s);
-      });
+  on_device(x.device(), [&](const auto& ctx) {
+    kernels::reduce_rows(ctx, op, x.dtype(), out.data_ptr(), r.data.data_ptr(), r.outer, r.inner,
+                         correction);
+  });
   return out;
 }
 
@@ -144,16 +138,9 @@ Tensor arg_rows(ArgReduceOp op, const char* name, const Tensor& x, const Rows& r
                shape_str(x.sizes()));
   Tensor index = empty(shape, {DType::I64, x.device()});
   auto* idx = static_cast<int64_t*>(index.data_ptr());
-  on_device(
-      x.device(),
-      [&] {
-        kernels::cpu::arg_reduce_rows(op, x.dtype(), values, idx, r.data.data_ptr(), r.outer,
-                                      r.inner);
-      },
-      [&](auto s) {
-        kernels::cuda::arg_reduce_rows(op, x.dtype(), values, idx, r.data.data_ptr(), r.outer,
-                                       r.inner, s);
-      });
+  on_device(x.device(), [&](const auto& ctx) {
+    kernels::arg_reduce_rows(ctx, op, x.dtype(), values, idx, r.data.data_ptr(), r.outer, r.inner);
+  });
   return index;
 }
 

@@ -38,16 +38,10 @@ struct SoftmaxBackward : Node {
   std::vector<Tensor> apply(const Tensor& g_in) override {
     Tensor yv = y.get(), g = g_in.contiguous();
     Tensor gi = empty(yv.sizes(), {yv.dtype(), yv.device()});
-    on_device(
-        yv.device(),
-        [&] {
-          kernels::cpu::softmax_backward(kind, yv.dtype(), gi.data_ptr(), g.data_ptr(),
-                                         yv.data_ptr(), l.outer, l.dim, l.inner);
-        },
-        [&](auto s) {
-          kernels::cuda::softmax_backward(kind, yv.dtype(), gi.data_ptr(), g.data_ptr(),
-                                          yv.data_ptr(), l.outer, l.dim, l.inner, s);
-        });
+    on_device(yv.device(), [&](const auto& ctx) {
+      kernels::softmax_backward(ctx, kind, yv.dtype(), gi.data_ptr(), g.data_ptr(), yv.data_ptr(),
+                                l.outer, l.dim, l.inner);
+    });
     return {gi};
   }
   std::string name() const override {
@@ -63,15 +57,9 @@ Tensor run_softmax(SoftmaxKind kind, const Tensor& x_in, int64_t dim) {
   Lines l = lines_of(name, x_in, dim);
   Tensor x = x_in.detach().contiguous();
   Tensor y = empty(x.sizes(), {x.dtype(), x.device()});
-  on_device(
-      x.device(),
-      [&] {
-        kernels::cpu::softmax(kind, x.dtype(), y.data_ptr(), x.data_ptr(), l.outer, l.dim, l.inner);
-      },
-      [&](auto s) {
-        kernels::cuda::softmax(kind, x.dtype(), y.data_ptr(), x.data_ptr(), l.outer, l.dim, l.inner,
-                               s);
-      });
+  on_device(x.device(), [&](const auto& ctx) {
+    kernels::softmax(ctx, kind, x.dtype(), y.data_ptr(), x.data_ptr(), l.outer, l.dim, l.inner);
+  });
   if (auto n = record<SoftmaxBackward>(y, {x_in})) {
     n->kind = kind;
     n->l = l;

@@ -32,16 +32,10 @@ SortResult sort(const Tensor& x, bool descending) {
   Tensor values = empty(c.sizes(), {c.dtype(), c.device()});
   Tensor indices = empty(c.sizes(), {DType::I64, c.device()});
   int64_t len = c.size(-1);
-  on_device(
-      c.device(),
-      [&] {
-        kernels::cpu::sort_rows(c.dtype(), c.data_ptr(), rows, len, descending, values.data_ptr(),
-                                indices.data<int64_t>());
-      },
-      [&](auto s) {
-        kernels::cuda::sort_rows(c.dtype(), c.data_ptr(), rows, len, descending, values.data_ptr(),
-                                 indices.data<int64_t>(), s);
-      });
+  on_device(c.device(), [&](const auto& ctx) {
+    kernels::sort_rows(ctx, c.dtype(), c.data_ptr(), rows, len, descending, values.data_ptr(),
+                       indices.data<int64_t>());
+  });
   if (any_requires_grad(x)) values = gather(x, -1, indices);
   return {values, indices};
 }
@@ -51,12 +45,9 @@ Tensor cumsum(const Tensor& x) {
   Tensor c = x.detach().contiguous();
   Tensor out = empty(c.sizes(), {c.dtype(), c.device()});
   int64_t len = c.size(-1);
-  on_device(
-      c.device(),
-      [&] { kernels::cpu::cumsum_rows(c.dtype(), c.data_ptr(), rows, len, out.data_ptr()); },
-      [&](auto s) {
-        kernels::cuda::cumsum_rows(c.dtype(), c.data_ptr(), rows, len, out.data_ptr(), s);
-      });
+  on_device(c.device(), [&](const auto& ctx) {
+    kernels::cumsum_rows(ctx, c.dtype(), c.data_ptr(), rows, len, out.data_ptr());
+  });
   record_fn(out, {x}, "cumsum", cumsum_backward);
   return out;
 }

@@ -15,12 +15,9 @@ using kernels::Pass;
 namespace {
 
 void run(Pass pass, const kernels::Resample& r, const Tensor& dst, const Tensor& src) {
-  on_device(
-      src.device(),
-      [&] { kernels::cpu::upsample(pass, r, src.dtype(), dst.data_ptr(), src.data_ptr()); },
-      [&](auto s) {
-        kernels::cuda::upsample(pass, r, src.dtype(), dst.data_ptr(), src.data_ptr(), s);
-      });
+  on_device(src.device(), [&](const auto& ctx) {
+    kernels::upsample(ctx, pass, r, src.dtype(), dst.data_ptr(), src.data_ptr());
+  });
 }
 
 // One axis, as PyTorch's area_pixel_compute_scale (bilinear) and compute_scales_value (nearest,

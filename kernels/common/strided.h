@@ -5,7 +5,7 @@
 
 #include <cstdint>
 
-#include "engine/half.h"
+#include "core/half.h"
 
 namespace tessel::kernels {
 

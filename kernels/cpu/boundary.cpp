@@ -2,11 +2,12 @@
 
 #include "kernels/cpu/histogram.h"
 
-namespace tessel::kernels::cpu {
+namespace tessel::kernels {
 
-void boundary_iou_counts(int64_t* counts, int32_t* scratch, const void* pred, DType pred_type,
-                         const void* target, DType target_type, int64_t n, int64_t h, int64_t w,
-                         int64_t c, int64_t d, int64_t ignore_index) {
+void boundary_iou_counts(const CpuContext&, int64_t* counts, int32_t* scratch, const void* pred,
+                         DType pred_type, const void* target, DType target_type, int64_t n,
+                         int64_t h, int64_t w, int64_t c, int64_t d, int64_t ignore_index,
+                         int64_t* /*invalid: the CPU throws instead*/) {
   dispatch_pred_target<uint8_t, int32_t, int64_t>(
       pred_type, target_type, "boundary_iou", [&](auto ptag, auto ttag) {
         using P = typename decltype(ptag)::type;
@@ -34,4 +35,4 @@ void boundary_iou_counts(int64_t* counts, int32_t* scratch, const void* pred, DT
       });
 }
 
-}  // namespace tessel::kernels::cpu
+}  // namespace tessel::kernels

@@ -2,10 +2,11 @@
 
 #include "kernels/cpu/histogram.h"
 
-namespace tessel::kernels::cpu {
+namespace tessel::kernels {
 
-void confusion_matrix(int64_t* counts, const void* pred, DType pred_type, const void* target,
-                      DType target_type, int64_t n, int64_t hw, int64_t c, int64_t ignore_index) {
+void confusion_matrix(const CpuContext&, int64_t* counts, const void* pred, DType pred_type,
+                      const void* target, DType target_type, int64_t n, int64_t hw, int64_t c,
+                      int64_t ignore_index, int64_t* /*invalid: the CPU throws instead*/) {
   dispatch_pred_target<float, double, Half, BFloat16, uint8_t, int32_t, int64_t>(
       pred_type, target_type, "confusion_matrix", [&](auto ptag, auto ttag) {
         using P = typename decltype(ptag)::type;
@@ -21,4 +22,4 @@ void confusion_matrix(int64_t* counts, const void* pred, DType pred_type, const 
       });
 }
 
-}  // namespace tessel::kernels::cpu
+}  // namespace tessel::kernels

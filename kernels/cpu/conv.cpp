@@ -10,7 +10,7 @@
 #include "kernels/cpu/parallel.h"
 #include "kernels/matmul.h"
 
-namespace tessel::kernels::cpu {
+namespace tessel::kernels {
 namespace {
 
 struct GroupSizes {
@@ -99,8 +99,8 @@ void forward(const ConvShape& s, T* y, const T* x, const T* w, const T* bias) {
         ldb = t1 - t0;
       }
       T* yg = y + (n * s.o + g * z.og) * z.ohw;
-      matmul({.m = z.og, .n = t1 - t0, .k = z.ckk, .lda = z.ckk, .ldb = ldb, .ldc = z.ohw},
-           dtype_of<T>(), w + g * z.og * z.ckk, col, yg + t0);
+      matmul(CpuContext{}, {.m = z.og, .n = t1 - t0, .k = z.ckk, .lda = z.ckk, .ldb = ldb, .ldc = z.ohw},
+             dtype_of<T>(), w + g * z.og * z.ckk, col, yg + t0);
       if (bias)
         for (int64_t o = 0; o < z.og; ++o)
           for (int64_t t = t0; t < t1; ++t) yg[o * z.ohw + t] += bias[g * z.og + o];
@@ -124,14 +124,14 @@ void backward_input(const ConvShape& s, T* dx, const T* dy, const T* w, const T*
       if (!direct) std::fill(dxg, dxg + z.cg * z.hw, T(0));
       for (int64_t t0 = 0; t0 < z.ohw; t0 += tw) {
         int64_t t1 = std::min(z.ohw, t0 + tw);
-        matmul({.m = z.ckk,
-              .n = t1 - t0,
-              .k = z.og,
-              .trans_a = true,
-              .lda = z.ckk,
-              .ldb = z.ohw,
-              .ldc = direct ? z.ohw : t1 - t0},
-             dtype_of<T>(), w + g * z.og * z.ckk, dyg + t0, direct ? dxg + t0 : scratch.data());
+        matmul(CpuContext{}, {.m = z.ckk,
+                .n = t1 - t0,
+                .k = z.og,
+                .trans_a = true,
+                .lda = z.ckk,
+                .ldb = z.ohw,
+                .ldc = direct ? z.ohw : t1 - t0},
+               dtype_of<T>(), w + g * z.og * z.ckk, dyg + t0, direct ? dxg + t0 : scratch.data());
         if (!direct) column_walk<T, true>(s, z.cg, t0, t1, dxg, scratch.data());
       }
       add_bias(dxg, bias ? bias + g * z.cg : nullptr, z.cg, z.hw);
@@ -161,15 +161,15 @@ void backward_weight(const ConvShape& s, T* dw, const T* dy, const T* x) {
                       T* scratch) {
     int64_t n = step / tiles, t0 = step % tiles * tw, t1 = std::min(z.ohw, t0 + tw);
     column_walk<T, false>(s, z.cg, t0, t1, x + (n * s.c + g * z.cg) * z.hw, scratch);
-    matmul({.m = r1 - r0,
-          .n = z.ckk,
-          .k = t1 - t0,
-          .trans_b = true,
-          .lda = z.ohw,
-          .ldb = t1 - t0,
-          .ldc = z.ckk,
-          .beta = beta},
-         dtype_of<T>(), dy + (n * s.o + g * z.og + r0) * z.ohw + t0, scratch, c);
+    matmul(CpuContext{}, {.m = r1 - r0,
+            .n = z.ckk,
+            .k = t1 - t0,
+            .trans_b = true,
+            .lda = z.ohw,
+            .ldb = t1 - t0,
+            .ldc = z.ckk,
+            .beta = beta},
+           dtype_of<T>(), dy + (n * s.o + g * z.og + r0) * z.ohw + t0, scratch, c);
   };
   if (size_t(chunks * size) * sizeof(T) > kPartialBudget) {
     int64_t bands = std::min<int64_t>(8, z.og);
@@ -205,8 +205,8 @@ void backward_weight(const ConvShape& s, T* dw, const T* dy, const T* x) {
 
 }  // namespace
 
-void conv2d_forward(const ConvShape& s, DType type, void* y, const void* x, const void* w,
-                    const void* bias) {
+void conv2d_forward(const CpuContext&, const ConvShape& s, DType type, void* y, const void* x,
+                    const void* w, const void* bias) {
   dispatch_float(type, "conv2d (CPU)", [&](auto tag) {
     using T = typename decltype(tag)::type;
     forward(s, static_cast<T*>(y), static_cast<const T*>(x), static_cast<const T*>(w),
@@ -214,8 +214,8 @@ void conv2d_forward(const ConvShape& s, DType type, void* y, const void* x, cons
   });
 }
 
-void conv2d_backward_input(const ConvShape& s, DType type, void* dx, const void* dy, const void* w,
-                           const void* bias) {
+void conv2d_backward_input(const CpuContext&, const ConvShape& s, DType type, void* dx,
+                           const void* dy, const void* w, const void* bias) {
   dispatch_float(type, "conv2d backward (CPU)", [&](auto tag) {
     using T = typename decltype(tag)::type;
     backward_input(s, static_cast<T*>(dx), static_cast<const T*>(dy), static_cast<const T*>(w),
@@ -223,12 +223,12 @@ void conv2d_backward_input(const ConvShape& s, DType type, void* dx, const void*
   });
 }
 
-void conv2d_backward_weight(const ConvShape& s, DType type, void* dw, const void* dy,
-                            const void* x) {
+void conv2d_backward_weight(const CpuContext&, const ConvShape& s, DType type, void* dw,
+                            const void* dy, const void* x) {
   dispatch_float(type, "conv2d backward (CPU)", [&](auto tag) {
     using T = typename decltype(tag)::type;
     backward_weight(s, static_cast<T*>(dw), static_cast<const T*>(dy), static_cast<const T*>(x));
   });
 }
 
-}  // namespace tessel::kernels::cpu
+}  // namespace tessel::kernels

@@ -4,9 +4,10 @@
 
 #include "kernels/cpu/parallel.h"
 
-namespace tessel::kernels::cpu {
+namespace tessel::kernels {
 
-void copy(const StridedPlan<2>& p, DType dst_type, void* dst, DType src_type, const void* src) {
+void copy(const CpuContext&, const StridedPlan<2>& p, DType dst_type, void* dst, DType src_type,
+          const void* src) {
   if (dst_type == src_type && p.contiguous()) {
     size_t bytes = size_t(p.numel) * element_size(dst_type);
     parallel_for(int64_t(bytes), kGrain * 8, [&](int64_t b, int64_t e) {
@@ -27,7 +28,7 @@ void copy(const StridedPlan<2>& p, DType dst_type, void* dst, DType src_type, co
   });
 }
 
-void fill(const StridedPlan<1>& p, DType type, void* dst, double value) {
+void fill(const CpuContext&, const StridedPlan<1>& p, DType type, void* dst, double value) {
   dispatch_all(type, "fill", [&](auto t) {
     using T = typename decltype(t)::type;
     T v = static_cast<T>(static_cast<acc_t<T>>(value));
@@ -36,7 +37,7 @@ void fill(const StridedPlan<1>& p, DType type, void* dst, double value) {
   });
 }
 
-void arange(DType type, void* out, int64_t n, double start, double step) {
+void arange(const CpuContext&, DType type, void* out, int64_t n, double start, double step) {
   dispatch_all(type, "arange", [&](auto t) {
     using T = typename decltype(t)::type;
     T* o = static_cast<T*>(out);
@@ -47,4 +48,4 @@ void arange(DType type, void* out, int64_t n, double start, double step) {
   });
 }
 
-}  // namespace tessel::kernels::cpu
+}  // namespace tessel::kernels

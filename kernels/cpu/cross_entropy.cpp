@@ -5,7 +5,7 @@
 
 #include "kernels/cpu/parallel.h"
 
-namespace tessel::kernels::cpu {
+namespace tessel::kernels {
 namespace {
 
 // fn(CeView<T, L>) for the logit and label types; the CPU computes in f64.
@@ -26,8 +26,8 @@ int64_t grain_for(const CeArgs& a) {
 
 }  // namespace
 
-void cross_entropy_forward(const CeArgs& a, void* lse_out, void* loss_out, void* totals_out,
-                           bool mean) {
+void cross_entropy_forward(const CpuContext&, const CeArgs& a, void* lse_out, void* loss_out,
+                           void* totals_out, bool mean) {
   dispatch_ce(a, "cross_entropy", [&](const auto& v) {
     using T = typename std::decay_t<decltype(v)>::type;
     using S = typename std::decay_t<decltype(v)>::stat;
@@ -61,7 +61,7 @@ void cross_entropy_forward(const CeArgs& a, void* lse_out, void* loss_out, void*
   });
 }
 
-void cross_entropy_backward(const CeArgs& a, const void* lse_in, const CeGrad& g,
+void cross_entropy_backward(const CpuContext&, const CeArgs& a, const void* lse_in, const CeGrad& g,
                             void* grad_logits) {
   dispatch_ce(a, "cross_entropy backward", [&](const auto& v) {
     using T = typename std::decay_t<decltype(v)>::type;
@@ -80,4 +80,4 @@ void cross_entropy_backward(const CeArgs& a, const void* lse_in, const CeGrad& g
   });
 }
 
-}  // namespace tessel::kernels::cpu
+}  // namespace tessel::kernels

@@ -2,10 +2,10 @@
 
 #include "kernels/cpu/parallel.h"
 
-namespace tessel::kernels::cpu {
+namespace tessel::kernels {
 
-void binary_dice_stats(DType type, const void* x, const void* target, double ignore_value,
-                       int64_t numel, void* partials) {
+void binary_dice_stats(const CpuContext&, DType type, const void* x, const void* target,
+                       double ignore_value, int64_t numel, void* partials) {
   dispatch_float(type, "binary_dice", [&](auto tag) {
     using T = typename decltype(tag)::type;
     auto* out = static_cast<T*>(partials);  // param_t<T> is T for f32 and f64
@@ -26,8 +26,8 @@ void binary_dice_stats(DType type, const void* x, const void* target, double ign
   });
 }
 
-void binary_dice_backward(DType type, const void* x, const void* target, double ignore_value,
-                          int64_t numel, const void* grad_stats, void* dx) {
+void binary_dice_backward(const CpuContext&, DType type, const void* x, const void* target,
+                          double ignore_value, int64_t numel, const void* grad_stats, void* dx) {
   dispatch_float(type, "binary_dice backward", [&](auto tag) {
     using T = typename decltype(tag)::type;
     const T* g = static_cast<const T*>(grad_stats);
@@ -41,4 +41,4 @@ void binary_dice_backward(DType type, const void* x, const void* target, double 
   });
 }
 
-}  // namespace tessel::kernels::cpu
+}  // namespace tessel::kernels

@@ -4,10 +4,11 @@
 
 #include "kernels/cpu/parallel.h"
 
-namespace tessel::kernels::cpu {
+namespace tessel::kernels {
 
 // Double compute: the CPU is the reference the other backends are checked against.
-void seg_pass(const SegPass& a, const void* logits, const void* labels, void* partials) {
+void seg_pass(const CpuContext&, const SegPass& a, const void* logits, const void* labels,
+              void* partials) {
   dispatch_float(a.type, "dice_ce_edge", [&](auto tag) {
     using T = typename decltype(tag)::type;
     dispatch_labels(a.labels_type, "dice_ce_edge labels", [&](auto ltag) {
@@ -39,7 +40,7 @@ void seg_pass(const SegPass& a, const void* logits, const void* labels, void* pa
   });
 }
 
-void seg_pass_backward(const SegPass& a, const void* logits, const void* labels,
+void seg_pass_backward(const CpuContext&, const SegPass& a, const void* logits, const void* labels,
                        const void* grad_stats, void* dx) {
   dispatch_float(a.type, "dice_ce_edge backward", [&](auto tag) {
     using T = typename decltype(tag)::type;
@@ -58,4 +59,4 @@ void seg_pass_backward(const SegPass& a, const void* logits, const void* labels,
   });
 }
 
-}  // namespace tessel::kernels::cpu
+}  // namespace tessel::kernels

@@ -2,10 +2,10 @@
 
 #include "kernels/cpu/parallel.h"
 
-namespace tessel::kernels::cpu {
+namespace tessel::kernels {
 
-void edge_mask(DType labels_type, const void* labels, uint8_t* out, int64_t n, int64_t height,
-               int64_t width, int64_t k) {
+void edge_mask(const CpuContext&, DType labels_type, const void* labels, uint8_t* out, int64_t n,
+               int64_t height, int64_t width, int64_t k) {
   dispatch_labels(labels_type, "edge_mask", [&](auto tag) {
     using L = typename decltype(tag)::type;
     const L* y = static_cast<const L*>(labels);
@@ -19,4 +19,4 @@ void edge_mask(DType labels_type, const void* labels, uint8_t* out, int64_t n, i
   });
 }
 
-}  // namespace tessel::kernels::cpu
+}  // namespace tessel::kernels

@@ -2,7 +2,7 @@
 
 #include "kernels/cpu/parallel.h"
 
-namespace tessel::kernels::cpu {
+namespace tessel::kernels {
 
 // CPU computes in the storage type's accumulation type; f16/bf16 are supported so that a CPU
 // tensor of any float dtype works, at no speed promise.
@@ -15,8 +15,8 @@ static void dispatch_numeric(DType t, const char* what, Fn&& fn) {
   dispatch_types<float, double, Half, BFloat16, int32_t, int64_t, uint8_t>(t, what, fn);
 }
 
-void unary(UnaryOp op, UnaryParams q, const StridedPlan<2>& p, DType type, void* out,
-           const void* in) {
+void unary(const CpuContext&, UnaryOp op, UnaryParams q, const StridedPlan<2>& p, DType type,
+           void* out, const void* in) {
   dispatch_math(type, "unary", [&](auto tag) {
     using T = typename decltype(tag)::type;
     using C = acc_t<T>;
@@ -30,8 +30,8 @@ void unary(UnaryOp op, UnaryParams q, const StridedPlan<2>& p, DType type, void*
   });
 }
 
-void unary_backward(UnaryOp op, UnaryParams q, const StridedPlan<3>& p, DType type, void* grad_in,
-                    const void* grad_out, const void* x) {
+void unary_backward(const CpuContext&, UnaryOp op, UnaryParams q, const StridedPlan<3>& p,
+                    DType type, void* grad_in, const void* grad_out, const void* x) {
   dispatch_math(type, "unary_backward", [&](auto tag) {
     using T = typename decltype(tag)::type;
     using C = acc_t<T>;
@@ -46,8 +46,8 @@ void unary_backward(UnaryOp op, UnaryParams q, const StridedPlan<3>& p, DType ty
   });
 }
 
-void binary(BinaryOp op, const StridedPlan<3>& p, DType type, void* out, const void* a,
-            const void* b) {
+void binary(const CpuContext&, BinaryOp op, const StridedPlan<3>& p, DType type, void* out,
+            const void* a, const void* b) {
   dispatch_numeric(type, "binary", [&](auto tag) {
     using T = typename decltype(tag)::type;
     using C = acc_t<T>;
@@ -62,8 +62,8 @@ void binary(BinaryOp op, const StridedPlan<3>& p, DType type, void* out, const v
   });
 }
 
-void compare(CompareOp op, const StridedPlan<3>& p, DType type, bool* out, const void* a,
-             const void* b) {
+void compare(const CpuContext&, CompareOp op, const StridedPlan<3>& p, DType type, bool* out,
+             const void* a, const void* b) {
   dispatch_numeric(type, "compare", [&](auto tag) {
     using T = typename decltype(tag)::type;
     using C = acc_t<T>;
@@ -75,8 +75,8 @@ void compare(CompareOp op, const StridedPlan<3>& p, DType type, bool* out, const
   });
 }
 
-void where(const StridedPlan<4>& p, DType type, void* out, const bool* cond, const void* a,
-           const void* b) {
+void where(const CpuContext&, const StridedPlan<4>& p, DType type, void* out, const bool* cond,
+           const void* a, const void* b) {
   dispatch_all(type, "where", [&](auto tag) {
     using T = typename decltype(tag)::type;
     T* o = static_cast<T*>(out);
@@ -88,4 +88,4 @@ void where(const StridedPlan<4>& p, DType type, void* out, const bool* cond, con
   });
 }
 
-}  // namespace tessel::kernels::cpu
+}  // namespace tessel::kernels

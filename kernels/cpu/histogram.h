@@ -11,7 +11,7 @@
 #include "kernels/confusion.h"
 #include "kernels/cpu/parallel.h"
 
-namespace tessel::kernels::cpu {
+namespace tessel::kernels {
 
 // count(i, hist) adds item i into hist, returning false for an out-of-range item. Adds the
 // histograms into out[bins] and returns n, or returns the first out-of-range item having added
@@ -44,4 +44,4 @@ template <typename P, typename T>
               ")");
 }
 
-}  // namespace tessel::kernels::cpu
+}  // namespace tessel::kernels

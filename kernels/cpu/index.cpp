@@ -2,7 +2,7 @@
 
 #include "kernels/cpu/parallel.h"
 
-namespace tessel::kernels::cpu {
+namespace tessel::kernels {
 namespace {
 template <typename Fn>
 void dispatch_index(DType t, const Fn& fn) {
@@ -10,8 +10,8 @@ void dispatch_index(DType t, const Fn& fn) {
 }
 }  // namespace
 
-void index_gather(const StridedPlan<3>& p, const IndexDim& d, DType type, void* out,
-                  DType index_type, const void* index, const void* src) {
+void index_gather(const CpuContext&, const StridedPlan<3>& p, const IndexDim& d, DType type,
+                  void* out, DType index_type, const void* index, const void* src) {
   dispatch_all(type, "index_gather", [&](auto t) {
     using T = typename decltype(t)::type;
     dispatch_index(index_type, [&](auto it) {
@@ -26,8 +26,8 @@ void index_gather(const StridedPlan<3>& p, const IndexDim& d, DType type, void* 
   });
 }
 
-void index_scatter_add(const StridedPlan<3>& p, const IndexDim& d, DType type, const void* grad_out,
-                       DType index_type, const void* index, void* grad_src) {
+void index_scatter_add(const CpuContext&, const StridedPlan<3>& p, const IndexDim& d, DType type,
+                       const void* grad_out, DType index_type, const void* index, void* grad_src) {
   dispatch_float(type, "index_scatter_add", [&](auto t) {
     using T = typename decltype(t)::type;
     dispatch_index(index_type, [&](auto it) {
@@ -44,4 +44,4 @@ void index_scatter_add(const StridedPlan<3>& p, const IndexDim& d, DType type, c
   });
 }
 
-}  // namespace tessel::kernels::cpu
+}  // namespace tessel::kernels

@@ -2,7 +2,7 @@
 
 #include <Eigen/Core>
 
-namespace tessel::kernels::cpu {
+namespace tessel::kernels {
 namespace {
 
 template <typename T>
@@ -28,7 +28,7 @@ void product(const Gemm& g, const MA& A, const MB& B, Map<T>& C) {
 
 // Eigen parallelises each product with OpenMP itself (and stays serial when called from inside
 // a parallel region, as conv does per sample).
-void matmul(const Gemm& g, DType type, const void* a, const void* b, void* c) {
+void matmul(const CpuContext&, const Gemm& g, DType type, const void* a, const void* b, void* c) {
   dispatch_float(type, "matmul (CPU)", [&](auto tag) {
     using T = typename decltype(tag)::type;
     for (int64_t i = 0; i < g.batch; ++i) {
@@ -49,4 +49,4 @@ void matmul(const Gemm& g, DType type, const void* a, const void* b, void* c) {
   });
 }
 
-}  // namespace tessel::kernels::cpu
+}  // namespace tessel::kernels

@@ -4,7 +4,7 @@
 
 #include "kernels/cpu/parallel.h"
 
-namespace tessel::kernels::cpu {
+namespace tessel::kernels {
 namespace {
 
 // fn(g) for each of `count` groups of `size` elements, in parallel over groups.
@@ -50,7 +50,8 @@ struct Params {  // a run's per-group values
 }  // namespace
 
 // Two passes (mean, then squared deviations) in double: exact enough to stay the reference.
-void group_moments(DType type, int64_t numel, Groups gr, const void* x_in, void* mean, void* var) {
+void group_moments(const CpuContext&, DType type, int64_t numel, Groups gr, const void* x_in,
+                   void* mean, void* var) {
   dispatch_float(type, "norm", [&](auto tag) {
     using T = typename decltype(tag)::type;
     const T* x = static_cast<const T*>(x_in);
@@ -70,7 +71,7 @@ void group_moments(DType type, int64_t numel, Groups gr, const void* x_in, void*
   });
 }
 
-void norm_forward(DType type, const NormArgs& a, void* y_out) {
+void norm_forward(const CpuContext&, DType type, const NormArgs& a, void* y_out) {
   dispatch_float(type, "norm", [&](auto tag) {
     using T = typename decltype(tag)::type;
     const T* x = static_cast<const T*>(a.x);
@@ -85,8 +86,8 @@ void norm_forward(DType type, const NormArgs& a, void* y_out) {
   });
 }
 
-void norm_grad_sums(DType type, const NormArgs& a, Groups over, const void* dy_in, void* sum_wdy,
-                    void* sum_wdy_xhat) {
+void norm_grad_sums(const CpuContext&, DType type, const NormArgs& a, Groups over,
+                    const void* dy_in, void* sum_wdy, void* sum_wdy_xhat) {
   dispatch_float(type, "norm backward", [&](auto tag) {
     using T = typename decltype(tag)::type;
     const T* dy = static_cast<const T*>(dy_in);
@@ -111,8 +112,8 @@ void norm_grad_sums(DType type, const NormArgs& a, Groups over, const void* dy_i
   });
 }
 
-void norm_backward(DType type, const NormArgs& a, const void* dy_in, const void* mean_wdy_in,
-                   const void* mean_wdy_xhat_in, void* dx_out) {
+void norm_backward(const CpuContext&, DType type, const NormArgs& a, const void* dy_in,
+                   const void* mean_wdy_in, const void* mean_wdy_xhat_in, void* dx_out) {
   dispatch_float(type, "norm backward", [&](auto tag) {
     using T = typename decltype(tag)::type;
     const T* x = static_cast<const T*>(a.x);
@@ -133,4 +134,4 @@ void norm_backward(DType type, const NormArgs& a, const void* dy_in, const void*
   });
 }
 
-}  // namespace tessel::kernels::cpu
+}  // namespace tessel::kernels

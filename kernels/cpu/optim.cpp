@@ -2,7 +2,7 @@
 
 #include "kernels/cpu/parallel.h"
 
-namespace tessel::kernels::cpu {
+namespace tessel::kernels {
 namespace {
 
 // Runs Step<T> over every element of the list, chunks in parallel when there is enough work to
@@ -28,17 +28,17 @@ void run(DType type, const char* what, const Hyper& h, const OptimTensor* tensor
 
 }  // namespace
 
-void sgd_step(DType type, const SgdHyper& h, const OptimTensor* tensors, int64_t n,
-              int64_t chunks) {
+void sgd_step(const CpuContext&, DType type, const SgdHyper& h, const OptimTensor* tensors,
+              int64_t n, int64_t chunks) {
   run<SgdStep>(type, "sgd_step", h, tensors, n, chunks);
 }
 
-void adam_step(DType type, const AdamHyper& h, const OptimTensor* tensors, int64_t n,
-               int64_t chunks) {
+void adam_step(const CpuContext&, DType type, const AdamHyper& h, const OptimTensor* tensors,
+               int64_t n, int64_t chunks) {
   if (h.partial == 0.5)
     run<AdamStep>(type, "adam_step", h, tensors, n, chunks);
   else
     run<PadamStep>(type, "adam_step", h, tensors, n, chunks);
 }
 
-}  // namespace tessel::kernels::cpu
+}  // namespace tessel::kernels

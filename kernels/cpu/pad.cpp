@@ -2,9 +2,9 @@
 
 #include "kernels/cpu/parallel.h"
 
-namespace tessel::kernels::cpu {
+namespace tessel::kernels {
 
-void pad(const PadGeom& g, DType type, void* out, const void* in, double value) {
+void pad(const CpuContext&, const PadGeom& g, DType type, void* out, const void* in, double value) {
   dispatch_all(type, "pad", [&](auto t) {
     using T = typename decltype(t)::type;
     T v = static_cast<T>(static_cast<acc_t<T>>(value));
@@ -16,7 +16,8 @@ void pad(const PadGeom& g, DType type, void* out, const void* in, double value) 
   });
 }
 
-void pad_backward(const PadGeom& g, DType type, void* grad_in, const void* grad_out) {
+void pad_backward(const CpuContext&, const PadGeom& g, DType type, void* grad_in,
+                  const void* grad_out) {
   dispatch_float(type, "pad_backward", [&](auto t) {
     using T = typename decltype(t)::type;
     T* gi = static_cast<T*>(grad_in);
@@ -27,4 +28,4 @@ void pad_backward(const PadGeom& g, DType type, void* grad_in, const void* grad_
   });
 }
 
-}  // namespace tessel::kernels::cpu
+}  // namespace tessel::kernels

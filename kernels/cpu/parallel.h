@@ -8,7 +8,7 @@
 
 #include "kernels/common/strided.h"
 
-namespace tessel::kernels::cpu {
+namespace tessel::kernels {
 
 inline constexpr int64_t kGrain = 32768;
 
@@ -77,4 +77,4 @@ void with_constant(E v, const Fn& fn) {
   (std::make_integer_sequence<int, Count>{});
 }
 
-}  // namespace tessel::kernels::cpu
+}  // namespace tessel::kernels

@@ -5,7 +5,7 @@
 
 #include "kernels/cpu/parallel.h"
 
-namespace tessel::kernels::cpu {
+namespace tessel::kernels {
 namespace {
 
 // fn(tag, e) for every element e of `n`, in parallel; the math accumulates in double so the CPU
@@ -22,7 +22,8 @@ void for_each_element(DType type, const char* what, int64_t n, int64_t work, con
 
 }  // namespace
 
-void max_pool2d(const Pool2d& p, DType type, void* out, int64_t* argmax, const void* in) {
+void max_pool2d(const CpuContext&, const Pool2d& p, DType type, void* out, int64_t* argmax,
+                const void* in) {
   for_each_element(type, "max_pool2d", p.planes * p.out_h * p.out_w, p.kh * p.kw,
                    [&](auto tag, int64_t e) {
                      using T = typename decltype(tag)::type;
@@ -31,8 +32,8 @@ void max_pool2d(const Pool2d& p, DType type, void* out, int64_t* argmax, const v
                    });
 }
 
-void max_pool2d_backward(const Pool2d& p, DType type, void* grad_in, const void* grad_out,
-                         const int64_t* argmax) {
+void max_pool2d_backward(const CpuContext&, const Pool2d& p, DType type, void* grad_in,
+                         const void* grad_out, const int64_t* argmax) {
   for_each_element(
       type, "max_pool2d_backward", p.planes * p.in_h * p.in_w, 4, [&](auto tag, int64_t e) {
         using T = typename decltype(tag)::type;
@@ -41,7 +42,8 @@ void max_pool2d_backward(const Pool2d& p, DType type, void* grad_in, const void*
       });
 }
 
-void avg_pool2d(PoolKind kind, const Pool2d& p, DType type, void* out, const void* in) {
+void avg_pool2d(const CpuContext&, PoolKind kind, const Pool2d& p, DType type, void* out,
+                const void* in) {
   for_each_element(type, "avg_pool2d", p.planes * p.out_h * p.out_w, p.kh * p.kw,
                    [&](auto tag, int64_t e) {
                      using T = typename decltype(tag)::type;
@@ -52,8 +54,8 @@ void avg_pool2d(PoolKind kind, const Pool2d& p, DType type, void* out, const voi
                    });
 }
 
-void avg_pool2d_backward(PoolKind kind, const Pool2d& p, DType type, void* grad_in,
-                         const void* grad_out) {
+void avg_pool2d_backward(const CpuContext&, PoolKind kind, const Pool2d& p, DType type,
+                         void* grad_in, const void* grad_out) {
   for_each_element(type, "avg_pool2d_backward", p.planes * p.in_h * p.in_w, 4,
                    [&](auto tag, int64_t e) {
                      using T = typename decltype(tag)::type;
@@ -77,7 +79,8 @@ void for_each_plane(DType type, const char* what, const Pool2d& p, const Fn& fn)
   });
 }
 
-void max_unpool2d(const Pool2d& p, DType type, void* out, const void* in, const int64_t* indices) {
+void max_unpool2d(const CpuContext&, const Pool2d& p, DType type, void* out, const void* in,
+                  const int64_t* indices) {
   int64_t pooled = p.out_h * p.out_w, plane = p.in_h * p.in_w;
   std::vector<int64_t> first_bad(size_t(p.planes), -1);  // per plane, a pooled position
   for_each_plane(type, "max_unpool2d", p, [&](auto tag, int64_t c) {
@@ -104,8 +107,8 @@ void max_unpool2d(const Pool2d& p, DType type, void* out, const void* in, const 
   }
 }
 
-void max_unpool2d_backward(const Pool2d& p, DType type, void* grad_in, const void* grad_out,
-                           const int64_t* indices) {
+void max_unpool2d_backward(const CpuContext&, const Pool2d& p, DType type, void* grad_in,
+                           const void* grad_out, const int64_t* indices) {
   for_each_element(
       type, "max_unpool2d_backward", p.planes * p.out_h * p.out_w, 1, [&](auto tag, int64_t e) {
         using T = typename decltype(tag)::type;
@@ -114,4 +117,4 @@ void max_unpool2d_backward(const Pool2d& p, DType type, void* grad_in, const voi
       });
 }
 
-}  // namespace tessel::kernels::cpu
+}  // namespace tessel::kernels

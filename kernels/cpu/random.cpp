@@ -2,9 +2,9 @@
 
 #include "kernels/cpu/parallel.h"
 
-namespace tessel::kernels::cpu {
+namespace tessel::kernels {
 
-void random_fill(const RandomSpec& s, DType type, void* out, int64_t n) {
+void random_fill(const CpuContext&, const RandomSpec& s, DType type, void* out, int64_t n) {
   dispatch_all(type, "random", [&](auto tag) {
     using T = typename decltype(tag)::type;
     T* o = static_cast<T*>(out);
@@ -18,4 +18,4 @@ void random_fill(const RandomSpec& s, DType type, void* out, int64_t n) {
   });
 }
 
-}  // namespace tessel::kernels::cpu
+}  // namespace tessel::kernels

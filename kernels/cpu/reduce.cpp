@@ -2,7 +2,7 @@
 
 #include "kernels/cpu/parallel.h"
 
-namespace tessel::kernels::cpu {
+namespace tessel::kernels {
 namespace {
 
 int64_t row_grain(int64_t inner) {
@@ -11,8 +11,8 @@ int64_t row_grain(int64_t inner) {
 
 }  // namespace
 
-void reduce_rows(ReduceOp op, DType type, void* out, const void* in, int64_t outer, int64_t inner,
-                 double correction) {
+void reduce_rows(const CpuContext&, ReduceOp op, DType type, void* out, const void* in,
+                 int64_t outer, int64_t inner, double correction) {
   dispatch_types<float, double, Half, BFloat16, int32_t, int64_t>(type, "reduce", [&](auto tag) {
     using T = typename decltype(tag)::type;
     // Double accumulation on the CPU: exact enough that the CPU stays the reference.
@@ -40,8 +40,8 @@ void reduce_rows(ReduceOp op, DType type, void* out, const void* in, int64_t out
   });
 }
 
-void arg_reduce_rows(ArgReduceOp op, DType type, void* values, int64_t* indices, const void* in,
-                     int64_t outer, int64_t inner) {
+void arg_reduce_rows(const CpuContext&, ArgReduceOp op, DType type, void* values, int64_t* indices,
+                     const void* in, int64_t outer, int64_t inner) {
   dispatch_all(type, "arg_reduce", [&](auto tag) {
     using T = typename decltype(tag)::type;
     using C = compare_t<T>;
@@ -60,4 +60,4 @@ void arg_reduce_rows(ArgReduceOp op, DType type, void* values, int64_t* indices,
   });
 }
 
-}  // namespace tessel::kernels::cpu
+}  // namespace tessel::kernels

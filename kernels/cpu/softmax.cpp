@@ -2,7 +2,7 @@
 
 #include "kernels/cpu/parallel.h"
 
-namespace tessel::kernels::cpu {
+namespace tessel::kernels {
 namespace {
 
 // fn(offset of the line's first element) for every line, in parallel. Double compute: the CPU
@@ -17,8 +17,8 @@ void for_each_line(int64_t outer, int64_t dim, int64_t inner, const Fn& fn) {
 
 }  // namespace
 
-void softmax(SoftmaxKind kind, DType type, void* out, const void* in, int64_t outer, int64_t dim,
-             int64_t inner) {
+void softmax(const CpuContext&, SoftmaxKind kind, DType type, void* out, const void* in,
+             int64_t outer, int64_t dim, int64_t inner) {
   dispatch_float(type, softmax_name(kind), [&](auto tag) {
     using T = typename decltype(tag)::type;
     T* y = static_cast<T*>(out);
@@ -29,8 +29,9 @@ void softmax(SoftmaxKind kind, DType type, void* out, const void* in, int64_t ou
   });
 }
 
-void softmax_backward(SoftmaxKind kind, DType type, void* grad_in, const void* grad_out,
-                      const void* out, int64_t outer, int64_t dim, int64_t inner) {
+void softmax_backward(const CpuContext&, SoftmaxKind kind, DType type, void* grad_in,
+                      const void* grad_out, const void* out, int64_t outer, int64_t dim,
+                      int64_t inner) {
   dispatch_float(type, softmax_name(kind), [&](auto tag) {
     using T = typename decltype(tag)::type;
     T* dx = static_cast<T*>(grad_in);
@@ -42,4 +43,4 @@ void softmax_backward(SoftmaxKind kind, DType type, void* grad_in, const void* g
   });
 }
 
-}  // namespace tessel::kernels::cpu
+}  // namespace tessel::kernels

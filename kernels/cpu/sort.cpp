@@ -4,10 +4,10 @@
 #include "kernels/cpu/parallel.h"
 #include "kernels/sort.h"
 
-namespace tessel::kernels::cpu {
+namespace tessel::kernels {
 
-void sort_rows(DType type, const void* keys, int64_t rows, int64_t len, bool descending,
-               void* sorted, int64_t* index) {
+void sort_rows(const CpuContext&, DType type, const void* keys, int64_t rows, int64_t len,
+               bool descending, void* sorted, int64_t* index) {
   dispatch_float(type, "sort", [&](auto tag) {
     using T = typename decltype(tag)::type;
     const T* k = static_cast<const T*>(keys);
@@ -27,7 +27,8 @@ void sort_rows(DType type, const void* keys, int64_t rows, int64_t len, bool des
   });
 }
 
-void cumsum_rows(DType type, const void* x, int64_t rows, int64_t len, void* out) {
+void cumsum_rows(const CpuContext&, DType type, const void* x, int64_t rows, int64_t len,
+                 void* out) {
   dispatch_float(type, "cumsum", [&](auto tag) {
     using T = typename decltype(tag)::type;
     const T* in = static_cast<const T*>(x);
@@ -39,4 +40,4 @@ void cumsum_rows(DType type, const void* x, int64_t rows, int64_t len, void* out
   });
 }
 
-}  // namespace tessel::kernels::cpu
+}  // namespace tessel::kernels

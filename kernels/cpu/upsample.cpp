@@ -4,7 +4,7 @@
 
 #include "kernels/cpu/parallel.h"
 
-namespace tessel::kernels::cpu {
+namespace tessel::kernels {
 namespace {
 
 // Outputs of one axis that read an input pixel, rounded up: the work of a gradient gather.
@@ -28,7 +28,8 @@ void run(const Resample& r, DType type, void* dst, const void* src) {
 
 }  // namespace
 
-void upsample(Pass pass, const Resample& r, DType type, void* dst, const void* src) {
+void upsample(const CpuContext&, Pass pass, const Resample& r, DType type, void* dst,
+              const void* src) {
   switch (pass) {
     case Pass::Bilinear:
       return run<Pass::Bilinear, float, double>(r, type, dst, src);
@@ -41,4 +42,4 @@ void upsample(Pass pass, const Resample& r, DType type, void* dst, const void* s
   }
 }
 
-}  // namespace tessel::kernels::cpu
+}  // namespace tessel::kernels

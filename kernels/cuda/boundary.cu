@@ -1,7 +1,7 @@
 #include "kernels/boundary.h"
 #include "kernels/cuda/histogram.cuh"
 
-namespace tessel::kernels::cuda {
+namespace tessel::kernels {
 namespace {
 
 // Pass 1 over one map.
@@ -34,27 +34,27 @@ __global__ void boundary_kernel(Counter* counts, Counter* invalid, const int32_t
 
 }  // namespace
 
-void boundary_iou_counts(int64_t* counts, int32_t* scratch, const void* pred, DType pred_type,
-                         const void* target, DType target_type, int64_t n, int64_t h, int64_t w,
-                         int64_t c, int64_t d, int64_t ignore_index, int64_t* invalid,
-                         Stream stream) {
+void boundary_iou_counts(const CudaContext& ctx, int64_t* counts, int32_t* scratch,
+                         const void* pred, DType pred_type, const void* target, DType target_type,
+                         int64_t n, int64_t h, int64_t w, int64_t c, int64_t d,
+                         int64_t ignore_index, int64_t* invalid) {
   int64_t pixels = n * h * w;
   if (pixels == 0) return;
-  dispatch_pred_target<uint8_t, int32_t,
-                       int64_t>(pred_type, target_type, "boundary_iou", [&](auto ptag, auto ttag) {
-    using P = typename decltype(ptag)::type;
-    using T = typename decltype(ttag)::type;
-    const P* p = static_cast<const P*>(pred);
-    const T* t = static_cast<const T*>(target);
-    launch_each(pixels, stream, RowCodeFn<T>{t, scratch, w, d, c, ignore_index, true});
-    launch_each(pixels, stream, RowCodeFn<P>{p, scratch + pixels, w, d, c, ignore_index, false});
-    auto* kernel = boundary_kernel<P, T>;
-    CountLaunch l = plan_counts(kernel, 2 * c, pixels);
-    kernel<<<l.blocks, kThreads, l.smem, stream>>>(reinterpret_cast<Counter*>(counts),
-                                                   reinterpret_cast<Counter*>(invalid), scratch, p,
-                                                   t, n, h, w, d, c, ignore_index, l.shared);
-    TESSEL_CUDA_LAUNCH_CHECK();
-  });
+  dispatch_pred_target<uint8_t, int32_t, int64_t>(
+      pred_type, target_type, "boundary_iou", [&](auto ptag, auto ttag) {
+        using P = typename decltype(ptag)::type;
+        using T = typename decltype(ttag)::type;
+        const P* p = static_cast<const P*>(pred);
+        const T* t = static_cast<const T*>(target);
+        launch_each(pixels, ctx, RowCodeFn<T>{t, scratch, w, d, c, ignore_index, true});
+        launch_each(pixels, ctx, RowCodeFn<P>{p, scratch + pixels, w, d, c, ignore_index, false});
+        auto* kernel = boundary_kernel<P, T>;
+        CountLaunch l = plan_counts(kernel, 2 * c, pixels);
+        kernel<<<l.blocks, kThreads, l.smem, ctx.stream>>>(
+            reinterpret_cast<Counter*>(counts), reinterpret_cast<Counter*>(invalid), scratch, p, t,
+            n, h, w, d, c, ignore_index, l.shared);
+        TESSEL_CUDA_LAUNCH_CHECK();
+      });
 }
 
-}  // namespace tessel::kernels::cuda
+}  // namespace tessel::kernels

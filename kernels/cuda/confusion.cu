@@ -1,7 +1,7 @@
 #include "kernels/confusion.h"
 #include "kernels/cuda/histogram.cuh"
 
-namespace tessel::kernels::cuda {
+namespace tessel::kernels {
 namespace {
 
 template <typename P, typename T>
@@ -19,9 +19,9 @@ __global__ void confusion_kernel(Counter* counts, Counter* invalid, const P* pre
 
 }  // namespace
 
-void confusion_matrix(int64_t* counts, const void* pred, DType pred_type, const void* target,
-                      DType target_type, int64_t n, int64_t hw, int64_t c, int64_t ignore_index,
-                      int64_t* invalid, Stream stream) {
+void confusion_matrix(const CudaContext& ctx, int64_t* counts, const void* pred, DType pred_type,
+                      const void* target, DType target_type, int64_t n, int64_t hw, int64_t c,
+                      int64_t ignore_index, int64_t* invalid) {
   int64_t pixels = n * hw;
   if (pixels == 0) return;
   dispatch_pred_target<float, Half, BFloat16, double, uint8_t, int32_t, int64_t>(
@@ -30,7 +30,7 @@ void confusion_matrix(int64_t* counts, const void* pred, DType pred_type, const 
         using T = typename decltype(ttag)::type;
         auto* kernel = confusion_kernel<P, T>;
         CountLaunch l = plan_counts(kernel, c * c, pixels);
-        kernel<<<l.blocks, kThreads, l.smem, stream>>>(
+        kernel<<<l.blocks, kThreads, l.smem, ctx.stream>>>(
             reinterpret_cast<Counter*>(counts), reinterpret_cast<Counter*>(invalid),
             static_cast<const P*>(pred), static_cast<const T*>(target), pixels, hw, c, ignore_index,
             l.shared);
@@ -38,4 +38,4 @@ void confusion_matrix(int64_t* counts, const void* pred, DType pred_type, const 
       });
 }
 
-}  // namespace tessel::kernels::cuda
+}  // namespace tessel::kernels

@@ -7,11 +7,11 @@
 #include <map>
 #include <mutex>
 
-#include "engine/cuda/context.h"
 #include "kernels/conv.h"
+#include "kernels/cuda/cudnn_check.h"
 #include "kernels/cuda/launch.cuh"
 
-namespace tessel::kernels::cuda {
+namespace tessel::kernels {
 namespace {
 
 // Owns one cuDNN descriptor.
@@ -57,7 +57,7 @@ cudnnDataType_t data_type(DType t) {
   }
 }
 
-// Everything one call needs: the handle on `stream`, the device, and the descriptors.
+// Everything one call needs: the handle on the context's stream, the device, and the descriptors.
 struct Call {
   int device = 0;
   cudnnHandle_t handle = nullptr;
@@ -65,10 +65,9 @@ struct Call {
   FilterDesc w;
   ConvDesc conv;
 
-  Call(const ConvShape& s, DType t, Stream stream) {
-    TESSEL_CUDA_CHECK(cudaGetDevice(&device));
-    handle = tessel::cuda::cudnn_handle(device);
-    TESSEL_CUDNN_CHECK(cudnnSetStream(handle, stream));
+  Call(const ConvShape& s, DType t, const CudaContext& ctx) {
+    device = ctx.device;
+    handle = ctx.cudnn();
     cudnnDataType_t dt = data_type(t);
     TESSEL_CUDNN_CHECK(cudnnSetTensor4dDescriptor(x.get(), CUDNN_TENSOR_NCHW, dt, as_int(s.n),
                                                   as_int(s.c), as_int(s.h), as_int(s.w)));
@@ -138,12 +137,12 @@ __global__ void add_bias_kernel(T* out, const T* bias, int64_t channels, int64_t
 }
 
 void add_bias(DType t, void* out, const void* bias, int64_t n, int64_t channels, int64_t plane,
-              Stream stream) {
+              const CudaContext& ctx) {
   int64_t total = n * channels * plane;
   if (!bias || total == 0) return;
   dispatch_cuda_float(t, "conv2d bias (CUDA)", [&](auto tag) {
     using T = typename decltype(tag)::type;
-    add_bias_kernel<T><<<grid_for(total), kThreads, 0, stream>>>(
+    add_bias_kernel<T><<<grid_for(ctx, total), kThreads, 0, ctx.stream>>>(
         static_cast<T*>(out), static_cast<const T*>(bias), channels, plane, total);
     TESSEL_CUDA_LAUNCH_CHECK();
   });
@@ -151,9 +150,9 @@ void add_bias(DType t, void* out, const void* bias, int64_t n, int64_t channels,
 
 }  // namespace
 
-void conv2d_forward(const ConvShape& s, DType type, void* y, const void* x, const void* w,
-                    const void* bias, Stream stream) {
-  Call c(s, type, stream);
+void conv2d_forward(const CudaContext& ctx, const ConvShape& s, DType type, void* y, const void* x,
+                    const void* w, const void* bias) {
+  Call c(s, type, ctx);
   auto algo = cudnnConvolutionFwdAlgo_t(
       algorithm<cudnnConvolutionFwdAlgoPerf_t, CUDNN_CONVOLUTION_FWD_ALGO_COUNT>(
           Pass::Forward, s, type, c.device, [&](int count, int* returned, auto* perf) {
@@ -163,17 +162,17 @@ void conv2d_forward(const ConvShape& s, DType type, void* y, const void* x, cons
   size_t bytes = 0;
   TESSEL_CUDNN_CHECK(cudnnGetConvolutionForwardWorkspaceSize(
       c.handle, c.x.get(), c.w.get(), c.conv.get(), c.y.get(), algo, &bytes));
-  void* ws = tessel::cuda::workspace(c.device, bytes);
+  void* ws = ctx.workspace(bytes);
   Scalar one(1), zero(0);
   TESSEL_CUDNN_CHECK(cudnnConvolutionForward(c.handle, one.get(type), c.x.get(), x, c.w.get(), w,
                                              c.conv.get(), algo, ws, bytes, zero.get(type),
                                              c.y.get(), y));
-  add_bias(type, y, bias, s.n, s.o, s.oh * s.ow, stream);
+  add_bias(type, y, bias, s.n, s.o, s.oh * s.ow, ctx);
 }
 
-void conv2d_backward_input(const ConvShape& s, DType type, void* dx, const void* dy, const void* w,
-                           const void* bias, Stream stream) {
-  Call c(s, type, stream);
+void conv2d_backward_input(const CudaContext& ctx, const ConvShape& s, DType type, void* dx,
+                           const void* dy, const void* w, const void* bias) {
+  Call c(s, type, ctx);
   auto algo = cudnnConvolutionBwdDataAlgo_t(
       algorithm<cudnnConvolutionBwdDataAlgoPerf_t, CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT>(
           Pass::BackwardData, s, type, c.device, [&](int count, int* returned, auto* perf) {
@@ -183,17 +182,17 @@ void conv2d_backward_input(const ConvShape& s, DType type, void* dx, const void*
   size_t bytes = 0;
   TESSEL_CUDNN_CHECK(cudnnGetConvolutionBackwardDataWorkspaceSize(
       c.handle, c.w.get(), c.y.get(), c.conv.get(), c.x.get(), algo, &bytes));
-  void* ws = tessel::cuda::workspace(c.device, bytes);
+  void* ws = ctx.workspace(bytes);
   Scalar one(1), zero(0);
   TESSEL_CUDNN_CHECK(cudnnConvolutionBackwardData(c.handle, one.get(type), c.w.get(), w, c.y.get(),
                                                   dy, c.conv.get(), algo, ws, bytes, zero.get(type),
                                                   c.x.get(), dx));
-  add_bias(type, dx, bias, s.n, s.c, s.h * s.w, stream);
+  add_bias(type, dx, bias, s.n, s.c, s.h * s.w, ctx);
 }
 
-void conv2d_backward_weight(const ConvShape& s, DType type, void* dw, const void* dy, const void* x,
-                            Stream stream) {
-  Call c(s, type, stream);
+void conv2d_backward_weight(const CudaContext& ctx, const ConvShape& s, DType type, void* dw,
+                            const void* dy, const void* x) {
+  Call c(s, type, ctx);
   auto algo = cudnnConvolutionBwdFilterAlgo_t(
       algorithm<cudnnConvolutionBwdFilterAlgoPerf_t, CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT>(
           Pass::BackwardFilter, s, type, c.device, [&](int count, int* returned, auto* perf) {
@@ -203,11 +202,11 @@ void conv2d_backward_weight(const ConvShape& s, DType type, void* dw, const void
   size_t bytes = 0;
   TESSEL_CUDNN_CHECK(cudnnGetConvolutionBackwardFilterWorkspaceSize(
       c.handle, c.x.get(), c.y.get(), c.conv.get(), c.w.get(), algo, &bytes));
-  void* ws = tessel::cuda::workspace(c.device, bytes);
+  void* ws = ctx.workspace(bytes);
   Scalar one(1), zero(0);
   TESSEL_CUDNN_CHECK(cudnnConvolutionBackwardFilter(c.handle, one.get(type), c.x.get(), x,
                                                     c.y.get(), dy, c.conv.get(), algo, ws, bytes,
                                                     zero.get(type), c.w.get(), dw));
 }
 
-}  // namespace tessel::kernels::cuda
+}  // namespace tessel::kernels

@@ -2,7 +2,7 @@
 #include "kernels/cuda/launch.cuh"
 #include "kernels/cuda/warp.cuh"
 
-namespace tessel::kernels::cuda {
+namespace tessel::kernels {
 namespace {
 
 // A thread per pixel: neighbouring threads own neighbouring pixels, so each step along the
@@ -65,34 +65,34 @@ void dispatch_ce(const CeArgs& a, const char* what, const Fn& fn) {
 
 }  // namespace
 
-void cross_entropy_forward(const CeArgs& a, void* lse, void* loss, void* totals, bool mean,
-                           void* scratch, Stream stream) {
+void cross_entropy_forward(const CudaContext& ctx, const CeArgs& a, void* lse, void* loss,
+                           void* totals, bool mean) {
   dispatch_ce(a, "cross_entropy", [&](auto t, auto l) {
     using T = typename decltype(t)::type;
     using L = typename decltype(l)::type;
     using S = acc_t<T>;
     int64_t blocks = ce_partials(a.pixels());
-    S* partials = totals ? static_cast<S*>(scratch) : nullptr;
-    forward_kernel<T, L><<<unsigned(blocks), kThreads, 0, stream>>>(
+    S* partials = totals ? static_cast<S*>(ctx.workspace(2 * size_t(blocks) * sizeof(S))) : nullptr;
+    forward_kernel<T, L><<<unsigned(blocks), kThreads, 0, ctx.stream>>>(
         a, static_cast<S*>(lse), static_cast<T*>(loss), partials);
     TESSEL_CUDA_LAUNCH_CHECK();
     if (!totals) return;
-    finish_kernel<T><<<1, kThreads, 0, stream>>>(partials, blocks, mean, static_cast<S*>(totals),
-                                                 static_cast<T*>(loss));
+    finish_kernel<T><<<1, kThreads, 0, ctx.stream>>>(
+        partials, blocks, mean, static_cast<S*>(totals), static_cast<T*>(loss));
     TESSEL_CUDA_LAUNCH_CHECK();
   });
 }
 
-void cross_entropy_backward(const CeArgs& a, const void* lse, const CeGrad& g, void* grad_logits,
-                            Stream stream) {
+void cross_entropy_backward(const CudaContext& ctx, const CeArgs& a, const void* lse,
+                            const CeGrad& g, void* grad_logits) {
   if (a.pixels() == 0) return;
   dispatch_ce(a, "cross_entropy backward", [&](auto t, auto l) {
     using T = typename decltype(t)::type;
     using L = typename decltype(l)::type;
-    backward_kernel<T, L><<<grid_for(a.pixels()), kThreads, 0, stream>>>(
+    backward_kernel<T, L><<<grid_for(ctx, a.pixels()), kThreads, 0, ctx.stream>>>(
         a, static_cast<const acc_t<T>*>(lse), g, static_cast<T*>(grad_logits));
     TESSEL_CUDA_LAUNCH_CHECK();
   });
 }
 
-}  // namespace tessel::kernels::cuda
+}  // namespace tessel::kernels

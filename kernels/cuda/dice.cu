@@ -2,7 +2,7 @@
 #include "kernels/cuda/warp.cuh"
 #include "kernels/dice.h"
 
-namespace tessel::kernels::cuda {
+namespace tessel::kernels {
 namespace {
 
 // A block per row of partials: threads stride over the row's pixels, then one block_sum.
@@ -37,26 +37,26 @@ struct BinaryBackwardFn {
 
 }  // namespace
 
-void binary_dice_stats(DType type, const void* x, const void* target, double ignore_value,
-                       int64_t numel, void* partials, Stream stream) {
+void binary_dice_stats(const CudaContext& ctx, DType type, const void* x, const void* target,
+                       double ignore_value, int64_t numel, void* partials) {
   dispatch_cuda_float(type, "binary_dice", [&](auto tag) {
     using T = typename decltype(tag)::type;
-    binary_stats_kernel<T><<<unsigned(stat_rows(numel)), kThreads, 0, stream>>>(
+    binary_stats_kernel<T><<<unsigned(stat_rows(numel)), kThreads, 0, ctx.stream>>>(
         static_cast<const T*>(x), static_cast<const T*>(target), ignore_value, numel,
         static_cast<param_t<T>*>(partials));
     TESSEL_CUDA_LAUNCH_CHECK();
   });
 }
 
-void binary_dice_backward(DType type, const void* x, const void* target, double ignore_value,
-                          int64_t numel, const void* grad_stats, void* dx, Stream stream) {
+void binary_dice_backward(const CudaContext& ctx, DType type, const void* x, const void* target,
+                          double ignore_value, int64_t numel, const void* grad_stats, void* dx) {
   dispatch_cuda_float(type, "binary_dice backward", [&](auto tag) {
     using T = typename decltype(tag)::type;
     launch_each(
-        numel, stream,
+        numel, ctx,
         BinaryBackwardFn<T>{static_cast<const T*>(x), static_cast<const T*>(target), ignore_value,
                             static_cast<const param_t<T>*>(grad_stats), static_cast<T*>(dx)});
   });
 }
 
-}  // namespace tessel::kernels::cuda
+}  // namespace tessel::kernels

@@ -2,7 +2,7 @@
 #include "kernels/cuda/warp.cuh"
 #include "kernels/dice_ce_edge.h"
 
-namespace tessel::kernels::cuda {
+namespace tessel::kernels {
 namespace {
 
 // A block per row of partials. Each warp takes 32 neighbouring pixels at a time (coalesced
@@ -79,33 +79,33 @@ void dispatch_pass(const SegPass& a, const char* what, Fn&& fn) {
 
 }  // namespace
 
-void seg_pass(const SegPass& a, const void* logits, const void* labels, void* partials,
-              Stream stream) {
+void seg_pass(const CudaContext& ctx, const SegPass& a, const void* logits, const void* labels,
+              void* partials) {
   dispatch_pass(a, "dice_ce_edge", [&](auto tag, auto ltag) {
     using T = typename decltype(tag)::type;
     using L = typename decltype(ltag)::type;
     size_t shared = size_t(3 * a.classes) * (kThreads / kWarp) * sizeof(param_t<T>);
     TESSEL_CHECK(shared <= 48 * 1024, "dice_ce_edge: ", a.classes,
                  " classes need more shared memory than a block has (48 KB)");
-    seg_pass_kernel<T, L><<<unsigned(stat_rows(a.pixels())), kThreads, shared, stream>>>(
+    seg_pass_kernel<T, L><<<unsigned(stat_rows(a.pixels())), kThreads, shared, ctx.stream>>>(
         a, static_cast<const T*>(logits), static_cast<const L*>(labels),
         static_cast<param_t<T>*>(partials));
     TESSEL_CUDA_LAUNCH_CHECK();
   });
 }
 
-void seg_pass_backward(const SegPass& a, const void* logits, const void* labels,
-                       const void* grad_stats, void* dx, Stream stream) {
+void seg_pass_backward(const CudaContext& ctx, const SegPass& a, const void* logits,
+                       const void* labels, const void* grad_stats, void* dx) {
   if (a.pixels() == 0) return;
   dispatch_pass(a, "dice_ce_edge backward", [&](auto tag, auto ltag) {
     using T = typename decltype(tag)::type;
     using L = typename decltype(ltag)::type;
     seg_backward_kernel<T, L>
-        <<<grid_for(a.pixels()), kThreads, size_t(2 * a.classes) * sizeof(acc_t<T>), stream>>>(
-            a, static_cast<const T*>(logits), static_cast<const L*>(labels),
-            static_cast<const param_t<T>*>(grad_stats), static_cast<T*>(dx));
+        <<<grid_for(ctx, a.pixels()), kThreads, size_t(2 * a.classes) * sizeof(acc_t<T>),
+           ctx.stream>>>(a, static_cast<const T*>(logits), static_cast<const L*>(labels),
+                         static_cast<const param_t<T>*>(grad_stats), static_cast<T*>(dx));
     TESSEL_CUDA_LAUNCH_CHECK();
   });
 }
 
-}  // namespace tessel::kernels::cuda
+}  // namespace tessel::kernels

@@ -1,7 +1,7 @@
 #include "kernels/cuda/launch.cuh"
 #include "kernels/dropout.h"
 
-namespace tessel::kernels::cuda {
+namespace tessel::kernels {
 namespace {
 
 struct MaskFn {
@@ -25,17 +25,18 @@ struct ApplyFn {
 
 }  // namespace
 
-void dropout_mask(uint64_t seed, uint64_t offset, double p, int64_t n, bool* mask, Stream stream) {
-  launch_each(n, stream, MaskFn{seed, offset, p, mask});
+void dropout_mask(const CudaContext& ctx, uint64_t seed, uint64_t offset, double p, int64_t n,
+                  bool* mask) {
+  launch_each(n, ctx, MaskFn{seed, offset, p, mask});
 }
 
-void dropout_apply(DType type, int64_t numel, int64_t inner, double scale, const void* in,
-                   const bool* mask, void* out, Stream stream) {
+void dropout_apply(const CudaContext& ctx, DType type, int64_t numel, int64_t inner, double scale,
+                   const void* in, const bool* mask, void* out) {
   dispatch_cuda_float(type, "dropout", [&](auto tag) {
     using T = typename decltype(tag)::type;
-    launch_each(numel, stream,
+    launch_each(numel, ctx,
                 ApplyFn<T>{inner, scale, static_cast<const T*>(in), mask, static_cast<T*>(out)});
   });
 }
 
-}  // namespace tessel::kernels::cuda
+}  // namespace tessel::kernels

@@ -1,7 +1,7 @@
 #include "kernels/cuda/launch.cuh"
 #include "kernels/edge.h"
 
-namespace tessel::kernels::cuda {
+namespace tessel::kernels {
 namespace {
 
 // A thread per pixel; the window's reads of neighbouring threads overlap and hit the cache.
@@ -18,13 +18,13 @@ struct EdgeFn {
 
 }  // namespace
 
-void edge_mask(DType labels_type, const void* labels, uint8_t* out, int64_t n, int64_t height,
-               int64_t width, int64_t k, Stream stream) {
+void edge_mask(const CudaContext& ctx, DType labels_type, const void* labels, uint8_t* out,
+               int64_t n, int64_t height, int64_t width, int64_t k) {
   dispatch_labels(labels_type, "edge_mask", [&](auto tag) {
     using L = typename decltype(tag)::type;
-    launch_each(n * height * width, stream,
+    launch_each(n * height * width, ctx,
                 EdgeFn<L>{static_cast<const L*>(labels), out, height, width, k});
   });
 }
 
-}  // namespace tessel::kernels::cuda
+}  // namespace tessel::kernels

@@ -1,7 +1,7 @@
 #include "kernels/cuda/launch.cuh"
 #include "kernels/elementwise.h"
 
-namespace tessel::kernels::cuda {
+namespace tessel::kernels {
 namespace {
 
 template <typename T>
@@ -70,51 +70,51 @@ void dispatch_numeric(DType t, const char* what, Fn&& fn) {
 
 }  // namespace
 
-void unary(UnaryOp op, UnaryParams q, const StridedPlan<2>& p, DType type, void* out,
-           const void* in, Stream stream) {
+void unary(const CudaContext& ctx, UnaryOp op, UnaryParams q, const StridedPlan<2>& p, DType type,
+           void* out, const void* in) {
   dispatch_cuda_float(type, "unary", [&](auto tag) {
     using T = typename decltype(tag)::type;
-    launch_strided(p, stream, UnaryFn<T>{op, q, static_cast<T*>(out), static_cast<const T*>(in)});
+    launch_strided(p, ctx, UnaryFn<T>{op, q, static_cast<T*>(out), static_cast<const T*>(in)});
   });
 }
 
-void unary_backward(UnaryOp op, UnaryParams q, const StridedPlan<3>& p, DType type, void* grad_in,
-                    const void* grad_out, const void* x, Stream stream) {
+void unary_backward(const CudaContext& ctx, UnaryOp op, UnaryParams q, const StridedPlan<3>& p,
+                    DType type, void* grad_in, const void* grad_out, const void* x) {
   dispatch_cuda_float(type, "unary_backward", [&](auto tag) {
     using T = typename decltype(tag)::type;
-    launch_strided(p, stream,
+    launch_strided(p, ctx,
                    UnaryBackwardFn<T>{op, q, static_cast<T*>(grad_in),
                                       static_cast<const T*>(grad_out), static_cast<const T*>(x)});
   });
 }
 
-void binary(BinaryOp op, const StridedPlan<3>& p, DType type, void* out, const void* a,
-            const void* b, Stream stream) {
+void binary(const CudaContext& ctx, BinaryOp op, const StridedPlan<3>& p, DType type, void* out,
+            const void* a, const void* b) {
   dispatch_numeric(type, "binary", [&](auto tag) {
     using T = typename decltype(tag)::type;
     launch_strided(
-        p, stream,
+        p, ctx,
         BinaryFn<T>{op, static_cast<T*>(out), static_cast<const T*>(a), static_cast<const T*>(b)});
   });
 }
 
-void compare(CompareOp op, const StridedPlan<3>& p, DType type, bool* out, const void* a,
-             const void* b, Stream stream) {
+void compare(const CudaContext& ctx, CompareOp op, const StridedPlan<3>& p, DType type, bool* out,
+             const void* a, const void* b) {
   dispatch_numeric(type, "compare", [&](auto tag) {
     using T = typename decltype(tag)::type;
-    launch_strided(p, stream,
+    launch_strided(p, ctx,
                    CompareFn<T>{op, out, static_cast<const T*>(a), static_cast<const T*>(b)});
   });
 }
 
-void where(const StridedPlan<4>& p, DType type, void* out, const bool* cond, const void* a,
-           const void* b, Stream stream) {
+void where(const CudaContext& ctx, const StridedPlan<4>& p, DType type, void* out, const bool* cond,
+           const void* a, const void* b) {
   dispatch_all(type, "where", [&](auto tag) {
     using T = typename decltype(tag)::type;
     launch_strided(
-        p, stream,
+        p, ctx,
         WhereFn<T>{static_cast<T*>(out), cond, static_cast<const T*>(a), static_cast<const T*>(b)});
   });
 }
 
-}  // namespace tessel::kernels::cuda
+}  // namespace tessel::kernels

@@ -9,7 +9,7 @@
 
 #include "kernels/cuda/warp.cuh"
 
-namespace tessel::kernels::cuda {
+namespace tessel::kernels {
 
 using Counter = unsigned long long;  // the 64-bit integer atomicAdd takes
 
@@ -73,4 +73,4 @@ CountLaunch plan_counts(Kernel* kernel, int64_t bins, int64_t items) {
   return {unsigned(std::max<int64_t>(blocks, 1)), smem, shared};
 }
 
-}  // namespace tessel::kernels::cuda
+}  // namespace tessel::kernels

@@ -1,7 +1,7 @@
 #include "kernels/cuda/launch.cuh"
 #include "kernels/index.h"
 
-namespace tessel::kernels::cuda {
+namespace tessel::kernels {
 namespace {
 
 template <typename Fn>
@@ -36,32 +36,33 @@ struct ScatterAddFn {
 
 }  // namespace
 
-void index_gather(const StridedPlan<3>& p, const IndexDim& d, DType type, void* out,
-                  DType index_type, const void* index, const void* src, Stream stream) {
+void index_gather(const CudaContext& ctx, const StridedPlan<3>& p, const IndexDim& d, DType type,
+                  void* out, DType index_type, const void* index, const void* src) {
   dispatch_types<float, Half, BFloat16, double, int64_t, int32_t, uint8_t>(
       type, "index_gather", [&](auto t) {
         using T = typename decltype(t)::type;
         dispatch_index(index_type, [&](auto it) {
           using I = typename decltype(it)::type;
-          launch_strided(p, stream,
+          launch_strided(p, ctx,
                          GatherFn<T, I>{static_cast<T*>(out), static_cast<const I*>(index),
                                         static_cast<const T*>(src), d.src_stride});
         });
       });
 }
 
-void index_scatter_add(const StridedPlan<3>& p, const IndexDim& d, DType type, const void* grad_out,
-                       DType index_type, const void* index, void* grad_src, Stream stream) {
+void index_scatter_add(const CudaContext& ctx, const StridedPlan<3>& p, const IndexDim& d,
+                       DType type, const void* grad_out, DType index_type, const void* index,
+                       void* grad_src) {
   dispatch_cuda_float(type, "index_scatter_add", [&](auto t) {
     using T = typename decltype(t)::type;
     dispatch_index(index_type, [&](auto it) {
       using I = typename decltype(it)::type;
       launch_strided(
-          p, stream,
+          p, ctx,
           ScatterAddFn<T, I>{static_cast<const T*>(grad_out), static_cast<const I*>(index),
                              static_cast<acc_t<T>*>(grad_src), d});
     });
   });
 }
 
-}  // namespace tessel::kernels::cuda
+}  // namespace tessel::kernels

@@ -6,19 +6,19 @@
 #include <algorithm>
 #include <cstdint>
 
-#include "engine/cuda/check.h"
-#include "engine/dtype.h"
-#include "kernels/stream.h"
+#include "core/context.h"
+#include "core/cuda_check.h"
+#include "core/dtype.h"
 #include "kernels/common/strided.h"
 
-namespace tessel::kernels::cuda {
+namespace tessel::kernels {
 
 inline constexpr int kThreads = 256;
 
-// Enough blocks to fill the device a few times over; the grid-stride loop does the rest.
-inline unsigned grid_for(int64_t n, int threads = kThreads) {
+// Enough blocks to fill the device's SMs a few times over; the grid-stride loop does the rest.
+inline unsigned grid_for(const CudaContext& ctx, int64_t n, int threads = kThreads) {
   int64_t blocks = (n + threads - 1) / threads;
-  return unsigned(std::clamp<int64_t>(blocks, 1, 132 * 32));
+  return unsigned(std::clamp<int64_t>(blocks, 1, int64_t(ctx.sm_count) * 32));
 }
 
 #define TESSEL_GRID_STRIDE(i, n)                                            \
@@ -40,9 +40,9 @@ __global__ void strided_kernel(StridedPlan<N> p, Fn fn) {
 }
 
 template <int N, typename Fn>
-void launch_strided(const StridedPlan<N>& p, Stream stream, Fn fn) {
+void launch_strided(const StridedPlan<N>& p, const CudaContext& ctx, Fn fn) {
   if (p.numel == 0) return;
-  strided_kernel<<<grid_for(p.numel), kThreads, 0, stream>>>(p, fn);
+  strided_kernel<<<grid_for(ctx, p.numel), kThreads, 0, ctx.stream>>>(p, fn);
   TESSEL_CUDA_LAUNCH_CHECK();
 }
 
@@ -54,9 +54,9 @@ __global__ void each_kernel(int64_t n, Fn fn) {
 }
 
 template <typename Fn>
-void launch_each(int64_t n, Stream stream, Fn fn) {
+void launch_each(int64_t n, const CudaContext& ctx, Fn fn) {
   if (n == 0) return;
-  each_kernel<<<grid_for(n), kThreads, 0, stream>>>(n, fn);
+  each_kernel<<<grid_for(ctx, n), kThreads, 0, ctx.stream>>>(n, fn);
   TESSEL_CUDA_LAUNCH_CHECK();
 }
 
@@ -66,4 +66,4 @@ decltype(auto) dispatch_cuda_float(DType t, const char* what, Fn&& fn) {
   return dispatch_types<float, Half, BFloat16, double>(t, what, std::forward<Fn>(fn));
 }
 
-}  // namespace tessel::kernels::cuda
+}  // namespace tessel::kernels

@@ -1,10 +1,10 @@
 #include <climits>
 
-#include "engine/cuda/context.h"
+#include "kernels/cuda/cublas_check.h"
 #include "kernels/cuda/launch.cuh"
 #include "kernels/matmul.h"
 
-namespace tessel::kernels::cuda {
+namespace tessel::kernels {
 namespace {
 
 cudaDataType_t cuda_type(DType t) {
@@ -30,12 +30,10 @@ int as_int(int64_t v, const char* what) {
 
 }  // namespace
 
-void matmul(const Gemm& g, DType type, const void* a, const void* b, void* c, Stream stream) {
+void matmul(const CudaContext& ctx, const Gemm& g, DType type, const void* a, const void* b,
+            void* c) {
   if (g.m == 0 || g.n == 0 || g.batch == 0) return;
-  int device = 0;
-  TESSEL_CUDA_CHECK(cudaGetDevice(&device));
-  cublasHandle_t handle = tessel::cuda::cublas_handle(device);
-  TESSEL_CUBLAS_CHECK(cublasSetStream(handle, stream));
+  cublasHandle_t handle = ctx.cublas();
   cudaDataType_t dt = cuda_type(type);
   // f64 keeps f64 arithmetic; everything else accumulates in f32 (strict: no TF32 for f32).
   bool f64 = type == DType::F64;
@@ -58,4 +56,4 @@ void matmul(const Gemm& g, DType type, const void* a, const void* b, void* c, St
       dt, ldc, g.stride_c, as_int(g.batch, "batch"), compute, CUBLAS_GEMM_DEFAULT));
 }
 
-}  // namespace tessel::kernels::cuda
+}  // namespace tessel::kernels

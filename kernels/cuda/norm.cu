@@ -2,7 +2,7 @@
 #include "kernels/cuda/warp.cuh"
 #include "kernels/norm.h"
 
-namespace tessel::kernels::cuda {
+namespace tessel::kernels {
 namespace {
 
 // One block per group, two passes over it (mean, then squared deviations).
@@ -61,48 +61,48 @@ struct BackwardFn {
 
 }  // namespace
 
-void group_moments(DType type, int64_t numel, Groups gr, const void* x, void* mean, void* var,
-                   Stream stream) {
+void group_moments(const CudaContext& ctx, DType type, int64_t numel, Groups gr, const void* x,
+                   void* mean, void* var) {
   if (numel == 0) return;
   dispatch_cuda_float(type, "norm", [&](auto tag) {
     using T = typename decltype(tag)::type;
     using P = param_t<T>;
-    moments_kernel<T><<<unsigned(gr.count), kThreads, 0, stream>>>(
+    moments_kernel<T><<<unsigned(gr.count), kThreads, 0, ctx.stream>>>(
         numel / gr.count, gr, static_cast<const T*>(x), static_cast<P*>(mean),
         static_cast<P*>(var));
     TESSEL_CUDA_LAUNCH_CHECK();
   });
 }
 
-void norm_forward(DType type, const NormArgs& a, void* y, Stream stream) {
+void norm_forward(const CudaContext& ctx, DType type, const NormArgs& a, void* y) {
   dispatch_cuda_float(type, "norm", [&](auto tag) {
     using T = typename decltype(tag)::type;
-    launch_each(a.numel, stream, ForwardFn<T>{a, static_cast<T*>(y)});
+    launch_each(a.numel, ctx, ForwardFn<T>{a, static_cast<T*>(y)});
   });
 }
 
-void norm_grad_sums(DType type, const NormArgs& a, Groups over, const void* dy, void* sum_wdy,
-                    void* sum_wdy_xhat, Stream stream) {
+void norm_grad_sums(const CudaContext& ctx, DType type, const NormArgs& a, Groups over,
+                    const void* dy, void* sum_wdy, void* sum_wdy_xhat) {
   if (a.numel == 0) return;
   dispatch_cuda_float(type, "norm backward", [&](auto tag) {
     using T = typename decltype(tag)::type;
     using P = param_t<T>;
-    grad_sums_kernel<T><<<unsigned(over.count), kThreads, 0, stream>>>(
+    grad_sums_kernel<T><<<unsigned(over.count), kThreads, 0, ctx.stream>>>(
         a, over, static_cast<const T*>(dy), static_cast<P*>(sum_wdy),
         static_cast<P*>(sum_wdy_xhat));
     TESSEL_CUDA_LAUNCH_CHECK();
   });
 }
 
-void norm_backward(DType type, const NormArgs& a, const void* dy, const void* mean_wdy,
-                   const void* mean_wdy_xhat, void* dx, Stream stream) {
+void norm_backward(const CudaContext& ctx, DType type, const NormArgs& a, const void* dy,
+                   const void* mean_wdy, const void* mean_wdy_xhat, void* dx) {
   dispatch_cuda_float(type, "norm backward", [&](auto tag) {
     using T = typename decltype(tag)::type;
     using P = param_t<T>;
-    launch_each(a.numel, stream,
+    launch_each(a.numel, ctx,
                 BackwardFn<T>{a, static_cast<const T*>(dy), static_cast<const P*>(mean_wdy),
                               static_cast<const P*>(mean_wdy_xhat), static_cast<T*>(dx)});
   });
 }
 
-}  // namespace tessel::kernels::cuda
+}  // namespace tessel::kernels

@@ -1,7 +1,7 @@
 #include "kernels/cuda/launch.cuh"
 #include "kernels/optim.h"
 
-namespace tessel::kernels::cuda {
+namespace tessel::kernels {
 namespace {
 
 // One block per chunk; consecutive threads take consecutive elements (coalesced).
@@ -15,29 +15,29 @@ __global__ void optim_kernel(const OptimTensor* tensors, int64_t n, Step step) {
 // Step<T> over the whole list in one launch.
 template <template <typename> class Step, typename Hyper>
 void run(DType type, const char* what, const Hyper& h, const OptimTensor* tensors, int64_t n,
-         int64_t chunks, Stream stream) {
+         int64_t chunks, const CudaContext& ctx) {
   if (chunks == 0) return;
   TESSEL_CHECK(chunks <= INT32_MAX, what, ": ", chunks, " chunks exceed a grid");
   dispatch_cuda_float(type, what, [&](auto tag) {
     using S = Step<typename decltype(tag)::type>;
-    optim_kernel<S><<<unsigned(chunks), 512, 0, stream>>>(tensors, n, S{h});
+    optim_kernel<S><<<unsigned(chunks), 512, 0, ctx.stream>>>(tensors, n, S{h});
     TESSEL_CUDA_LAUNCH_CHECK();
   });
 }
 
 }  // namespace
 
-void sgd_step(DType type, const SgdHyper& h, const OptimTensor* tensors, int64_t n, int64_t chunks,
-              Stream stream) {
-  run<SgdStep>(type, "sgd_step", h, tensors, n, chunks, stream);
+void sgd_step(const CudaContext& ctx, DType type, const SgdHyper& h, const OptimTensor* tensors,
+              int64_t n, int64_t chunks) {
+  run<SgdStep>(type, "sgd_step", h, tensors, n, chunks, ctx);
 }
 
-void adam_step(DType type, const AdamHyper& h, const OptimTensor* tensors, int64_t n,
-               int64_t chunks, Stream stream) {
+void adam_step(const CudaContext& ctx, DType type, const AdamHyper& h, const OptimTensor* tensors,
+               int64_t n, int64_t chunks) {
   if (h.partial == 0.5)
-    run<AdamStep>(type, "adam_step", h, tensors, n, chunks, stream);
+    run<AdamStep>(type, "adam_step", h, tensors, n, chunks, ctx);
   else
-    run<PadamStep>(type, "adam_step", h, tensors, n, chunks, stream);
+    run<PadamStep>(type, "adam_step", h, tensors, n, chunks, ctx);
 }
 
-}  // namespace tessel::kernels::cuda
+}  // namespace tessel::kernels

@@ -1,7 +1,7 @@
 #include "kernels/cuda/launch.cuh"
 #include "kernels/pad.h"
 
-namespace tessel::kernels::cuda {
+namespace tessel::kernels {
 namespace {
 
 template <typename T>
@@ -17,29 +17,30 @@ __global__ void pad_backward_kernel(PadGeom g, T* grad_in, const T* grad_out) {
 
 }  // namespace
 
-void pad(const PadGeom& g, DType type, void* out, const void* in, double value, Stream stream) {
+void pad(const CudaContext& ctx, const PadGeom& g, DType type, void* out, const void* in,
+         double value) {
   int64_t n = g.out_numel();
   if (n == 0) return;
   dispatch_types<float, Half, BFloat16, double, int64_t, int32_t, uint8_t>(
       type, "pad", [&](auto t) {
         using T = typename decltype(t)::type;
-        pad_kernel<<<grid_for(n), kThreads, 0, stream>>>(
+        pad_kernel<<<grid_for(ctx, n), kThreads, 0, ctx.stream>>>(
             g, static_cast<T*>(out), static_cast<const T*>(in),
             static_cast<T>(static_cast<acc_t<T>>(value)));
         TESSEL_CUDA_LAUNCH_CHECK();
       });
 }
 
-void pad_backward(const PadGeom& g, DType type, void* grad_in, const void* grad_out,
-                  Stream stream) {
+void pad_backward(const CudaContext& ctx, const PadGeom& g, DType type, void* grad_in,
+                  const void* grad_out) {
   int64_t n = g.in_numel();
   if (n == 0) return;
   dispatch_cuda_float(type, "pad_backward", [&](auto t) {
     using T = typename decltype(t)::type;
-    pad_backward_kernel<<<grid_for(n), kThreads, 0, stream>>>(g, static_cast<T*>(grad_in),
-                                                              static_cast<const T*>(grad_out));
+    pad_backward_kernel<<<grid_for(ctx, n), kThreads, 0, ctx.stream>>>(
+        g, static_cast<T*>(grad_in), static_cast<const T*>(grad_out));
     TESSEL_CUDA_LAUNCH_CHECK();
   });
 }
 
-}  // namespace tessel::kernels::cuda
+}  // namespace tessel::kernels

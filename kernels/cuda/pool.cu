@@ -1,7 +1,7 @@
 #include "kernels/cuda/launch.cuh"
 #include "kernels/pool.h"
 
-namespace tessel::kernels::cuda {
+namespace tessel::kernels {
 namespace {
 
 // One thread per output (forward) or input (backward) element; the gathers only read.
@@ -75,61 +75,61 @@ struct MaxUnpoolGradFn {
 
 }  // namespace
 
-void max_pool2d(const Pool2d& p, DType type, void* out, int64_t* argmax, const void* in,
-                Stream stream) {
+void max_pool2d(const CudaContext& ctx, const Pool2d& p, DType type, void* out, int64_t* argmax,
+                const void* in) {
   dispatch_cuda_float(type, "max_pool2d", [&](auto tag) {
     using T = typename decltype(tag)::type;
-    launch_each(p.planes * p.out_h * p.out_w, stream,
+    launch_each(p.planes * p.out_h * p.out_w, ctx,
                 MaxPoolFn<T>{p, static_cast<T*>(out), argmax, static_cast<const T*>(in)});
   });
 }
 
-void max_pool2d_backward(const Pool2d& p, DType type, void* grad_in, const void* grad_out,
-                         const int64_t* argmax, Stream stream) {
+void max_pool2d_backward(const CudaContext& ctx, const Pool2d& p, DType type, void* grad_in,
+                         const void* grad_out, const int64_t* argmax) {
   dispatch_cuda_float(type, "max_pool2d_backward", [&](auto tag) {
     using T = typename decltype(tag)::type;
     launch_each(
-        p.planes * p.in_h * p.in_w, stream,
+        p.planes * p.in_h * p.in_w, ctx,
         MaxPoolGradFn<T>{p, static_cast<T*>(grad_in), static_cast<const T*>(grad_out), argmax});
   });
 }
 
-void avg_pool2d(PoolKind kind, const Pool2d& p, DType type, void* out, const void* in,
-                Stream stream) {
+void avg_pool2d(const CudaContext& ctx, PoolKind kind, const Pool2d& p, DType type, void* out,
+                const void* in) {
   dispatch_cuda_float(type, "avg_pool2d", [&](auto tag) {
     using T = typename decltype(tag)::type;
-    launch_each(p.planes * p.out_h * p.out_w, stream,
+    launch_each(p.planes * p.out_h * p.out_w, ctx,
                 AvgPoolFn<T>{kind, p, static_cast<T*>(out), static_cast<const T*>(in)});
   });
 }
 
-void avg_pool2d_backward(PoolKind kind, const Pool2d& p, DType type, void* grad_in,
-                         const void* grad_out, Stream stream) {
+void avg_pool2d_backward(const CudaContext& ctx, PoolKind kind, const Pool2d& p, DType type,
+                         void* grad_in, const void* grad_out) {
   dispatch_cuda_float(type, "avg_pool2d_backward", [&](auto tag) {
     using T = typename decltype(tag)::type;
     launch_each(
-        p.planes * p.in_h * p.in_w, stream,
+        p.planes * p.in_h * p.in_w, ctx,
         AvgPoolGradFn<T>{kind, p, static_cast<T*>(grad_in), static_cast<const T*>(grad_out)});
   });
 }
 
-void max_unpool2d(const Pool2d& p, DType type, void* out, const void* in, const int64_t* indices,
-                  Stream stream) {
+void max_unpool2d(const CudaContext& ctx, const Pool2d& p, DType type, void* out, const void* in,
+                  const int64_t* indices) {
   dispatch_cuda_float(type, "max_unpool2d", [&](auto tag) {
     using T = typename decltype(tag)::type;
-    launch_each(p.planes * p.in_h * p.in_w, stream,
+    launch_each(p.planes * p.in_h * p.in_w, ctx,
                 MaxUnpoolFn<T>{p, static_cast<T*>(out), static_cast<const T*>(in), indices});
   });
 }
 
-void max_unpool2d_backward(const Pool2d& p, DType type, void* grad_in, const void* grad_out,
-                           const int64_t* indices, Stream stream) {
+void max_unpool2d_backward(const CudaContext& ctx, const Pool2d& p, DType type, void* grad_in,
+                           const void* grad_out, const int64_t* indices) {
   dispatch_cuda_float(type, "max_unpool2d_backward", [&](auto tag) {
     using T = typename decltype(tag)::type;
     launch_each(
-        p.planes * p.out_h * p.out_w, stream,
+        p.planes * p.out_h * p.out_w, ctx,
         MaxUnpoolGradFn<T>{p, static_cast<T*>(grad_in), static_cast<const T*>(grad_out), indices});
   });
 }
 
-}  // namespace tessel::kernels::cuda
+}  // namespace tessel::kernels

@@ -1,7 +1,7 @@
 #include "kernels/cuda/launch.cuh"
 #include "kernels/random.h"
 
-namespace tessel::kernels::cuda {
+namespace tessel::kernels {
 namespace {
 template <typename T>
 struct RandomFn {
@@ -16,11 +16,11 @@ struct RandomFn {
 };
 }  // namespace
 
-void random_fill(const RandomSpec& s, DType type, void* out, int64_t n, Stream stream) {
+void random_fill(const CudaContext& ctx, const RandomSpec& s, DType type, void* out, int64_t n) {
   dispatch_all(type, "random", [&](auto tag) {
     using T = typename decltype(tag)::type;
-    launch_each((n + 3) / 4, stream, RandomFn<T>{s, static_cast<T*>(out), n});
+    launch_each((n + 3) / 4, ctx, RandomFn<T>{s, static_cast<T*>(out), n});
   });
 }
 
-}  // namespace tessel::kernels::cuda
+}  // namespace tessel::kernels

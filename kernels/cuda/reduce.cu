@@ -1,7 +1,7 @@
 #include "kernels/cuda/warp.cuh"
 #include "kernels/reduce.h"
 
-namespace tessel::kernels::cuda {
+namespace tessel::kernels {
 namespace {
 
 // One warp per row: rows of the sizes segmentation reduces (channels, pixels of one map) are
@@ -54,28 +54,29 @@ __global__ void arg_reduce_rows_kernel(ArgReduceOp op, T* values, int64_t* indic
 
 }  // namespace
 
-void reduce_rows(ReduceOp op, DType type, void* out, const void* in, int64_t outer, int64_t inner,
-                 double correction, Stream stream) {
+void reduce_rows(const CudaContext& ctx, ReduceOp op, DType type, void* out, const void* in,
+                 int64_t outer, int64_t inner, double correction) {
   if (outer == 0) return;
   dispatch_types<float, Half, BFloat16, double, int32_t, int64_t>(type, "reduce", [&](auto tag) {
     using T = typename decltype(tag)::type;
     using A = std::conditional_t<std::is_integral_v<T>, int64_t,
                                  std::conditional_t<std::is_same_v<T, double>, double, float>>;
-    reduce_rows_kernel<T, A><<<grid_for(outer * kWarp), kThreads, 0, stream>>>(
+    reduce_rows_kernel<T, A><<<grid_for(ctx, outer * kWarp), kThreads, 0, ctx.stream>>>(
         op, correction, static_cast<T*>(out), static_cast<const T*>(in), outer, inner);
     TESSEL_CUDA_LAUNCH_CHECK();
   });
 }
 
-void arg_reduce_rows(ArgReduceOp op, DType type, void* values, int64_t* indices, const void* in,
-                     int64_t outer, int64_t inner, Stream stream) {
+void arg_reduce_rows(const CudaContext& ctx, ArgReduceOp op, DType type, void* values,
+                     int64_t* indices, const void* in, int64_t outer, int64_t inner) {
   if (outer == 0) return;
   dispatch_all(type, "arg_reduce", [&](auto tag) {
     using T = typename decltype(tag)::type;
-    arg_reduce_rows_kernel<T, compare_t<T>><<<grid_for(outer * kWarp), kThreads, 0, stream>>>(
-        op, static_cast<T*>(values), indices, static_cast<const T*>(in), outer, inner);
+    arg_reduce_rows_kernel<T, compare_t<T>>
+        <<<grid_for(ctx, outer * kWarp), kThreads, 0, ctx.stream>>>(
+            op, static_cast<T*>(values), indices, static_cast<const T*>(in), outer, inner);
     TESSEL_CUDA_LAUNCH_CHECK();
   });
 }
 
-}  // namespace tessel::kernels::cuda
+}  // namespace tessel::kernels

@@ -1,7 +1,7 @@
 #include "kernels/cuda/warp.cuh"
 #include "kernels/softmax.h"
 
-namespace tessel::kernels::cuda {
+namespace tessel::kernels {
 namespace {
 
 struct WarpGroup {
@@ -56,35 +56,37 @@ __global__ void columns_kernel(Line line, int64_t outer, int64_t n, int64_t inne
 }
 
 template <typename Line>
-void launch_lines(Line line, int64_t outer, int64_t n, int64_t inner, Stream stream) {
+void launch_lines(Line line, int64_t outer, int64_t n, int64_t inner, const CudaContext& ctx) {
   if (outer * inner == 0) return;
   if (inner == 1) {
-    rows_kernel<<<grid_for(outer * kWarp), kThreads, 0, stream>>>(line, outer, n);
+    rows_kernel<<<grid_for(ctx, outer * kWarp), kThreads, 0, ctx.stream>>>(line, outer, n);
   } else {
-    columns_kernel<<<grid_for(outer * inner), kThreads, 0, stream>>>(line, outer, n, inner);
+    columns_kernel<<<grid_for(ctx, outer * inner), kThreads, 0, ctx.stream>>>(line, outer, n,
+                                                                              inner);
   }
   TESSEL_CUDA_LAUNCH_CHECK();
 }
 
 }  // namespace
 
-void softmax(SoftmaxKind kind, DType type, void* out, const void* in, int64_t outer, int64_t dim,
-             int64_t inner, Stream stream) {
+void softmax(const CudaContext& ctx, SoftmaxKind kind, DType type, void* out, const void* in,
+             int64_t outer, int64_t dim, int64_t inner) {
   dispatch_cuda_float(type, softmax_name(kind), [&](auto tag) {
     using T = typename decltype(tag)::type;
     launch_lines(ForwardLine<T>{kind, static_cast<T*>(out), static_cast<const T*>(in)}, outer, dim,
-                 inner, stream);
+                 inner, ctx);
   });
 }
 
-void softmax_backward(SoftmaxKind kind, DType type, void* grad_in, const void* grad_out,
-                      const void* out, int64_t outer, int64_t dim, int64_t inner, Stream stream) {
+void softmax_backward(const CudaContext& ctx, SoftmaxKind kind, DType type, void* grad_in,
+                      const void* grad_out, const void* out, int64_t outer, int64_t dim,
+                      int64_t inner) {
   dispatch_cuda_float(type, softmax_name(kind), [&](auto tag) {
     using T = typename decltype(tag)::type;
     launch_lines(BackwardLine<T>{kind, static_cast<T*>(grad_in), static_cast<const T*>(grad_out),
                                  static_cast<const T*>(out)},
-                 outer, dim, inner, stream);
+                 outer, dim, inner, ctx);
   });
 }
 
-}  // namespace tessel::kernels::cuda
+}  // namespace tessel::kernels

@@ -3,11 +3,10 @@
 #include <cub/block/block_scan.cuh>
 #include <cub/device/device_segmented_sort.cuh>
 
-#include "engine/cuda/context.h"
 #include "kernels/cuda/launch.cuh"
 #include "kernels/sort.h"
 
-namespace tessel::kernels::cuda {
+namespace tessel::kernels {
 namespace {
 
 // Start of row r (as the begin offset) or of row r - 1's end, for CUB's segment iterators.
@@ -24,7 +23,7 @@ struct PositionInRow {
 
 template <typename T>
 void sort_typed(const T* keys, int64_t rows, int64_t len, bool descending, T* sorted,
-                int64_t* index, Stream stream) {
+                int64_t* index, const CudaContext& ctx) {
   auto begin =
       thrust::make_transform_iterator(thrust::make_counting_iterator<int64_t>(0), RowStart{len});
   auto end = begin + 1;
@@ -32,20 +31,17 @@ void sort_typed(const T* keys, int64_t rows, int64_t len, bool descending, T* so
   auto run = [&](void* temp, size_t& bytes, const int64_t* positions) {
     return descending
                ? cub::DeviceSegmentedSort::StableSortPairsDescending(
-                     temp, bytes, keys, sorted, positions, index, n, rows, begin, end, stream)
+                     temp, bytes, keys, sorted, positions, index, n, rows, begin, end, ctx.stream)
                : cub::DeviceSegmentedSort::StableSortPairs(temp, bytes, keys, sorted, positions,
-                                                           index, n, rows, begin, end, stream);
+                                                           index, n, rows, begin, end, ctx.stream);
   };
   size_t temp_bytes = 0;
   TESSEL_CUDA_CHECK(run(nullptr, temp_bytes, nullptr));
   // The positions the sort permutes sit in the workspace after CUB's scratch.
   size_t positions_at = (temp_bytes + 255) / 256 * 256;
-  int device = 0;
-  TESSEL_CUDA_CHECK(cudaGetDevice(&device));
-  auto* scratch = static_cast<char*>(
-      tessel::cuda::workspace(device, positions_at + size_t(n) * sizeof(int64_t)));
+  auto* scratch = static_cast<char*>(ctx.workspace(positions_at + size_t(n) * sizeof(int64_t)));
   auto* positions = reinterpret_cast<int64_t*>(scratch + positions_at);
-  launch_each(n, stream, PositionInRow{len, positions});
+  launch_each(n, ctx, PositionInRow{len, positions});
   TESSEL_CUDA_CHECK(run(scratch, temp_bytes, positions));
 }
 
@@ -69,24 +65,25 @@ __global__ void cumsum_rows_kernel(const T* x, int64_t len, T* out) {
 
 }  // namespace
 
-void sort_rows(DType type, const void* keys, int64_t rows, int64_t len, bool descending,
-               void* sorted, int64_t* index, Stream stream) {
+void sort_rows(const CudaContext& ctx, DType type, const void* keys, int64_t rows, int64_t len,
+               bool descending, void* sorted, int64_t* index) {
   if (rows * len == 0) return;
   dispatch_types<float, double>(type, "sort", [&](auto tag) {
     using T = typename decltype(tag)::type;
     sort_typed(static_cast<const T*>(keys), rows, len, descending, static_cast<T*>(sorted), index,
-               stream);
+               ctx);
   });
 }
 
-void cumsum_rows(DType type, const void* x, int64_t rows, int64_t len, void* out, Stream stream) {
+void cumsum_rows(const CudaContext& ctx, DType type, const void* x, int64_t rows, int64_t len,
+                 void* out) {
   if (rows * len == 0) return;
   dispatch_types<float, double>(type, "cumsum", [&](auto tag) {
     using T = typename decltype(tag)::type;
-    cumsum_rows_kernel<T><<<unsigned(rows), kThreads, 0, stream>>>(static_cast<const T*>(x), len,
-                                                                   static_cast<T*>(out));
+    cumsum_rows_kernel<T><<<unsigned(rows), kThreads, 0, ctx.stream>>>(static_cast<const T*>(x),
+                                                                       len, static_cast<T*>(out));
     TESSEL_CUDA_LAUNCH_CHECK();
   });
 }
 
-}  // namespace tessel::kernels::cuda
+}  // namespace tessel::kernels

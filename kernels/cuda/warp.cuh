@@ -5,7 +5,7 @@
 
 #include "kernels/cuda/launch.cuh"
 
-namespace tessel::kernels::cuda {
+namespace tessel::kernels {
 
 inline constexpr int kWarp = 32;
 
@@ -43,8 +43,8 @@ __device__ void block_sum(A (&v)[N]) {
 }
 
 // fn(row, lane) for the rows of [0, rows) this thread's warp owns; launch with
-// grid_for(rows * kWarp) threads. Every lane of a warp visits the same rows, so shuffles inside
-// fn see the full warp.
+// grid_for(ctx, rows * kWarp) threads. Every lane of a warp visits the same rows, so shuffles
+// inside fn see the full warp.
 template <typename Fn>
 __device__ void for_each_warp_row(int64_t rows, Fn fn) {
   int64_t warp = (int64_t(blockIdx.x) * blockDim.x + threadIdx.x) / kWarp;
@@ -53,4 +53,4 @@ __device__ void for_each_warp_row(int64_t rows, Fn fn) {
   for (int64_t r = warp; r < rows; r += warps) fn(r, lane);
 }
 
-}  // namespace tessel::kernels::cuda
+}  // namespace tessel::kernels

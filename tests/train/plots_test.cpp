@@ -2,8 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "core/error.h"
 #include "data/image_io.h"
-#include "engine/error.h"
 #include "tests/data/temp_dir.h"
 
 namespace tessel::train {

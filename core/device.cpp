@@ -1,6 +1,10 @@
-#include "engine/device.h"
+#include "core/device.h"
 
-#include "engine/error.h"
+#include "core/error.h"
+
+#if TESSEL_WITH_CUDA
+#include <cuda_runtime.h>
+#endif
 
 namespace tessel {
 
@@ -20,5 +24,23 @@ Device::Device(const std::string& spec) {
 std::string Device::str() const {
   return is_cpu() ? "cpu" : "cuda:" + std::to_string(index);
 }
+
+namespace cuda {
+int device_count() {
+#if TESSEL_WITH_CUDA
+  static const int count = [] {
+    int n = 0;
+    if (cudaGetDeviceCount(&n) != cudaSuccess) {
+      (void)cudaGetLastError();  // no driver or no GPU: report zero devices, never fail
+      return 0;
+    }
+    return n;
+  }();
+  return count;
+#else
+  return 0;
+#endif
+}
+}  // namespace cuda
 
 }  // namespace tessel

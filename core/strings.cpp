@@ -1,4 +1,4 @@
-#include "engine/strings.h"
+#include "core/strings.h"
 
 #include <algorithm>
 #include <numeric>

@@ -7,8 +7,8 @@
 #include <type_traits>
 #include <utility>
 
-#include "engine/error.h"
-#include "engine/half.h"
+#include "core/error.h"
+#include "core/half.h"
 
 namespace tessel {
 
