@@ -15,31 +15,25 @@ thread_local bool g_grad_mode = true;
 
 // Adds incoming gradients into a leaf's .grad (out of place: the incoming tensor may be shared
 // with other branches of the graph).
-struct AccumulateGrad : Node {
-  std::shared_ptr<TensorImpl> leaf;
-  std::vector<Tensor> apply(const Tensor& g) override {
-    Tensor leaf_t(leaf);
-    TESSEL_CHECK(g.sizes() == leaf->sizes, "backward: gradient of shape ", shape_str(g.sizes()),
-                 " for a leaf of shape ", shape_str(leaf->sizes));
-    Tensor grad = g.dtype() == leaf->dtype ? g : g.to(leaf->dtype);
-    if (leaf->grad) {
-      leaf->grad = add(Tensor(leaf->grad), grad).impl();
-    } else {
-      // Keep the incoming tensor only if nothing else can see its storage.
-      bool exclusive = grad.storage().use_count() == 1 && grad.impl().use_count() <= 2;
-      leaf->grad = (exclusive && grad.is_contiguous() ? grad : grad.clone()).detach().impl();
-    }
-    return {};
+void accumulate_grad(TensorImpl& leaf, const Tensor& g) {
+  TESSEL_CHECK(g.sizes() == leaf.sizes, "backward: gradient of shape ", shape_str(g.sizes()),
+               " for a leaf of shape ", shape_str(leaf.sizes));
+  Tensor grad = g.dtype() == leaf.dtype ? g : g.to(leaf.dtype);
+  if (leaf.grad) {
+    leaf.grad = add(Tensor(leaf.grad), grad).impl();
+  } else {
+    // Keep the incoming tensor only if nothing else can see its storage.
+    bool exclusive = grad.storage().use_count() == 1 && grad.impl().use_count() <= 2;
+    leaf.grad = (exclusive && grad.is_contiguous() ? grad : grad.clone()).detach().impl();
   }
-  std::string name() const override { return "AccumulateGrad"; }
-};
+}
 
 std::shared_ptr<Node> edge_of(const Tensor& t) {
   if (!t.defined() || !t.requires_grad()) return nullptr;
   if (t.grad_fn()) return t.grad_fn();
   auto& impl = *t.impl();
   if (auto acc = impl.grad_accumulator.lock()) return acc;
-  auto acc = std::make_shared<AccumulateGrad>();
+  auto acc = std::make_shared<Node>();
   acc->leaf = t.impl();
   impl.grad_accumulator = acc;
   return acc;
@@ -64,8 +58,7 @@ SavedTensor::SavedTensor(const Tensor& t) {
 
 Tensor SavedTensor::get() const {
   TESSEL_CHECK(tensor_.defined(),
-               "backward: a saved tensor was freed; call backward with retain_graph=true to "
-               "backward through the graph a second time");
+               "backward: internal error: a backward rule read a tensor its op did not save");
   TESSEL_CHECK(tensor_.storage()->version() == version_,
                "backward: a tensor saved for backward was modified in place (version ",
                tensor_.storage()->version(), ", saved at version ", version_, ")");
@@ -84,23 +77,19 @@ bool any_requires_grad(const std::vector<Tensor>& inputs) {
                      [](const Tensor& t) { return t.defined() && t.requires_grad(); });
 }
 
-void set_history(Tensor& out, std::shared_ptr<Node> node, const std::vector<Tensor>& inputs) {
+std::string Node::name() const {
+  return accumulates() ? "AccumulateGrad" : std::string(op) + "Backward";
+}
+
+Node* record(Tensor& out, const char* op, const std::vector<Tensor>& inputs) {
+  if (!any_requires_grad(inputs)) return nullptr;
+  auto node = std::make_shared<Node>();
+  node->op = op;
   node->next.reserve(inputs.size());
   for (const Tensor& t : inputs) node->next.push_back(edge_of(t));
   out.impl()->requires_grad = true;
-  out.impl()->grad_fn = std::move(node);
-}
-
-FunctionNode* record_fn(Tensor& out, const std::vector<Tensor>& inputs, const char* op,
-                        FunctionNode::Fn fn, std::vector<Tensor> saved) {
-  if (!any_requires_grad(inputs)) return nullptr;
-  auto node = std::make_shared<FunctionNode>();
-  node->op = op;
-  node->fn = fn;
-  for (const Tensor& t : saved) node->saved.emplace_back(t);
-  FunctionNode* raw = node.get();
-  set_history(out, std::move(node), inputs);
-  return raw;
+  out.impl()->grad_fn = node;
+  return node.get();
 }
 
 void run_backward(const std::vector<Tensor>& roots, const std::vector<Tensor>& grads,
@@ -164,14 +153,19 @@ void run_backward(const std::vector<Tensor>& roots, const std::vector<Tensor>& g
                  node->name(), " was freed); pass retain_graph=true the first time");
     // A node all of whose incoming branches produced no gradient still runs its bookkeeping,
     // so the nodes after it see their dependency counts reach zero.
+    TESSEL_CHECK(node->accumulates() || node->rule, "backward: internal error: ", node->name(),
+                 " was recorded without a backward rule");
     std::vector<Tensor> grads_in;
     if (auto it = pending.find(node.get()); it != pending.end()) {
       Tensor grad_out = std::move(it->second);
       pending.erase(it);
-      grads_in = node->apply(grad_out);
+      if (node->accumulates())
+        accumulate_grad(*node->leaf, grad_out);
+      else
+        grads_in = node->rule(grad_out, *node);
     }
-    if (!retain_graph && node->name() != "AccumulateGrad") {
-      node->release();
+    if (!retain_graph && !node->accumulates()) {
+      node->rule = nullptr;  // frees what the rule saved
       node->released = true;
     }
     for (size_t i = 0; i < node->next.size(); ++i) {

@@ -1,12 +1,13 @@
 // Define-by-run reverse-mode autograd.
 //
-// An op whose inputs require grad (and grad mode is on) gives its result a Node: the node keeps
-// what its backward needs and one edge per input (the input's own grad_fn, a leaf's
-// AccumulateGrad, or nothing). Tensor::backward() orders the reachable nodes topologically,
+// An op whose inputs require grad (and grad mode is on) gives its result a Node: one edge per
+// input (the input's own grad_fn, a leaf's gradient accumulator, or nothing) and a rule that
+// owns what its backward reads. Tensor::backward() orders the reachable nodes topologically,
 // runs them from the root, sums the gradients arriving at each node, accumulates into leaves'
-// .grad, and frees saved tensors unless retain_graph is set.
+// .grad, and drops each rule (freeing its saved tensors) unless retain_graph is set.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -36,7 +37,6 @@ class SavedTensor {
   SavedTensor() = default;
   SavedTensor(const Tensor& t);  // NOLINT: saving is the point
   Tensor get() const;
-  void reset() { tensor_ = Tensor(); }
   bool defined() const { return tensor_.defined(); }
 
  private:
@@ -44,18 +44,23 @@ class SavedTensor {
   uint64_t version_ = 0;
 };
 
+// One recorded op: its inputs' edges and the rule that turns the output's gradient into theirs.
+// A leaf's gradient accumulator is a Node too, with `leaf` set and no rule.
 struct Node {
-  virtual ~Node() = default;
-  // One gradient per input (undefined where the input needs none), given the output gradient.
-  virtual std::vector<Tensor> apply(const Tensor& grad_out) = 0;
-  virtual std::string name() const = 0;
-  // Drops saved tensors; called after backward unless the graph is retained.
-  virtual void release() {}
+  // One gradient per input (undefined where none is needed) from the output gradient. The rule
+  // owns what backward reads (SavedTensors, shapes, scalars): dropping it frees them.
+  using Rule = std::function<std::vector<Tensor>(const Tensor& grad_out, const Node& self)>;
+
+  const char* op = "";                      // the forward op: "Conv2d", "relu"
+  std::vector<std::shared_ptr<Node>> next;  // one per input; null where no gradient is needed
+  Rule rule;
+  std::shared_ptr<TensorImpl> leaf;  // set only on a leaf's gradient accumulator
+  bool released = false;             // the rule was dropped after a backward
 
   bool needs_grad(size_t input) const { return input < next.size() && next[input] != nullptr; }
-
-  std::vector<std::shared_ptr<Node>> next;  // one per input
-  bool released = false;
+  bool accumulates() const { return leaf != nullptr; }
+  // "Conv2dBackward", or "AccumulateGrad" for a leaf: for error messages.
+  std::string name() const;
 };
 
 // True when grad mode is on and any input requires grad.
@@ -68,41 +73,16 @@ inline bool any_requires_grad(const Tensor& a, const Tensor& b) {
 }
 bool any_requires_grad(const std::vector<Tensor>& inputs);
 
-// Makes `node` the grad_fn of `out`, with an edge to each input.
-void set_history(Tensor& out, std::shared_ptr<Node> node, const std::vector<Tensor>& inputs);
-
-// A node whose backward is a function: for ops whose rule is a few lines of other ops.
-// Saved tensors live in `saved` (freed by release()); the function gets them back through get().
-struct FunctionNode : Node {
-  using Fn = std::vector<Tensor> (*)(const Tensor& grad_out, const FunctionNode& self);
-  std::string op;
-  Fn fn = nullptr;
-  std::vector<SavedTensor> saved;
-  Shape shape_a, shape_b;  // input shapes, for rules that reduce a broadcast gradient
-  double scalar = 0;
-  std::vector<Tensor> apply(const Tensor& g) override { return fn(g, *this); }
-  std::string name() const override { return op + "Backward"; }
-  void release() override { saved.clear(); }
-  Tensor get(size_t i) const { return saved.at(i).get(); }
-};
-
-// Records a FunctionNode on `out` when an input requires grad; returns it (or null) so the caller
-// can fill in what the rule needs.
-FunctionNode* record_fn(Tensor& out, const std::vector<Tensor>& inputs, const char* op,
-                        FunctionNode::Fn fn, std::vector<Tensor> saved = {});
+// Gives `out` a node with an edge per input when grad mode is on and an input requires grad,
+// and returns it (else nullptr) for the caller to set its rule, saving only what the needed
+// gradients read:
+//   if (Node* n = record(y, "Conv2d", {x, w, b}))
+//     n->rule = [s, xs = SavedTensor(n->needs_grad(1) ? xc : Tensor())](const Tensor& g,
+//                                                                         const Node& self) {...};
+Node* record(Tensor& out, const char* op, const std::vector<Tensor>& inputs);
 
 // Runs backward from `roots` with the given output gradients.
 void run_backward(const std::vector<Tensor>& roots, const std::vector<Tensor>& grads,
                   bool retain_graph);
-
-// Convenience for nodes: record a node of type N built from `args`, when needed.
-//   if (auto n = record<AddBackward>(out, {a, b})) { n->alpha = alpha; }
-template <typename N>
-std::shared_ptr<N> record(Tensor& out, const std::vector<Tensor>& inputs) {
-  if (!any_requires_grad(inputs)) return nullptr;
-  auto node = std::make_shared<N>();
-  set_history(out, node, inputs);
-  return node;
-}
 
 }  // namespace tessel

@@ -50,24 +50,18 @@ Tensor weight_pass(const ConvShape& s, const Tensor& dy, const Tensor& x) {
 }
 
 // Saves only what the needed gradients read: x for the weight's, the weight for x's.
-struct ConvBackward : Node {
+struct ConvBackward {
   ConvShape s;
   bool transposed = false;
   SavedTensor x, w;
-  std::vector<Tensor> apply(const Tensor& grad) override {
+  std::vector<Tensor> operator()(const Tensor& grad, const Node& self) const {
     Tensor g = grad.contiguous(), gx, gw, gb;
-    if (needs_grad(0))
+    if (self.needs_grad(0))
       gx = transposed ? forward_pass(s, g, w.get(), {}) : input_pass(s, g, w.get(), {});
-    if (needs_grad(1)) gw = transposed ? weight_pass(s, x.get(), g) : weight_pass(s, g, x.get());
-    if (needs_grad(2)) gb = sum(g, {0, 2, 3});
+    if (self.needs_grad(1))
+      gw = transposed ? weight_pass(s, x.get(), g) : weight_pass(s, g, x.get());
+    if (self.needs_grad(2)) gb = sum(g, {0, 2, 3});
     return {gx, gw, gb};
-  }
-  std::string name() const override {
-    return transposed ? "ConvTranspose2dBackward" : "Conv2dBackward";
-  }
-  void release() override {
-    x.reset();
-    w.reset();
   }
 };
 
@@ -78,12 +72,9 @@ Tensor run(const ConvShape& s, bool transposed, const Tensor& x, const Tensor& w
   Tensor xc = x.detach().contiguous(), wc = w.detach().contiguous();
   Tensor bc = bias.defined() ? bias.detach().contiguous() : Tensor();
   Tensor y = transposed ? input_pass(s, xc, wc, bc) : forward_pass(s, xc, wc, bc);
-  if (auto n = record<ConvBackward>(y, {x, w, bias})) {
-    n->s = s;
-    n->transposed = transposed;
-    if (n->needs_grad(1)) n->x = xc;
-    if (n->needs_grad(0)) n->w = wc;
-  }
+  if (Node* n = record(y, transposed ? "ConvTranspose2d" : "Conv2d", {x, w, bias}))
+    n->rule = ConvBackward{s, transposed, n->needs_grad(1) ? xc : Tensor(),
+                           n->needs_grad(0) ? wc : Tensor()};
   return y;
 }
 

@@ -16,25 +16,18 @@ void copy_same_device(const Tensor& dst, const Tensor& src) {
   });
 }
 
-// Gradient of a copy: the incoming gradient moved back to the source's dtype and device.
-struct ToBackward : Node {
-  DType dtype;
-  Device device;
-  std::vector<Tensor> apply(const Tensor& g) override { return {g.to(device).to(dtype)}; }
-  std::string name() const override { return "ToBackward"; }
-};
-
 Tensor copy_of(const Tensor& src, DType dtype, Device device) {
   Tensor out = empty(src.sizes(), {dtype, device});
   {
     NoGradGuard no_grad;
     out.copy_(src);
   }
+  // Gradient of a copy: the incoming gradient moved back to the source's dtype and device.
   if (is_floating(dtype)) {
-    if (auto n = record<ToBackward>(out, {src})) {
-      n->dtype = src.dtype();
-      n->device = src.device();
-    }
+    if (Node* n = record(out, "To", {src}))
+      n->rule = [dtype = src.dtype(), device = src.device()](const Tensor& g, const Node&) {
+        return std::vector<Tensor>{g.to(device).to(dtype)};
+      };
   }
   return out;
 }

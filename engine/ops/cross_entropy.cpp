@@ -25,10 +25,10 @@ kernels::CeArgs ce_args(const Tensor& x, const Tensor& y, const Tensor& w,
       ptr_or_null(w)};
 }
 
-struct CrossEntropyBackward : Node {
+struct CrossEntropyBackward {
   CrossEntropyOptions options;
   SavedTensor logits, labels, weight, lse, totals;
-  std::vector<Tensor> apply(const Tensor& g_in) override {
+  std::vector<Tensor> operator()(const Tensor& g_in, const Node&) const {
     Tensor x = logits.get(), y = labels.get(), l = lse.get();
     Tensor w = weight.defined() ? weight.get() : Tensor();
     Tensor t = totals.defined() ? totals.get() : Tensor();
@@ -41,10 +41,6 @@ struct CrossEntropyBackward : Node {
       kernels::cross_entropy_backward(ctx, a, l.data_ptr(), cg, dx.data_ptr());
     });
     return {dx};
-  }
-  std::string name() const override { return "CrossEntropyBackward"; }
-  void release() override {
-    logits.reset(), labels.reset(), weight.reset(), lse.reset(), totals.reset();
   }
 };
 
@@ -94,14 +90,10 @@ Tensor cross_entropy(const Tensor& logits, const Tensor& labels,
   on_device(x.device(), [&](const auto& ctx) {
     kernels::cross_entropy_forward(ctx, a, lse.data_ptr(), out.data_ptr(), sums, mean);
   });
-  if (auto n = record<CrossEntropyBackward>(out, {logits})) {
-    n->options = options;
-    n->options.weight = Tensor();
-    n->logits = x;
-    n->labels = y;
-    if (w.defined()) n->weight = w;
-    n->lse = lse;
-    if (mean) n->totals = totals;
+  if (Node* n = record(out, "CrossEntropy", {logits})) {
+    CrossEntropyOptions saved = options;
+    saved.weight = Tensor();  // saved as `weight`, in the statistics' dtype
+    n->rule = CrossEntropyBackward{saved, x, y, w, lse, mean ? totals : Tensor()};
   }
   return out;
 }

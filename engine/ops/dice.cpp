@@ -19,10 +19,10 @@ DType stats_dtype(const Tensor& x) {
   return x.dtype() == DType::F64 ? DType::F64 : DType::F32;
 }
 
-struct BinaryDiceBackward : Node {
+struct BinaryDiceBackward {
   SavedTensor x, t;
   double ignore_value = 0;
-  std::vector<Tensor> apply(const Tensor& g_in) override {
+  std::vector<Tensor> operator()(const Tensor& g_in, const Node&) const {
     Tensor xv = x.get(), tv = t.get(), g = g_in.contiguous(), dx = empty_like(xv);
     on_device(xv.device(), [&](const auto& ctx) {
       kernels::binary_dice_backward(ctx, xv.dtype(), xv.data_ptr(), tv.data_ptr(), ignore_value,
@@ -30,8 +30,6 @@ struct BinaryDiceBackward : Node {
     });
     return {dx};
   }
-  std::string name() const override { return "BinaryDiceBackward"; }
-  void release() override { x.reset(), t.reset(); }
 };
 
 // [3]: I, P, T of sigmoid(logits) against target, differentiable in the logits.
@@ -43,9 +41,8 @@ Tensor binary_dice_stats(const Tensor& logits, const Tensor& target, double igno
                                partials.data_ptr());
   });
   Tensor stats = sum(partials, {0});  // rows in order: deterministic
-  if (auto n = record<BinaryDiceBackward>(stats, {logits})) {
-    n->x = x, n->t = t, n->ignore_value = ignore_value;
-  }
+  if (Node* n = record(stats, "BinaryDice", {logits}))
+    n->rule = BinaryDiceBackward{x, t, ignore_value};
   return stats;
 }
 

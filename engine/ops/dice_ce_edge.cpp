@@ -16,18 +16,16 @@ namespace tessel {
 
 namespace {
 
-struct SegPassBackward : Node {
+struct SegPassBackward {
   kernels::SegPass a;
   SavedTensor x, y;
-  std::vector<Tensor> apply(const Tensor& g_in) override {
+  std::vector<Tensor> operator()(const Tensor& g_in, const Node&) const {
     Tensor xv = x.get(), yv = y.get(), g = g_in.contiguous(), dx = empty_like(xv);
     on_device(xv.device(), [&](const auto& ctx) {
       kernels::seg_pass_backward(ctx, a, xv.data_ptr(), yv.data_ptr(), g.data_ptr(), dx.data_ptr());
     });
     return {dx};
   }
-  std::string name() const override { return "DiceCEEdgeBackward"; }
-  void release() override { x.reset(), y.reset(); }
 };
 
 }  // namespace
@@ -55,9 +53,7 @@ Tensor dice_ce_edge_stats(const Tensor& logits, const Tensor& labels, int64_t ed
     kernels::seg_pass(ctx, a, x.data_ptr(), y.data_ptr(), partials.data_ptr());
   });
   Tensor stats = sum(partials, {0});  // rows in order: deterministic
-  if (auto n = record<SegPassBackward>(stats, {logits})) {
-    n->a = a, n->x = x, n->y = y;
-  }
+  if (Node* n = record(stats, "DiceCEEdge", {logits})) n->rule = SegPassBackward{a, x, y};
   return stats;
 }
 

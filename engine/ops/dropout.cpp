@@ -24,17 +24,6 @@ Tensor masked_scale(const Tensor& x_in, const Tensor& mask, int64_t inner, doubl
   return out;
 }
 
-struct DropoutBackward : Node {
-  SavedTensor mask;
-  int64_t inner;
-  double scale;
-  std::vector<Tensor> apply(const Tensor& g) override {
-    return {masked_scale(g, mask.get(), inner, scale)};
-  }
-  std::string name() const override { return "DropoutBackward"; }
-  void release() override { mask.reset(); }
-};
-
 Tensor drop(const char* op, const Tensor& x, double p, bool training, Generator* gen,
             int64_t inner) {
   check_float(op, x, "input");
@@ -49,11 +38,10 @@ Tensor drop(const char* op, const Tensor& x, double p, bool training, Generator*
   });
   double scale = p == 1 ? 0.0 : 1.0 / (1.0 - p);
   Tensor out = masked_scale(x.detach(), mask, inner, scale);
-  if (auto n = record<DropoutBackward>(out, {x})) {
-    n->mask = mask;
-    n->inner = inner;
-    n->scale = scale;
-  }
+  if (Node* n = record(out, "Dropout", {x}))
+    n->rule = [mask = SavedTensor(mask), inner, scale](const Tensor& g, const Node&) {
+      return std::vector<Tensor>{masked_scale(g, mask.get(), inner, scale)};
+    };
   return out;
 }
 

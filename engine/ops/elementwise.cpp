@@ -68,22 +68,6 @@ Tensor binary_forward(BinaryOp op, const char* name, const Tensor& a, const Tens
   return out;
 }
 
-FunctionNode* record_binary(Tensor& out, const Tensor& a, const Tensor& b, const char* op,
-                            FunctionNode::Fn fn, std::vector<Tensor> saved) {
-  FunctionNode* n = record_fn(out, {a, b}, op, fn, std::move(saved));
-  if (n) {
-    n->shape_a = a.sizes();
-    n->shape_b = b.sizes();
-  }
-  return n;
-}
-
-// Each rule returns {grad_a, grad_b}, reduced to the input shapes; skips what is not needed.
-std::vector<Tensor> grads(const FunctionNode& n, const Tensor& ga, const Tensor& gb) {
-  return {n.needs_grad(0) && ga.defined() ? sum_to(ga, n.shape_a) : Tensor(),
-          n.needs_grad(1) && gb.defined() ? sum_to(gb, n.shape_b) : Tensor()};
-}
-
 Tensor compare_op(CompareOp op, const char* name, const Tensor& a_in, const Tensor& b_in) {
   auto [a, b] = promoted(name, a_in.detach(), b_in.detach());
   Tensor out = empty(broadcast_shapes(a.sizes(), b.sizes(), name), {DType::Bool, a.device()});
@@ -100,8 +84,8 @@ Tensor add(const Tensor& a_in, const Tensor& b_in, double alpha) {
   if (alpha != 1.0) return add(a_in, b_in * alpha);
   auto [a, b] = promoted("add", a_in, b_in);
   Tensor out = binary_forward(BinaryOp::Add, "add", a, b);
-  record_binary(out, a, b, "Add",
-                [](const Tensor& g, const FunctionNode& n) { return grads(n, g, g); }, {});
+  if (Node* n = record(out, "Add", {a, b}))
+    n->rule = summed_to_inputs(a, b, [](const Tensor& g, const Node&) { return std::pair{g, g}; });
   return out;
 }
 
@@ -109,56 +93,58 @@ Tensor sub(const Tensor& a_in, const Tensor& b_in, double alpha) {
   if (alpha != 1.0) return sub(a_in, b_in * alpha);
   auto [a, b] = promoted("sub", a_in, b_in);
   Tensor out = binary_forward(BinaryOp::Sub, "sub", a, b);
-  record_binary(out, a, b, "Sub",
-                [](const Tensor& g, const FunctionNode& n) {
-                  return grads(n, g, n.needs_grad(1) ? neg(g) : Tensor());
-                },
-                {});
+  if (Node* n = record(out, "Sub", {a, b}))
+    n->rule = summed_to_inputs(a, b, [](const Tensor& g, const Node& self) {
+      return std::pair{g, self.needs_grad(1) ? neg(g) : Tensor()};
+    });
   return out;
 }
 
 Tensor mul(const Tensor& a_in, const Tensor& b_in) {
   auto [a, b] = promoted("mul", a_in, b_in);
   Tensor out = binary_forward(BinaryOp::Mul, "mul", a, b);
-  record_binary(out, a, b, "Mul",
-                [](const Tensor& g, const FunctionNode& n) {
-                  return grads(n, n.needs_grad(0) ? g * n.get(1) : Tensor(),
-                               n.needs_grad(1) ? g * n.get(0) : Tensor());
-                },
-                {a, b});
+  if (Node* n = record(out, "Mul", {a, b}))
+    n->rule = summed_to_inputs(
+        a, b,
+        [sa = SavedTensor(n->needs_grad(1) ? a : Tensor()),
+         sb = SavedTensor(n->needs_grad(0) ? b : Tensor())](const Tensor& g, const Node& self) {
+          return std::pair{self.needs_grad(0) ? g * sb.get() : Tensor(),
+                           self.needs_grad(1) ? g * sa.get() : Tensor()};
+        });
   return out;
 }
 
 Tensor div(const Tensor& a_in, const Tensor& b_in) {
   auto [a, b] = promoted("div", a_in, b_in);
   Tensor out = binary_forward(BinaryOp::Div, "div", a, b);
-  record_binary(out, a, b, "Div",
-                [](const Tensor& g, const FunctionNode& n) {
-                  Tensor b = n.get(1);
-                  Tensor ga = g / b;
-                  return grads(n, ga, n.needs_grad(1) ? -(ga * n.get(0)) / b : Tensor());
-                },
-                {a, b});
+  if (Node* n = record(out, "Div", {a, b}))
+    n->rule = summed_to_inputs(
+        a, b,
+        [sa = SavedTensor(n->needs_grad(1) ? a : Tensor()), sb = SavedTensor(b)](const Tensor& g,
+                                                                                 const Node& self) {
+          Tensor b = sb.get();
+          Tensor ga = g / b;
+          return std::pair{ga, self.needs_grad(1) ? -(ga * sa.get()) / b : Tensor()};
+        });
   return out;
 }
 
 Tensor pow(const Tensor& a_in, const Tensor& b_in) {
   auto [a, b] = promoted("pow", a_in, b_in);
   Tensor out = binary_forward(BinaryOp::Pow, "pow", a, b);
-  record_binary(out, a, b, "Pow",
-                [](const Tensor& g, const FunctionNode& n) {
-                  Tensor a = n.get(0), b = n.get(1);
-                  Tensor ga, gb;
-                  if (n.needs_grad(0)) ga = g * b * pow(a, b - 1.0);
-                  if (n.needs_grad(1)) {
-                    // d/db a^b = a^b log a, defined as 0 at a == 0 (PyTorch's convention for b >=
-                    // 0).
-                    Tensor v = g * pow(a, b) * log(a);
-                    gb = where(eq(a, zeros_like(a)), zeros_like(v), v);
-                  }
-                  return grads(n, ga, gb);
-                },
-                {a, b});
+  if (Node* n = record(out, "Pow", {a, b}))
+    n->rule = summed_to_inputs(
+        a, b, [sa = SavedTensor(a), sb = SavedTensor(b)](const Tensor& g, const Node& self) {
+          Tensor a = sa.get(), b = sb.get();
+          Tensor ga, gb;
+          if (self.needs_grad(0)) ga = g * b * pow(a, b - 1.0);
+          if (self.needs_grad(1)) {
+            // d/db a^b = a^b log a, defined as 0 at a == 0 (PyTorch's convention for b >= 0).
+            Tensor v = g * pow(a, b) * log(a);
+            gb = where(eq(a, zeros_like(a)), zeros_like(v), v);
+          }
+          return std::pair{ga, gb};
+        });
   return out;
 }
 
@@ -170,17 +156,18 @@ Tensor pow(const Tensor& a, double exponent) {
 static Tensor extremum(BinaryOp op, const char* name, const Tensor& a_in, const Tensor& b_in) {
   auto [a, b] = promoted(name, a_in, b_in);
   Tensor out = binary_forward(op, name, a, b);
-  auto rule = [](const Tensor& g, const FunctionNode& n) {
-    Tensor a = n.get(0), b = n.get(1);
-    Tensor wins = n.scalar > 0 ? gt(a, b) : lt(a, b);
-    Tensor half = g * 0.5, zero = zeros_like(g);
-    Tensor tie = eq(a, b);
-    Tensor ga = where(wins, g, where(tie, half, zero));
-    Tensor gb = where(wins, zero, where(tie, half, g));
-    return grads(n, ga, gb);
-  };
-  if (auto* n = record_binary(out, a, b, name, rule, {a, b}))
-    n->scalar = op == BinaryOp::Maximum ? 1 : -1;
+  if (Node* n = record(out, name, {a, b}))
+    n->rule = summed_to_inputs(a, b,
+                               [is_max = op == BinaryOp::Maximum, sa = SavedTensor(a),
+                                sb = SavedTensor(b)](const Tensor& g, const Node&) {
+                                 Tensor a = sa.get(), b = sb.get();
+                                 Tensor wins = is_max ? gt(a, b) : lt(a, b);
+                                 Tensor half = g * 0.5, zero = zeros_like(g);
+                                 Tensor tie = eq(a, b);
+                                 Tensor ga = where(wins, g, where(tie, half, zero));
+                                 Tensor gb = where(wins, zero, where(tie, half, g));
+                                 return std::pair{ga, gb};
+                               });
   return out;
 }
 Tensor maximum(const Tensor& a, const Tensor& b) {
@@ -221,13 +208,12 @@ Tensor where(const Tensor& cond, const Tensor& a_in, const Tensor& b_in) {
     kernels::where(ctx, p, a.dtype(), out.data_ptr(), cond.data<bool>(), a.data_ptr(),
                    b.data_ptr());
   });
-  record_binary(out, a, b, "Where",
-                [](const Tensor& g, const FunctionNode& n) {
-                  Tensor c = n.get(0), zero = zeros_like(g);
-                  return grads(n, n.needs_grad(0) ? where(c, g, zero) : Tensor(),
-                               n.needs_grad(1) ? where(c, zero, g) : Tensor());
-                },
-                {cond});
+  if (Node* n = record(out, "Where", {a, b}))
+    n->rule = summed_to_inputs(a, b, [sc = SavedTensor(cond)](const Tensor& g, const Node& self) {
+      Tensor c = sc.get(), zero = zeros_like(g);
+      return std::pair{self.needs_grad(0) ? where(c, g, zero) : Tensor(),
+                       self.needs_grad(1) ? where(c, zero, g) : Tensor()};
+    });
   return out;
 }
 
@@ -305,12 +291,12 @@ Tensor operator/(double a, const Tensor& b) {
 
 namespace {
 
-struct UnaryBackward : Node {
+struct UnaryBackward {
   UnaryOp op;
   UnaryParams q;
   const char* op_name;
   SavedTensor x;
-  std::vector<Tensor> apply(const Tensor& g) override {
+  std::vector<Tensor> operator()(const Tensor& g, const Node&) const {
     Tensor xv = x.get();
     Tensor gi = empty(xv.sizes(), {xv.dtype(), xv.device()});
     auto p = make_plan<3>(gi.sizes(), {&gi, &g, &xv}, op_name);
@@ -320,8 +306,6 @@ struct UnaryBackward : Node {
     });
     return {gi};
   }
-  std::string name() const override { return std::string(op_name) + "Backward"; }
-  void release() override { x.reset(); }
 };
 
 void run_unary(UnaryOp op, UnaryParams q, const char* name, const Tensor& out, const Tensor& x) {
@@ -336,12 +320,7 @@ Tensor unary(UnaryOp op, const char* name, const Tensor& x, UnaryParams q = {}) 
   check_float(name, x, "input");
   Tensor out = empty(x.sizes(), {x.dtype(), x.device()});
   run_unary(op, q, name, out, x);
-  if (auto n = record<UnaryBackward>(out, {x})) {
-    n->op = op;
-    n->q = q;
-    n->op_name = name;
-    n->x = x;
-  }
+  if (Node* n = record(out, name, {x})) n->rule = UnaryBackward{op, q, name, x};
   return out;
 }
 

@@ -25,12 +25,12 @@ DType acc_dtype(DType t) {
   return t == DType::F16 || t == DType::BF16 ? DType::F32 : t;
 }
 
-struct GatherBackward : Node {
+struct GatherBackward {
   SavedTensor index;  // laid out over the output's shape
   Shape src_sizes;
   DType dtype;
   int64_t dim = 0;
-  std::vector<Tensor> apply(const Tensor& g) override {
+  std::vector<Tensor> operator()(const Tensor& g, const Node&) const {
     Tensor ix = index.get();
     Tensor gs = zeros(src_sizes, {acc_dtype(dtype), g.device()});
     Shape cols = g.sizes();
@@ -45,8 +45,6 @@ struct GatherBackward : Node {
     });
     return {gs.to(dtype)};
   }
-  std::string name() const override { return "GatherBackward"; }
-  void release() override { index.reset(); }
 };
 
 void check_index(const char* op, const Tensor& x, int64_t dim, const Tensor& index) {
@@ -70,12 +68,8 @@ Tensor gather_along(const char* op, const Tensor& x, int64_t dim, const Tensor& 
     kernels::index_gather(ctx, p, d, x.dtype(), out.data_ptr(), index.dtype(), index.data_ptr(),
                           x.data_ptr());
   });
-  if (auto n = record<GatherBackward>(out, {x})) {
-    n->index = index;
-    n->src_sizes = x.sizes();
-    n->dtype = x.dtype();
-    n->dim = dim;
-  }
+  if (Node* n = record(out, "Gather", {x}))
+    n->rule = GatherBackward{index, x.sizes(), x.dtype(), dim};
   return out;
 }
 

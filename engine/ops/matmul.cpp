@@ -93,17 +93,15 @@ Tensor product(const char* name, const Tensor& a, const Tensor& b) {
     on_device(out.device(),
               [&](const auto& ctx) { kernels::matmul(ctx, g, a.dtype(), pa, pb, out.data_ptr()); });
   }
-  auto rule = [](const Tensor& g, const FunctionNode& n) {
-    Tensor a = n.get(0), b = n.get(1);
-    // Broadcast batch dims are summed back to each operand's own shape.
-    return std::vector<Tensor>{
-        n.needs_grad(0) ? sum_to(matmul(g, b.transpose(-1, -2)), n.shape_a) : Tensor(),
-        n.needs_grad(1) ? sum_to(matmul(a.transpose(-1, -2), g), n.shape_b) : Tensor()};
-  };
-  if (auto* n = record_fn(out, {a, b}, "Matmul", rule, {a, b})) {
-    n->shape_a = a.sizes();
-    n->shape_b = b.sizes();
-  }
+  // Broadcast batch dims are summed back to each operand's own shape.
+  if (Node* n = record(out, "Matmul", {a, b}))
+    n->rule = summed_to_inputs(
+        a, b,
+        [sa = SavedTensor(n->needs_grad(1) ? a : Tensor()),
+         sb = SavedTensor(n->needs_grad(0) ? b : Tensor())](const Tensor& g, const Node& self) {
+          return std::pair{self.needs_grad(0) ? matmul(g, sb.get().transpose(-1, -2)) : Tensor(),
+                           self.needs_grad(1) ? matmul(sa.get().transpose(-1, -2), g) : Tensor()};
+        });
   return out;
 }
 

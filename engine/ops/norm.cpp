@@ -48,26 +48,26 @@ std::pair<Tensor, Tensor> grad_sums(const kernels::NormArgs& a, Groups over, DTy
   return {s, q};
 }
 
-struct NormBackward : Node {
-  const char* op;
+struct NormBackward {
   Groups stats, params;
   bool batch_stats;  // the statistics depend on x (false in batch norm's eval mode)
   SavedTensor x, mean, invstd, weight;
   Shape param_shape;
 
-  std::vector<Tensor> apply(const Tensor& g) override {
+  std::vector<Tensor> operator()(const Tensor& g, const Node& self) const {
     Tensor dy = g.contiguous(), xv = x.get(), m = mean.get(), is = invstd.get();
     Tensor w = weight.defined() ? weight.get() : Tensor();
     kernels::NormArgs a = norm_args(xv, stats, params, m, is, w, Tensor());
     DType type = xv.dtype();
     Tensor dw, db, mean_wdy, mean_wdy_xhat;
     bool same_groups = stats.count == params.count && stats.inner == params.inner;
-    if (needs_grad(1) || needs_grad(2) || (needs_grad(0) && batch_stats && same_groups)) {
+    if (self.needs_grad(1) || self.needs_grad(2) ||
+        (self.needs_grad(0) && batch_stats && same_groups)) {
       kernels::NormArgs unweighted = a;
       unweighted.weight = nullptr;
       std::tie(db, dw) = grad_sums(unweighted, params, type, dy);
     }
-    if (needs_grad(0) && batch_stats) {
+    if (self.needs_grad(0) && batch_stats) {
       double per_group = double(xv.numel() / stats.count);
       if (same_groups) {  // batch norm: w is constant over a stats group, so reuse db and dw
         mean_wdy = (w.defined() ? db * w : db) / per_group;
@@ -79,7 +79,7 @@ struct NormBackward : Node {
       }
     }
     Tensor dx;
-    if (needs_grad(0)) {
+    if (self.needs_grad(0)) {
       dx = empty_like(xv);
       const void* s = ptr_or_null(mean_wdy);
       const void* q = ptr_or_null(mean_wdy_xhat);
@@ -87,11 +87,9 @@ struct NormBackward : Node {
         kernels::norm_backward(ctx, type, a, dy.data_ptr(), s, q, dx.data_ptr());
       });
     }
-    return {dx, needs_grad(1) ? dw.reshape(param_shape) : Tensor(),
-            needs_grad(2) ? db.reshape(param_shape) : Tensor()};
+    return {dx, self.needs_grad(1) ? dw.reshape(param_shape) : Tensor(),
+            self.needs_grad(2) ? db.reshape(param_shape) : Tensor()};
   }
-  std::string name() const override { return std::string(op) + "Backward"; }
-  void release() override { x.reset(), mean.reset(), invstd.reset(), weight.reset(); }
 };
 
 void check_param(const char* op, const Tensor& t, const char* name, const Tensor& x,
@@ -133,16 +131,11 @@ Tensor normalize(const char* op, const Tensor& x_in, Groups stats, Groups params
   auto a = norm_args(x, stats, params, mean, invstd, w, b);
   on_device(x.device(),
             [&](const auto& ctx) { kernels::norm_forward(ctx, x.dtype(), a, y.data_ptr()); });
-  if (auto n = record<NormBackward>(y, {x_in, w, b})) {
-    n->op = op;
-    n->stats = stats;
-    n->params = params;
-    n->batch_stats = batch_stats;
-    n->x = x;
-    n->mean = mean;
-    n->invstd = invstd;
-    if (w.defined()) n->weight = w;
-    n->param_shape = w.defined() ? w.sizes() : (b.defined() ? b.sizes() : Shape{});
+  if (Node* n = record(y, op, {x_in, w, b})) {
+    Shape param_shape = w.defined() ? w.sizes() : (b.defined() ? b.sizes() : Shape{});
+    // The weight is read only by the input's gradient (the parameters' sums are unweighted).
+    n->rule = NormBackward{
+        stats, params, batch_stats, x, mean, invstd, n->needs_grad(0) ? w : Tensor(), param_shape};
   }
   return y;
 }

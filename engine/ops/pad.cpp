@@ -15,10 +15,10 @@ const char* mode_name(PadMode m) {
   return m == PadMode::Constant ? "constant" : (m == PadMode::Reflect ? "reflect" : "replicate");
 }
 
-struct PadBackward : Node {
+struct PadBackward {
   kernels::PadGeom geom;
   Shape in_sizes;
-  std::vector<Tensor> apply(const Tensor& g_in) override {
+  std::vector<Tensor> operator()(const Tensor& g_in, const Node&) const {
     Tensor g = g_in.contiguous();
     Tensor gi = empty(in_sizes, {g.dtype(), g.device()});
     on_device(g.device(), [&](const auto& ctx) {
@@ -26,7 +26,6 @@ struct PadBackward : Node {
     });
     return {gi};
   }
-  std::string name() const override { return "PadBackward"; }
 };
 
 }  // namespace
@@ -66,10 +65,7 @@ Tensor pad(const Tensor& x_in, const std::vector<int64_t>& pads, PadMode mode, d
   on_device(x.device(), [&](const auto& ctx) {
     kernels::pad(ctx, g, x.dtype(), out.data_ptr(), x.data_ptr(), value);
   });
-  if (auto n = record<PadBackward>(out, {x})) {
-    n->geom = g;
-    n->in_sizes = x.sizes();
-  }
+  if (Node* n = record(out, "Pad", {x})) n->rule = PadBackward{g, x.sizes()};
   return out;
 }
 

@@ -71,12 +71,12 @@ PoolKind average_kind(PoolOp op) {
   return op == PoolOp::Avg ? PoolKind::Avg : PoolKind::AdaptiveAvg;
 }
 
-struct PoolBackward : Node {
+struct PoolBackward {
   kernels::Pool2d p;
   PoolOp op;
   SavedTensor indices;  // max pooling and unpooling
   Shape in_shape;
-  std::vector<Tensor> apply(const Tensor& g_in) override {
+  std::vector<Tensor> operator()(const Tensor& g_in, const Node&) const {
     Tensor g = g_in.contiguous();
     Tensor gi = empty(in_shape, {g.dtype(), g.device()});
     Tensor idx_tensor = indices.defined() ? indices.get() : Tensor();
@@ -92,22 +92,12 @@ struct PoolBackward : Node {
     });
     return {gi};
   }
-  std::string name() const override {
-    const char* names[] = {"MaxPool2dBackward", "AvgPool2dBackward", "AdaptiveAvgPool2dBackward",
-                           "MaxUnpool2dBackward"};
-    return names[int(op)];
-  }
-  void release() override { indices.reset(); }
 };
 
 Tensor record_pool(Tensor& out, const Tensor& x, const kernels::Pool2d& p, PoolOp op,
                    const Tensor& indices) {
-  if (auto n = record<PoolBackward>(out, {x})) {
-    n->p = p;
-    n->op = op;
-    if (indices.defined()) n->indices = indices;
-    n->in_shape = x.sizes();
-  }
+  const char* names[] = {"MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d", "MaxUnpool2d"};
+  if (Node* n = record(out, names[int(op)], {x})) n->rule = PoolBackward{p, op, indices, x.sizes()};
   return out;
 }
 

@@ -82,29 +82,39 @@ Tensor sum_or_mean(ReduceOp op, const char* name, const Tensor& x_in, const Dims
   Tensor x = x_in.dtype() == DType::Bool || x_in.dtype() == DType::U8 ? x_in.to(DType::I64) : x_in;
   auto mask = reduce_mask(name, x, dims);
   Tensor out = reduce_values(op, x, mask, keepdim);
-  auto rule = [](const Tensor& g, const FunctionNode& n) {
-    // Put the reduced dims back as size 1, then broadcast over them.
-    Tensor gk = g.reshape(n.shape_b).expand(n.shape_a);
-    return std::vector<Tensor>{n.scalar != 1.0 ? gk * n.scalar : gk};
-  };
-  if (auto* n = record_fn(out, {x}, name, rule)) {
-    n->shape_a = x.sizes();
-    n->shape_b = reduced_shape(x, mask, true);
-    n->scalar =
+  if (Node* n = record(out, name, {x})) {
+    double scale =
         op == ReduceOp::Mean ? 1.0 / double(std::max<int64_t>(group_size(x, mask), 1)) : 1.0;
+    n->rule = [in = x.sizes(), kept = reduced_shape(x, mask, true), scale](const Tensor& g,
+                                                                           const Node&) {
+      // Put the reduced dims back as size 1, then broadcast over them.
+      Tensor gk = g.reshape(kept).expand(in);
+      return std::vector<Tensor>{scale != 1.0 ? gk * scale : gk};
+    };
   }
   return out;
 }
 
-// (x - mean(x)) / dof over the reduced dims: those of size 1 in shape_b (a dim of x that is
-// already of size 1 may be counted in or out, the mean over it is itself).
-Tensor centered_over_dof(const FunctionNode& n) {
-  Tensor x = n.get(0);
-  Dims dims;
-  for (size_t d = 0; d < n.shape_b.size(); ++d)
-    if (n.shape_b[d] == 1) dims.push_back(int64_t(d));
-  return (x - mean(x, dims, true)) / n.scalar;
-}
+// The backward of var and std: `kept` is x's shape with the reduced dims as size 1, `dof` the
+// divisor, and `y` (std only) the output.
+struct SpreadBackward {
+  SavedTensor x, y;
+  Shape kept;
+  double dof;
+  std::vector<Tensor> operator()(const Tensor& g, const Node&) const {
+    // (x - mean(x)) / dof over the reduced dims: those of size 1 in `kept` (a dim of x that is
+    // already of size 1 may be counted in or out, the mean over it is itself).
+    Tensor xv = x.get();
+    Dims dims;
+    for (size_t d = 0; d < kept.size(); ++d)
+      if (kept[d] == 1) dims.push_back(int64_t(d));
+    Tensor centered = (xv - mean(xv, dims, true)) / dof;
+    if (!y.defined()) return {centered * g.reshape(kept) * 2.0};
+    // d std = d var / (2 std); where std is 0, every deviation is 0 too and PyTorch gives 0.
+    Tensor yv = y.get().reshape(kept), zero = zeros({}, {yv.dtype(), yv.device()});
+    return {centered * where(eq(yv, zero), zero, g.reshape(kept) / yv)};
+  }
+};
 
 Tensor spread(ReduceOp op, const char* name, const Tensor& x, const Dims& dims, bool keepdim,
               double correction) {
@@ -112,22 +122,9 @@ Tensor spread(ReduceOp op, const char* name, const Tensor& x, const Dims& dims, 
   TESSEL_CHECK(correction >= 0, name, ": correction ", correction, " is negative");
   auto mask = reduce_mask(name, x, dims);
   Tensor out = reduce_values(op, x, mask, keepdim, correction);
-  auto var_rule = [](const Tensor& g, const FunctionNode& n) {
-    return std::vector<Tensor>{centered_over_dof(n) * g.reshape(n.shape_b) * 2.0};
-  };
-  auto std_rule = [](const Tensor& g, const FunctionNode& n) {
-    // d std = d var / (2 std); where std is 0, every deviation is 0 too and PyTorch gives 0.
-    Tensor y = n.get(1).reshape(n.shape_b), zero = zeros({}, {y.dtype(), y.device()});
-    return std::vector<Tensor>{centered_over_dof(n) *
-                               where(eq(y, zero), zero, g.reshape(n.shape_b) / y)};
-  };
-  bool is_std = op == ReduceOp::Std;
-  FunctionNode::Fn rule = is_std ? FunctionNode::Fn(std_rule) : FunctionNode::Fn(var_rule);
-  if (auto* n = record_fn(out, {x}, name, rule,
-                          is_std ? std::vector<Tensor>{x, out} : std::vector<Tensor>{x})) {
-    n->shape_b = reduced_shape(x, mask, true);
-    n->scalar = std::max(0.0, double(group_size(x, mask)) - correction);
-  }
+  if (Node* n = record(out, name, {x}))
+    n->rule = SpreadBackward{x, op == ReduceOp::Std ? out : Tensor(), reduced_shape(x, mask, true),
+                             std::max(0.0, double(group_size(x, mask)) - correction)};
   return out;
 }
 
@@ -146,13 +143,13 @@ Tensor arg_rows(ArgReduceOp op, const char* name, const Tensor& x, const Rows& r
 
 // All of a row's gradient to its extremum: rows of zeros with g at the saved index, laid out as
 // the permuted input, then permuted back.
-struct ExtremumBackward : Node {
-  const char* op_name;
-  Tensor index;  // [outer]
+struct ExtremumBackward {
+  SavedTensor saved_index;  // [outer]
   Shape rows_shape;
   std::vector<int64_t> perm;
   int64_t inner = 1;
-  std::vector<Tensor> apply(const Tensor& g) override {
+  std::vector<Tensor> operator()(const Tensor& g, const Node&) const {
+    Tensor index = saved_index.get();
     int64_t outer = index.numel();
     Tensor hit =
         eq(arange(0, double(inner), 1, {DType::I64, g.device()}), index.reshape({outer, 1}));
@@ -161,8 +158,6 @@ struct ExtremumBackward : Node {
     for (size_t k = 0; k < perm.size(); ++k) back[size_t(perm[k])] = int64_t(k);
     return {rows.reshape(rows_shape).permute(back)};
   }
-  std::string name() const override { return std::string(op_name) + "Backward"; }
-  void release() override { index = Tensor(); }
 };
 
 Tensor extremum(ArgReduceOp op, const char* name, const Tensor& x, const Dims& dims, bool keepdim) {
@@ -170,13 +165,8 @@ Tensor extremum(ArgReduceOp op, const char* name, const Tensor& x, const Dims& d
   Rows r = rows_for(x, mask);
   Tensor out = empty(reduced_shape(x, mask, keepdim), {x.dtype(), x.device()});
   Tensor index = arg_rows(op, name, x, r, {r.outer}, out.data_ptr());
-  if (auto n = record<ExtremumBackward>(out, {x})) {
-    n->op_name = name;
-    n->index = index;
-    n->rows_shape = r.data.sizes();
-    n->perm = r.perm;
-    n->inner = r.inner;
-  }
+  if (Node* n = record(out, name, {x}))
+    n->rule = ExtremumBackward{index, r.data.sizes(), r.perm, r.inner};
   return out;
 }
 
@@ -227,6 +217,15 @@ Tensor sum_to(const Tensor& x, const Shape& shape) {
     if (d < lead || (shape[d - lead] == 1 && x.sizes()[d] != 1)) dims.push_back(int64_t(d));
   if (dims.empty()) return x.reshape(shape);
   return sum(x, dims, true).reshape(shape);
+}
+
+Node::Rule summed_to_inputs(const Tensor& a, const Tensor& b, BinaryRule rule) {
+  return
+      [rule = std::move(rule), sa = a.sizes(), sb = b.sizes()](const Tensor& g, const Node& self) {
+        auto [ga, gb] = rule(g, self);
+        return std::vector<Tensor>{self.needs_grad(0) && ga.defined() ? sum_to(ga, sa) : Tensor(),
+                                   self.needs_grad(1) && gb.defined() ? sum_to(gb, sb) : Tensor()};
+      };
 }
 
 }  // namespace tessel

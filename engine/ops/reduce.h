@@ -1,9 +1,12 @@
 // Reductions over any set of dims (empty = all), with keepdim.
 #pragma once
 
+#include <functional>
 #include <optional>
+#include <utility>
 #include <vector>
 
+#include "engine/autograd.h"
 #include "engine/tensor.h"
 
 namespace tessel {
@@ -18,6 +21,11 @@ Tensor sum(const Tensor& x, const Dims& dims = {}, bool keepdim = false);
 Tensor mean(const Tensor& x, const Dims& dims = {}, bool keepdim = false);
 // Sums a broadcast gradient back to `shape` (the backward of broadcasting).
 Tensor sum_to(const Tensor& x, const Shape& shape);
+// The backward of a broadcasting binary op a (op) b: `rule` gives {grad_a, grad_b} at the
+// output's shape (undefined where not needed), and each is summed back to its input's shape.
+using BinaryRule =
+    std::function<std::pair<Tensor, Tensor>(const Tensor& grad_out, const Node& self)>;
+Node::Rule summed_to_inputs(const Tensor& a, const Tensor& b, BinaryRule rule);
 
 // The gradient of max/min goes entirely to the first extremum of each reduced group (PyTorch's
 // rule for max(dim); its full-tensor max() splits ties evenly instead). NaN propagates.

@@ -9,24 +9,6 @@
 #include "engine/ops/reduce.h"
 
 namespace tessel {
-namespace {
-
-struct CatBackward : Node {
-  int64_t dim = 0;
-  std::vector<int64_t> sizes;  // of each input along dim
-  std::vector<Tensor> apply(const Tensor& g) override {
-    std::vector<Tensor> out(sizes.size());
-    int64_t start = 0;
-    for (size_t i = 0; i < sizes.size(); ++i) {
-      if (needs_grad(i)) out[i] = g.narrow(dim, start, sizes[i]);
-      start += sizes[i];
-    }
-    return out;
-  }
-  std::string name() const override { return "CatBackward"; }
-};
-
-}  // namespace
 
 Tensor cat(const std::vector<Tensor>& tensors, int64_t dim) {
   TESSEL_CHECK(!tensors.empty(), "cat: expected a non-empty list of tensors");
@@ -58,10 +40,16 @@ Tensor cat(const std::vector<Tensor>& tensors, int64_t dim) {
     out.narrow(d, start, t.size(d)).copy_(inputs.back());
     start += t.size(d);
   }
-  if (auto n = record<CatBackward>(out, inputs)) {
-    n->dim = d;
-    n->sizes = sizes;
-  }
+  if (Node* n = record(out, "Cat", inputs))
+    n->rule = [d, sizes](const Tensor& g, const Node& self) {
+      std::vector<Tensor> grads(sizes.size());
+      int64_t start = 0;
+      for (size_t i = 0; i < sizes.size(); ++i) {
+        if (self.needs_grad(i)) grads[i] = g.narrow(d, start, sizes[i]);
+        start += sizes[i];
+      }
+      return grads;
+    };
   return out;
 }
 

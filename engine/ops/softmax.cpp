@@ -31,11 +31,11 @@ Lines lines_of(const char* name, const Tensor& x, int64_t dim) {
   return l;
 }
 
-struct SoftmaxBackward : Node {
+struct SoftmaxBackward {
   SoftmaxKind kind;
   Lines l;
   SavedTensor y;
-  std::vector<Tensor> apply(const Tensor& g_in) override {
+  std::vector<Tensor> operator()(const Tensor& g_in, const Node&) const {
     Tensor yv = y.get(), g = g_in.contiguous();
     Tensor gi = empty(yv.sizes(), {yv.dtype(), yv.device()});
     on_device(yv.device(), [&](const auto& ctx) {
@@ -44,10 +44,6 @@ struct SoftmaxBackward : Node {
     });
     return {gi};
   }
-  std::string name() const override {
-    return std::string(kernels::softmax_name(kind)) + "Backward";
-  }
-  void release() override { y.reset(); }
 };
 
 Tensor run_softmax(SoftmaxKind kind, const Tensor& x_in, int64_t dim) {
@@ -60,11 +56,7 @@ Tensor run_softmax(SoftmaxKind kind, const Tensor& x_in, int64_t dim) {
   on_device(x.device(), [&](const auto& ctx) {
     kernels::softmax(ctx, kind, x.dtype(), y.data_ptr(), x.data_ptr(), l.outer, l.dim, l.inner);
   });
-  if (auto n = record<SoftmaxBackward>(y, {x_in})) {
-    n->kind = kind;
-    n->l = l;
-    n->y = y;
-  }
+  if (Node* n = record(y, name, {x_in})) n->rule = SoftmaxBackward{kind, l, y};
   return y;
 }
 

@@ -19,7 +19,7 @@ int64_t rows_of(const char* op, const Tensor& x) {
   return len == 0 ? 0 : x.numel() / len;
 }
 
-std::vector<Tensor> cumsum_backward(const Tensor& g, const FunctionNode&) {
+std::vector<Tensor> cumsum_backward(const Tensor& g, const Node&) {
   // d out_j / d x_i = [i <= j], so grad_i = sum_{j >= i} g_j = sum(g) - cumsum(g)_i + g_i.
   return {sum(g, {-1}, true) - cumsum(g) + g};
 }
@@ -48,7 +48,7 @@ Tensor cumsum(const Tensor& x) {
   on_device(c.device(), [&](const auto& ctx) {
     kernels::cumsum_rows(ctx, c.dtype(), c.data_ptr(), rows, len, out.data_ptr());
   });
-  record_fn(out, {x}, "cumsum", cumsum_backward);
+  if (Node* n = record(out, "cumsum", {x})) n->rule = cumsum_backward;
   return out;
 }
 

@@ -62,18 +62,15 @@ kernels::Resample resample_of(const char* op, const Tensor& x, const UpsampleOpt
 }
 
 // Both backwards gather into a fresh input-shaped gradient from the geometry alone.
-struct UpsampleBackward : Node {
+struct UpsampleBackward {
   kernels::Resample r;
   Pass pass;
   Shape in_shape;
-  std::vector<Tensor> apply(const Tensor& g_in) override {
+  std::vector<Tensor> operator()(const Tensor& g_in, const Node&) const {
     Tensor g = g_in.contiguous();
     Tensor gi = empty(in_shape, {g.dtype(), g.device()});
     run(pass, r, gi, g);
     return {gi};
-  }
-  std::string name() const override {
-    return pass == Pass::BilinearGrad ? "UpsampleBilinearBackward" : "UpsampleNearestBackward";
   }
 };
 
@@ -84,11 +81,8 @@ Tensor resample(Pass pass, Pass grad, const Tensor& x_in, const kernels::Resampl
   shape[shape.size() - 1] = r.w.out;
   Tensor out = empty(shape, {x.dtype(), x.device()});
   run(pass, r, out, x);
-  if (auto n = record<UpsampleBackward>(out, {x_in})) {
-    n->r = r;
-    n->pass = grad;
-    n->in_shape = x.sizes();
-  }
+  const char* op = grad == Pass::BilinearGrad ? "UpsampleBilinear" : "UpsampleNearest";
+  if (Node* n = record(out, op, {x_in})) n->rule = UpsampleBackward{r, grad, x.sizes()};
   return out;
 }
 

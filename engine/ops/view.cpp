@@ -14,38 +14,11 @@ Tensor make_view(const Tensor& src, Shape sizes, Shape strides, int64_t offset) 
   return Tensor(src.storage(), std::move(sizes), std::move(strides), offset, src.dtype());
 }
 
-struct ReshapeBackward : Node {
-  Shape in_sizes;
-  std::vector<Tensor> apply(const Tensor& g) override { return {g.reshape(in_sizes)}; }
-  std::string name() const override { return "ReshapeBackward"; }
-};
-
-struct PermuteBackward : Node {
-  std::vector<int64_t> inverse;
-  std::vector<Tensor> apply(const Tensor& g) override { return {g.permute(inverse)}; }
-  std::string name() const override { return "PermuteBackward"; }
-};
-
-struct SliceBackward : Node {
-  Shape in_sizes;
-  DType dtype;
-  int64_t dim, start, end, step;
-  std::vector<Tensor> apply(const Tensor& g) override {
-    Tensor gi = zeros(in_sizes, {dtype, g.device()});
-    gi.slice(dim, start, end, step).copy_(g);
-    return {gi};
-  }
-  std::string name() const override { return "SliceBackward"; }
-};
-
-struct ExpandBackward : Node {
-  Shape in_sizes;
-  std::vector<Tensor> apply(const Tensor& g) override { return {sum_to(g, in_sizes)}; }
-  std::string name() const override { return "ExpandBackward"; }
-};
-
 Tensor reshape_view(const Tensor& x, Tensor out) {
-  if (auto n = record<ReshapeBackward>(out, {x})) n->in_sizes = x.sizes();
+  if (Node* n = record(out, "Reshape", {x}))
+    n->rule = [in_sizes = x.sizes()](const Tensor& g, const Node&) {
+      return std::vector<Tensor>{g.reshape(in_sizes)};
+    };
   return out;
 }
 
@@ -147,7 +120,10 @@ Tensor Tensor::permute(const std::vector<int64_t>& dims) const {
     st[i] = strides()[size_t(d)];
   }
   Tensor out = make_view(*this, s, st, offset());
-  if (auto n = record<PermuteBackward>(out, {*this})) n->inverse = inverse;
+  if (Node* n = record(out, "Permute", {*this}))
+    n->rule = [inverse](const Tensor& g, const Node&) {
+      return std::vector<Tensor>{g.permute(inverse)};
+    };
   return out;
 }
 
@@ -170,14 +146,13 @@ Tensor Tensor::slice(int64_t d, int64_t start, int64_t end, int64_t step) const 
   s[size_t(d)] = (end - start + step - 1) / step;
   st[size_t(d)] *= step;
   Tensor out = make_view(*this, s, st, offset() + start * strides()[size_t(d)]);
-  if (auto node = record<SliceBackward>(out, {*this})) {
-    node->in_sizes = sizes();
-    node->dtype = dtype();
-    node->dim = d;
-    node->start = start;
-    node->end = end;
-    node->step = step;
-  }
+  if (Node* n = record(out, "Slice", {*this}))
+    n->rule = [in_sizes = sizes(), dtype = dtype(), d, start, end, step](const Tensor& g,
+                                                                         const Node&) {
+      Tensor gi = zeros(in_sizes, {dtype, g.device()});
+      gi.slice(d, start, end, step).copy_(g);
+      return std::vector<Tensor>{gi};
+    };
   return out;
 }
 
@@ -217,7 +192,10 @@ Tensor Tensor::expand(const Shape& shape) const {
     st[i] = have == want ? strides()[i - lead] : 0;
   }
   Tensor out = make_view(*this, s, st, offset());
-  if (auto n = record<ExpandBackward>(out, {*this})) n->in_sizes = sizes();
+  if (Node* n = record(out, "Expand", {*this}))
+    n->rule = [in_sizes = sizes()](const Tensor& g, const Node&) {
+      return std::vector<Tensor>{sum_to(g, in_sizes)};
+    };
   return out;
 }
 

@@ -1,5 +1,8 @@
 #include <cmath>  // before op_harness.h, which uses std::isnan
 
+#include <functional>
+#include <memory>
+
 #include "tests/op_harness.h"
 
 using namespace tessel;
@@ -30,6 +33,7 @@ TEST(Autograd, FreedGraphAndRetainGraph) {
   y.backward();
   EXPECT_ERROR(y.backward(), "backward through the graph a second time");
   EXPECT_ERROR(y.backward(), "pass retain_graph=true the first time");
+  EXPECT_ERROR(y.backward(), "(sumBackward was freed)");
 
   Tensor x2 = from_vector<double>({1, 2}, {2}, DType::F64).requires_grad_();
   Tensor y2 = sum(x2 * x2);
@@ -97,22 +101,52 @@ TEST(Autograd, DiamondAccumulates) {
   EXPECT_EQ(x.grad().to_vector<double>(), (V{14, -22}));
 }
 
-namespace {
-// A node that passes no gradient on, like an op whose input has no derivative.
-struct NoGradient : Node {
-  std::vector<Tensor> apply(const Tensor&) override { return {Tensor()}; }
-  std::string name() const override { return "NoGradient"; }
-};
-}  // namespace
-
 TEST(Autograd, BranchWithoutGradientDoesNotBlockOthers) {
   Tensor x = from_vector<double>({1, 2}, {2}, DType::F64).requires_grad_();
   Tensor c = from_vector<double>({5, 5}, {2}, DType::F64);  // no grad
   Tensor m = x * 5.0;
   Tensor dead = m.detach();
-  set_history(dead, std::make_shared<NoGradient>(), {m});
+  // A node that passes no gradient on, like an op whose input has no derivative.
+  record(dead, "NoGradient", {m})->rule = [](const Tensor&, const Node&) {
+    return std::vector<Tensor>{Tensor()};
+  };
   // m is reached by a branch that sends nothing and by one that does.
   sum(dead * 7.0 + m + c * x.detach()).backward();
   EXPECT_EQ(x.grad().to_vector<double>(), (V{5, 5}));
   EXPECT_FALSE(c.grad().defined());
+}
+
+TEST(Autograd, NodeWithoutRuleFailsNamingIt) {
+  Tensor x = ones({2}, DType::F64).requires_grad_();
+  Tensor y = x.detach();
+  ASSERT_NE(record(y, "Forgotten", {x}), nullptr);
+  EXPECT_ERROR(sum(y).backward(),
+               "internal error: ForgottenBackward was recorded without a backward rule");
+}
+
+namespace {
+// `op` saves its input (which needs no gradient) for a parameter's gradient: the graph keeps that
+// input's storage alive after the caller lets go of it, until a backward without retain_graph.
+void expect_backward_frees_saved_input(const std::function<Tensor(const Tensor&)>& op,
+                                       Shape shape) {
+  for (bool retain : {true, false}) {
+    Tensor input = randn(shape, DType::F64);
+    std::weak_ptr<Storage> storage = input.storage();
+    Tensor loss = sum(op(input));
+    input = Tensor();
+    EXPECT_FALSE(storage.expired()) << "saved for backward";
+    loss.backward(Tensor(), retain);
+    EXPECT_EQ(storage.expired(), !retain) << "retain_graph=" << retain;
+  }
+}
+}  // namespace
+
+TEST(Autograd, BackwardFreesSavedTensors) {
+  Tensor w = randn({64, 64}, DType::F64).requires_grad_();
+  expect_backward_frees_saved_input([&](const Tensor& x) { return x * w; }, {64, 64});
+  Tensor k = randn({4, 3, 3, 3}, DType::F64).requires_grad_();
+  expect_backward_frees_saved_input([&](const Tensor& x) { return conv2d(x, k); }, {2, 3, 16, 16});
+  Tensor gamma = randn({16}, DType::F64).requires_grad_();
+  expect_backward_frees_saved_input([&](const Tensor& x) { return layer_norm(x, {16}, gamma); },
+                                    {8, 16});
 }
