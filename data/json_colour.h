@@ -7,6 +7,6 @@
 namespace tessel::data {
 
 // A colour written [r, g, b], each 0..255; errors name the file and the key at fault.
-Rgb rgb_of(const Json& value);
+Rgb rgb_of(const JsonRef& value);
 
 }  // namespace tessel::data

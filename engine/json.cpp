@@ -1,7 +1,5 @@
 #include "engine/json.h"
 
-#include <charconv>
-#include <cmath>
 #include <fstream>
 #include <limits>
 #include <sstream>
@@ -10,319 +8,99 @@
 #include "engine/error.h"
 
 namespace tessel {
-
-const char* Json::type_name(Type t) {
-  static const char* names[] = {"null",     "a boolean", "a number",
-                                "a string", "an array",  "an object"};
-  return names[int(t)];
-}
-
 namespace {
 
-template <typename T>
-const T& get(const Json::Value& v, Json::Type t, const std::string& where) {
-  const T* p = std::get_if<T>(&v);
-  TESSEL_CHECK(p, where, " is ", Json::type_name(Json::Type(v.index())), ", expected ",
-               Json::type_name(t));
-  return *p;
+constexpr int kMaxDepth = 64;  // deeper nesting is an attack, not a header or a config
+
+// nlohmann's message without its "[json.exception.parse_error.101] " prefix, nor the "parse
+// error at line 1, column 2: " of a syntax error: the byte we report says where.
+std::string reason(const nlohmann::json::exception& e) {
+  std::string_view what = e.what();
+  auto drop_through = [&](std::string_view mark) {
+    size_t at = what.find(mark);
+    if (at != std::string_view::npos) what.remove_prefix(at + mark.size());
+  };
+  drop_through("] ");
+  if (what.starts_with("parse error")) drop_through(": ");
+  return std::string(what);
 }
 
-}  // namespace
-
-bool Json::boolean() const {
-  return get<bool>(value_, Type::Bool, where_);
-}
-const std::string& Json::literal() const {
-  return get<Number>(value_, Type::Number, where_).literal;
-}
-const std::string& Json::string() const {
-  return get<std::string>(value_, Type::String, where_);
-}
-const Json::Array& Json::array() const {
-  return get<Array>(value_, Type::Array, where_);
-}
-const Json::Object& Json::object() const {
-  return get<Object>(value_, Type::Object, where_);
-}
-
-double Json::number() const {
-  const std::string& s = literal();
-  double v = 0;
-  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  TESSEL_CHECK(ec == std::errc() && end == s.data() + s.size(), where_, " = ", s,
-               " is out of the range of a double");
-  return v;
-}
-
-int64_t Json::integer() const {
-  double v = number();
-  TESSEL_CHECK(v == std::floor(v) && std::abs(v) <= 9007199254740992.0, where_, " is ", literal(),
-               ", expected a whole number");
-  return int64_t(v);
-}
-
-std::optional<int64_t> Json::as_index() const {
-  const Number* n = std::get_if<Number>(&value_);
-  if (!n || n->literal.empty()) return std::nullopt;
-  int64_t v = 0;
-  for (char c : n->literal) {
-    if (c < '0' || c > '9') return std::nullopt;
-    if (v > (std::numeric_limits<int64_t>::max() - (c - '0')) / 10) return std::nullopt;
-    v = v * 10 + (c - '0');
-  }
-  return v;
-}
-
-const Json* Json::find(std::string_view key) const {
-  const Object* members = std::get_if<Object>(&value_);
-  if (!members) return nullptr;
-  for (const auto& [k, v] : *members)
-    if (k == key) return &v;
-  return nullptr;
-}
-
-const Json& Json::at(std::string_view key) const {
-  object();  // a value that is no object at all gets that error, not "no key"
-  const Json* v = find(key);
-  TESSEL_CHECK(v, where_, " has no key '", key, "'");
-  return *v;
-}
-
-namespace {
-
-constexpr int kMaxDepth = 64;  // deeper nesting is an attack, not a header
-
-bool is_digit(char c) {
-  return c >= '0' && c <= '9';
-}
-
-void append_utf8(std::string& out, uint32_t cp) {
-  if (cp < 0x80) {
-    out += char(cp);
-  } else if (cp < 0x800) {
-    out += char(0xc0 | (cp >> 6));
-    out += char(0x80 | (cp & 0x3f));
-  } else if (cp < 0x10000) {
-    out += char(0xe0 | (cp >> 12));
-    out += char(0x80 | ((cp >> 6) & 0x3f));
-    out += char(0x80 | (cp & 0x3f));
-  } else {
-    out += char(0xf0 | (cp >> 18));
-    out += char(0x80 | ((cp >> 12) & 0x3f));
-    out += char(0x80 | ((cp >> 6) & 0x3f));
-    out += char(0x80 | (cp & 0x3f));
-  }
-}
-
-class Parser {
+// Builds the document from nlohmann's SAX events, refusing what nlohmann accepts but we do not:
+// a key twice in one object (which copy would count?) and nesting deeper than kMaxDepth.
+// nlohmann's callback parser could check as much, but at the end of each member object it
+// rescans the enclosing one (quadratic: seconds for a 20k-tensor safetensors header), and
+// ordered_json's own insertion searches the object for the key, which `keys_` already did.
+class StrictBuilder {
  public:
-  Parser(std::string_view s, const std::string& origin) : s_(s), origin_(origin) {}
+  StrictBuilder(Json& root, const std::string& origin) : root_(root), origin_(origin) {}
 
-  Json document() {
-    Json v = value(origin_, 0);
-    skip_space();
-    if (pos_ < s_.size()) fail("unexpected ", found(), " after the end of the document");
-    return v;
+  bool null() { return add(nullptr); }
+  bool boolean(bool v) { return add(v); }
+  bool number_integer(Json::number_integer_t v) { return add(v); }
+  bool number_unsigned(Json::number_unsigned_t v) { return add(v); }
+  bool number_float(Json::number_float_t v, const std::string&) { return add(v); }
+  bool string(std::string& v) { return add(std::move(v)); }
+  bool binary(Json::binary_t&) { return false; }  // only binary formats have these
+  bool start_object(size_t) {
+    open(Json::object());
+    keys_.emplace_back();
+    return true;
+  }
+  bool key(std::string& key) {
+    TESSEL_CHECK(keys_.back().insert(key).second, origin_, ": duplicate key ", json_quote(key));
+    key_ = std::move(key);
+    return true;
+  }
+  bool end_object() {
+    keys_.pop_back();
+    open_.pop_back();
+    return true;
+  }
+  bool start_array(size_t) { return open(Json::array()); }
+  bool end_array() {
+    open_.pop_back();
+    return true;
+  }
+  // `byte` counts from 1 and names the last byte read: the one at fault.
+  template <typename Exception>
+  bool parse_error(size_t byte, const std::string&, const Exception& e) {
+    TESSEL_FAIL(origin_, ": invalid JSON at byte ", byte ? byte - 1 : 0, ": ", reason(e));
   }
 
  private:
-  template <typename... Args>
-  [[noreturn]] void fail(const Args&... args) const {
-    TESSEL_FAIL(origin_, ": invalid JSON at byte ", pos_, ": ", args...);
+  // Places `v` in the open array, under the last key in the open object, or as the document.
+  Json& place(Json&& v) {
+    if (open_.empty()) return root_ = std::move(v);
+    Json& parent = *open_.back();
+    if (parent.is_array()) return parent.get_ref<Json::array_t&>().emplace_back(std::move(v));
+    return parent.get_ref<Json::object_t&>().emplace_back(std::move(key_), std::move(v)).second;
   }
-  std::string found() const {
-    if (pos_ >= s_.size()) return "the end of the text";
-    unsigned char c = static_cast<unsigned char>(s_[pos_]);
-    if (c < 0x20 || c >= 0x7f) return detail::str_cat("byte 0x", std::hex, int(c));
-    return detail::str_cat("'", char(c), "'");
+  bool add(Json&& v) {
+    place(std::move(v));
+    return true;
   }
-  void skip_space() {
-    while (pos_ < s_.size() &&
-           (s_[pos_] == ' ' || s_[pos_] == '\t' || s_[pos_] == '\n' || s_[pos_] == '\r'))
-      ++pos_;
-  }
-  bool eat(char c) {
-    skip_space();
-    if (pos_ < s_.size() && s_[pos_] == c) return ++pos_, true;
-    return false;
-  }
-  void expect(char c, const char* where) {
-    if (!eat(c)) fail("expected '", c, "' ", where, ", found ", found());
+  bool open(Json&& container) {
+    TESSEL_CHECK(open_.size() < size_t(kMaxDepth), origin_, ": invalid JSON: nested deeper than ",
+                 kMaxDepth, " levels");
+    // A container's parent cannot grow while it is open, so the pointer stays valid.
+    open_.push_back(&place(std::move(container)));
+    return true;
   }
 
-  // The path of a member (sep ".") or element (sep "") of the value at `where`: "origin: key",
-  // "where.key", "where[3]".
-  static std::string child(const std::string& where, int depth, const char* sep,
-                           const std::string& part) {
-    return depth == 0 ? where + ": " + part : where + sep + part;
-  }
-
-  Json value(const std::string& where, int depth) {
-    if (depth >= kMaxDepth) fail("nested deeper than ", kMaxDepth, " levels");
-    skip_space();
-    char c = pos_ < s_.size() ? s_[pos_] : '\0';
-    if (c == '{') {
-      ++pos_;
-      Json::Object members;
-      std::unordered_set<std::string> seen;
-      if (eat('}')) return Json(std::move(members), where);
-      do {
-        skip_space();
-        size_t key_at = pos_;
-        if (pos_ >= s_.size() || s_[pos_] != '"') fail("expected a string key, found ", found());
-        std::string key = string();
-        if (!seen.insert(key).second) pos_ = key_at, fail("duplicate key ", json_quote(key));
-        expect(':', "after an object key");
-        Json v = value(child(where, depth, ".", key), depth + 1);
-        members.emplace_back(std::move(key), std::move(v));
-      } while (eat(','));
-      expect('}', "after an object member");
-      return Json(std::move(members), where);
-    }
-    if (c == '[') {
-      ++pos_;
-      Json::Array items;
-      if (eat(']')) return Json(std::move(items), where);
-      do
-        items.push_back(
-            value(child(where, depth, "", detail::str_cat("[", items.size(), "]")), depth + 1));
-      while (eat(','));
-      expect(']', "after an array element");
-      return Json(std::move(items), where);
-    }
-    if (c == '"') return Json(string(), where);
-    if (c == '-' || is_digit(c)) return Json(Json::Number{number()}, where);
-    if (s_.substr(pos_, 4) == "true") return pos_ += 4, Json(true, where);
-    if (s_.substr(pos_, 5) == "false") return pos_ += 5, Json(false, where);
-    if (s_.substr(pos_, 4) == "null") return pos_ += 4, Json(nullptr, where);
-    fail("expected a value, found ", found());
-  }
-
-  std::string number() {
-    size_t start = pos_;
-    auto digits = [&] {
-      if (pos_ >= s_.size() || !is_digit(s_[pos_])) fail("expected a digit, found ", found());
-      while (pos_ < s_.size() && is_digit(s_[pos_])) ++pos_;
-    };
-    if (s_[pos_] == '-') ++pos_;
-    if (pos_ < s_.size() && s_[pos_] == '0')
-      ++pos_;  // no leading zeros
-    else
-      digits();
-    if (pos_ < s_.size() && s_[pos_] == '.') ++pos_, digits();
-    if (pos_ < s_.size() && (s_[pos_] == 'e' || s_[pos_] == 'E')) {
-      ++pos_;
-      if (pos_ < s_.size() && (s_[pos_] == '+' || s_[pos_] == '-')) ++pos_;
-      digits();
-    }
-    return std::string(s_.substr(start, pos_ - start));
-  }
-
-  uint32_t hex4() {
-    uint32_t v = 0;
-    for (int i = 0; i < 4; ++i, ++pos_) {
-      char c = pos_ < s_.size() ? s_[pos_] : '\0';
-      int d = is_digit(c)              ? c - '0'
-              : (c >= 'a' && c <= 'f') ? c - 'a' + 10
-              : (c >= 'A' && c <= 'F') ? c - 'A' + 10
-                                       : -1;
-      if (d < 0) fail("expected a hex digit in a \\u escape, found ", found());
-      v = v * 16 + uint32_t(d);
-    }
-    return v;
-  }
-
-  // One UTF-8 sequence starting at pos_ (a byte >= 0x80), checked and copied: shortest form,
-  // no surrogates, at most U+10FFFF.
-  void utf8(std::string& out) {
-    auto byte = [&](size_t i) { return static_cast<unsigned char>(s_[i]); };
-    unsigned char b = byte(pos_);
-    int n = b >= 0xc2 && b <= 0xdf   ? 1
-            : b >= 0xe0 && b <= 0xef ? 2
-            : b >= 0xf0 && b <= 0xf4 ? 3
-                                     : -1;
-    if (n < 0) fail("invalid UTF-8 ", found());
-    if (pos_ + size_t(n) >= s_.size()) fail("truncated UTF-8 sequence");
-    uint32_t cp = b & (0x3f >> n);
-    for (int i = 1; i <= n; ++i) {
-      if ((byte(pos_ + size_t(i)) & 0xc0) != 0x80) fail("invalid UTF-8 sequence");
-      cp = (cp << 6) | (byte(pos_ + size_t(i)) & 0x3f);
-    }
-    static const uint32_t min_cp[] = {0, 0x80, 0x800, 0x10000};
-    if (cp < min_cp[n] || cp > 0x10ffff || (cp >= 0xd800 && cp < 0xe000))
-      fail("invalid UTF-8 sequence (overlong, surrogate or beyond U+10FFFF)");
-    out.append(s_.substr(pos_, size_t(n) + 1));
-    pos_ += size_t(n) + 1;
-  }
-
-  std::string string() {  // at the opening quote
-    ++pos_;
-    std::string out;
-    while (true) {
-      if (pos_ >= s_.size()) fail("unterminated string");
-      unsigned char c = static_cast<unsigned char>(s_[pos_]);
-      if (c == '"') return ++pos_, out;
-      if (c < 0x20) fail("unescaped control character ", found(), " in a string");
-      if (c >= 0x80) {
-        utf8(out);
-        continue;
-      }
-      ++pos_;
-      if (c != '\\') {
-        out += char(c);
-        continue;
-      }
-      char e = pos_ < s_.size() ? s_[pos_++] : '\0';
-      switch (e) {
-        case '"':
-        case '\\':
-        case '/':
-          out += e;
-          break;
-        case 'b':
-          out += '\b';
-          break;
-        case 'f':
-          out += '\f';
-          break;
-        case 'n':
-          out += '\n';
-          break;
-        case 'r':
-          out += '\r';
-          break;
-        case 't':
-          out += '\t';
-          break;
-        case 'u': {
-          uint32_t cp = hex4();
-          if (cp >= 0xd800 && cp < 0xdc00) {  // a high surrogate needs its low half
-            if (s_.substr(pos_, 2) != "\\u") fail("unpaired surrogate in a \\u escape");
-            pos_ += 2;
-            uint32_t lo = hex4();
-            if (lo < 0xdc00 || lo >= 0xe000) fail("unpaired surrogate in a \\u escape");
-            cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
-          } else if (cp >= 0xdc00 && cp < 0xe000) {
-            fail("unpaired surrogate in a \\u escape");
-          }
-          append_utf8(out, cp);
-          break;
-        }
-        default:
-          --pos_, fail("invalid escape '\\", e, "'");
-      }
-    }
-  }
-
-  std::string_view s_;
+  Json& root_;
   const std::string& origin_;
-  size_t pos_ = 0;
+  std::vector<Json*> open_;                            // the arrays and objects not yet closed
+  std::vector<std::unordered_set<std::string>> keys_;  // the keys so far of each open object
+  std::string key_;                                    // the key of the next member
 };
 
 }  // namespace
 
 Json parse_json(std::string_view text, const std::string& origin) {
-  return Parser(text, origin).document();
+  Json root;
+  StrictBuilder builder(root, origin);
+  Json::sax_parse(text.begin(), text.end(), &builder);
+  return root;
 }
 
 Json read_json(const std::string& path) {
@@ -334,36 +112,130 @@ Json read_json(const std::string& path) {
 }
 
 std::string json_quote(std::string_view s) {
-  std::string out = "\"";
-  for (char c : s) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          static const char hex[] = "0123456789abcdef";
-          out += "\\u00";
-          out += hex[(c >> 4) & 0xf];
-          out += hex[c & 0xf];
-        } else {
-          out += c;
-        }
-    }
+  try {
+    return Json(s).dump();
+  } catch (const Json::type_error& e) {  // invalid UTF-8, which no reader would take back
+    TESSEL_FAIL("json_quote: ", Json(s).dump(-1, ' ', false, Json::error_handler_t::replace), ": ",
+                reason(e));
   }
-  return out + "\"";
+}
+
+const char* json_type_name(const Json& value) {
+  switch (value.type()) {
+    case Json::value_t::null:
+      return "null";
+    case Json::value_t::boolean:
+      return "a boolean";
+    case Json::value_t::number_integer:
+    case Json::value_t::number_unsigned:
+    case Json::value_t::number_float:
+      return "a number";
+    case Json::value_t::string:
+      return "a string";
+    case Json::value_t::array:
+      return "an array";
+    case Json::value_t::object:
+      return "an object";
+    default:
+      return "a binary or discarded value";
+  }
+}
+
+JsonRef JsonRef::document(const Json& value, const std::string& origin) {
+  return JsonRef(value, origin, true);
+}
+
+void JsonRef::expect(bool is_type, const char* type) const {
+  TESSEL_CHECK(is_type, where_, " is ", json_type_name(*value_), ", expected ", type);
+}
+
+bool JsonRef::boolean() const {
+  expect(value_->is_boolean(), "a boolean");
+  return value_->get<bool>();
+}
+
+double JsonRef::number() const {
+  expect(value_->is_number(), "a number");
+  return value_->get<double>();
+}
+
+const std::string& JsonRef::string() const {
+  expect(value_->is_string(), "a string");
+  return value_->get_ref<const std::string&>();
+}
+
+namespace {
+
+// The integer held by `v`, when it is one that `T` represents.
+template <typename T>
+std::optional<T> integer_as(const Json& v) {
+  if (v.is_number_unsigned()) {
+    uint64_t u = v.get<uint64_t>();
+    if (u <= uint64_t(std::numeric_limits<T>::max())) return T(u);
+  } else if (v.is_number_integer()) {
+    int64_t i = v.get<int64_t>();
+    if (i >= 0 || std::numeric_limits<T>::is_signed) return T(i);
+  }
+  return std::nullopt;
+}
+
+// A number as written back ("2.5", "-3"), else its type: for "x is 2.5, expected ..." errors.
+std::string found(const Json& v) {
+  return v.is_number() ? v.dump() : json_type_name(v);
+}
+
+}  // namespace
+
+int64_t JsonRef::integer() const {
+  std::optional<int64_t> v = integer_as<int64_t>(*value_);
+  TESSEL_CHECK(v, where_, " is ", found(*value_), ", expected a 64-bit integer");
+  return *v;
+}
+
+int64_t JsonRef::index() const {
+  std::optional<int64_t> v = integer_as<int64_t>(*value_);
+  TESSEL_CHECK(v && *v >= 0, where_, " is ", found(*value_),
+               ", expected a non-negative integer below 2^63");
+  return *v;
+}
+
+uint64_t JsonRef::unsigned_integer() const {
+  std::optional<uint64_t> v = integer_as<uint64_t>(*value_);
+  TESSEL_CHECK(v, where_, " is ", found(*value_), ", expected a non-negative 64-bit integer");
+  return *v;
+}
+
+JsonRef JsonRef::member(const std::string& key, const Json& value) const {
+  return JsonRef(value, where_ + (document_ ? ": " : ".") + key);
+}
+
+std::optional<JsonRef> JsonRef::find(std::string_view key) const {
+  expect(value_->is_object(), "an object");
+  auto it = value_->find(key);
+  if (it == value_->end()) return std::nullopt;
+  return member(it.key(), it.value());
+}
+
+JsonRef JsonRef::at(std::string_view key) const {
+  std::optional<JsonRef> v = find(key);
+  TESSEL_CHECK(v, where_, " has no key '", key, "'");
+  return *v;
+}
+
+std::vector<std::pair<const std::string&, JsonRef>> JsonRef::members() const {
+  expect(value_->is_object(), "an object");
+  std::vector<std::pair<const std::string&, JsonRef>> out;
+  for (auto it = value_->begin(); it != value_->end(); ++it)
+    out.emplace_back(it.key(), member(it.key(), it.value()));
+  return out;
+}
+
+std::vector<JsonRef> JsonRef::elements() const {
+  expect(value_->is_array(), "an array");
+  std::vector<JsonRef> out;
+  for (size_t i = 0; i < value_->size(); ++i)
+    out.push_back(JsonRef((*value_)[i], detail::str_cat(where_, document_ ? ": [" : "[", i, "]")));
+  return out;
 }
 
 }  // namespace tessel

@@ -1,65 +1,69 @@
-// A small JSON reader and writer: the whole grammar, strictly (UTF-8 checked, a repeated object
-// key is an error). Objects keep their members in document order and numbers keep their literal
-// text, so a 64-bit size or offset is read exactly. Every value remembers where it came from
-// ("config.json: labels[3].color"), so a wrong type or a missing key is reported with the file
-// and the key at fault; a syntax error names the byte.
+// JSON through nlohmann-json, strictly: UTF-8 checked, a repeated object key or nesting deeper
+// than 64 levels is an error, and every error names the text's origin (usually the file path).
+// Integers stay int64/uint64, so a 64-bit size or offset is read exactly. Values carry no
+// location of their own (that costs more than the value); JsonRef names a value as it is reached
+// ("config.json: labels[3].color"), so a wrong type or a missing key names the file and the key.
 #pragma once
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
-#include <utility>
-#include <variant>
 #include <vector>
 
 namespace tessel {
 
-class Json {
+using Json = nlohmann::ordered_json;  // objects keep their members in document order
+
+// Syntax errors throw tessel::Error "<origin>: invalid JSON at byte N: <what>" (N from 0).
+Json parse_json(std::string_view text, const std::string& origin);
+Json read_json(const std::string& path);
+
+// `s` as a JSON string literal, quotes included; throws when `s` is not valid UTF-8.
+std::string json_quote(std::string_view s);
+
+// "a number", "an object", ... for error messages.
+const char* json_type_name(const Json& value);
+
+// A value and the name errors give it. The name is built along the path being read, so only the
+// values actually visited pay for one.
+class JsonRef {
  public:
-  struct Number {
-    std::string literal;  // as written: "-2.5e3"
-  };
-  using Array = std::vector<Json>;
-  using Object = std::vector<std::pair<std::string, Json>>;  // in document order
-  using Value = std::variant<std::nullptr_t, bool, Number, std::string, Array, Object>;
-  enum class Type { Null, Bool, Number, String, Array, Object };  // Value's alternatives
+  // A value inside a document, named by `where` ("model.safetensors: tensor 'w'"): its members
+  // read "<where>.key", its elements "<where>[i]".
+  JsonRef(const Json& value, std::string where) : value_(&value), where_(std::move(where)) {}
+  // A whole document, named by its origin: its members read "<origin>: key".
+  static JsonRef document(const Json& value, const std::string& origin);
 
-  Json(Value value, std::string where) : value_(std::move(value)), where_(std::move(where)) {}
-
+  const Json& json() const { return *value_; }
   const std::string& where() const { return where_; }
-  Type type() const { return Type(value_.index()); }
-  // "a number", "an object", ... for error messages.
-  const char* type_name() const { return type_name(type()); }
-  static const char* type_name(Type t);
 
   // Typed access: throws naming where() and the type found when the value is of another type.
   bool boolean() const;
   double number() const;
-  int64_t integer() const;             // a number that must be whole (within 2^53)
-  const std::string& literal() const;  // a number's text as written
+  int64_t integer() const;  // a number written as an integer that fits int64
+  int64_t index() const;    // an integer in [0, 2^63): a size or an offset
+  uint64_t unsigned_integer() const;
   const std::string& string() const;
-  const Array& array() const;
-  const Object& object() const;
 
-  // A number written as an integer in [0, 2^63): no sign, fraction or exponent; else nullopt
-  // (also for a value that is no number).
-  std::optional<int64_t> as_index() const;
+  // Members of an object (the value must be one): at() throws naming a missing key.
+  JsonRef at(std::string_view key) const;
+  std::optional<JsonRef> find(std::string_view key) const;
+  std::vector<std::pair<const std::string&, JsonRef>> members() const;
 
-  const Json* find(std::string_view key) const;  // nullptr when absent (or not an object)
-  const Json& at(std::string_view key) const;    // throws naming the missing key
+  // Elements of an array (the value must be one).
+  std::vector<JsonRef> elements() const;
 
  private:
-  Value value_;
+  JsonRef(const Json& value, std::string where, bool document)
+      : value_(&value), where_(std::move(where)), document_(document) {}
+  void expect(bool is_type, const char* type) const;
+  JsonRef member(const std::string& key, const Json& value) const;
+
+  const Json* value_;
   std::string where_;
+  bool document_ = false;
 };
-
-// `origin` names the text in errors and in every value's where(), usually the file path.
-// Syntax errors throw tessel::Error "<origin>: invalid JSON at byte N: <what>".
-Json parse_json(std::string_view text, const std::string& origin);
-Json read_json(const std::string& path);
-
-// `s` as a JSON string literal, quotes included.
-std::string json_quote(std::string_view s);
 
 }  // namespace tessel
