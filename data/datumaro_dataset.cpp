@@ -12,13 +12,15 @@ namespace tessel::data {
 std::unique_ptr<Dataset> datumaro_dataset(const std::string& root, const std::string& split) {
   namespace fs = std::filesystem;
   fs::path dir = split_root(root, split);
-  Json meta = read_json((dir / "dataset_meta.json").string());
+  const std::string path = (dir / "dataset_meta.json").string();
+  const Json json = read_json(path);
+  const JsonRef meta = JsonRef::document(json, path);
 
   ClassInfo classes;
-  if (const Json* label_map = meta.find("label_map")) {
+  if (std::optional<JsonRef> label_map = meta.find("label_map")) {
     // Keys are class indices written as strings, in any order; every index up to the largest
     // must be named.
-    for (const auto& [key, name] : label_map->object()) {
+    for (const auto& [key, name] : label_map->members()) {
       int64_t index = -1;
       const char* end = key.data() + key.size();
       bool whole = std::from_chars(key.data(), end, index).ptr == end && !key.empty();
@@ -31,14 +33,14 @@ std::unique_ptr<Dataset> datumaro_dataset(const std::string& root, const std::st
       TESSEL_CHECK(!classes.names[i].empty(), "datumaro: ", label_map->where(), " names no class ",
                    i, " (classes must be numbered 0..", classes.names.size() - 1, ")");
   } else {
-    for (const Json& name : meta.at("labels").array()) classes.names.push_back(name.string());
+    for (const JsonRef& name : meta.at("labels").elements()) classes.names.push_back(name.string());
   }
   TESSEL_CHECK(!classes.names.empty() && classes.names.size() < 255, "datumaro: ", meta.where(),
                " has ", classes.names.size(), " classes, expected 1..254");
 
   std::vector<Rgb> mask_colours;  // none: masks hold indices
-  if (const Json* colours = meta.find("segmentation_colors")) {
-    for (const Json& c : colours->array()) mask_colours.push_back(rgb_of(c));
+  if (std::optional<JsonRef> colours = meta.find("segmentation_colors")) {
+    for (const JsonRef& c : colours->elements()) mask_colours.push_back(rgb_of(c));
     TESSEL_CHECK(mask_colours.size() == classes.names.size(), "datumaro: ", colours->where(),
                  " has ", mask_colours.size(), " colours for ", classes.names.size(), " classes");
   }

@@ -4,8 +4,8 @@
 
 namespace tessel::data {
 
-Rgb rgb_of(const Json& value) {
-  const Json::Array& rgb = value.array();
+Rgb rgb_of(const JsonRef& value) {
+  std::vector<JsonRef> rgb = value.elements();
   TESSEL_CHECK(rgb.size() == 3, value.where(), " has ", rgb.size(),
                " entries, expected a colour [r, g, b]");
   Rgb c;

@@ -24,9 +24,11 @@ fs::path first_existing(const std::vector<fs::path>& candidates, const char* wha
 std::unique_ptr<Dataset> mapillary_dataset(const std::string& root, const std::string& split,
                                            const std::string& version) {
   fs::path r(root);
-  Json config = read_json(
-      first_existing({r / ("config_" + version + ".json"), r / "config.json"}, "config").string());
-  const Json::Array& labels = config.at("labels").array();
+  const std::string path =
+      first_existing({r / ("config_" + version + ".json"), r / "config.json"}, "config").string();
+  const Json json = read_json(path);
+  const JsonRef config = JsonRef::document(json, path);
+  std::vector<JsonRef> labels = config.at("labels").elements();
   TESSEL_CHECK(!labels.empty() && labels.size() < 255, "mapillary: ", config.at("labels").where(),
                " has ", labels.size(), " labels, expected 1..254 (255 is the ignore index)");
 
@@ -34,7 +36,7 @@ std::unique_ptr<Dataset> mapillary_dataset(const std::string& root, const std::s
   LabelTable table = LabelTable::identity(int64_t(labels.size()), classes.ignore_index,
                                           "Mapillary labels are the config's label ids");
   for (size_t i = 0; i < labels.size(); ++i) {
-    const Json* readable = labels[i].find("readable");
+    std::optional<JsonRef> readable = labels[i].find("readable");
     classes.names.push_back((readable ? *readable : labels[i].at("name")).string());
     classes.colours.push_back(rgb_of(labels[i].at("color")));
     if (!labels[i].at("evaluate").boolean()) table.to[i] = int16_t(classes.ignore_index);

@@ -6,7 +6,7 @@
 #include <numeric>
 #include <optional>
 
-#include "engine/json.h"
+#include "core/json.h"
 #include "nn/file.h"
 
 namespace tessel::nn {
@@ -40,42 +40,28 @@ struct Entry {
 };
 
 // One tensor's header entry, checked on its own: fields, dtype, shape, size and bounds.
-Entry parse_entry(const std::string& where, const std::string& name, const Json& info,
+Entry parse_entry(const std::string& where, const std::string& name, const Json& json,
                   int64_t data_bytes) {
-  const std::string at = where + ": tensor '" + name + "'";
-  TESSEL_CHECK(info.type() == Json::Type::Object, at, " is described by ", info.type_name(),
+  const JsonRef info(json, where + ": tensor '" + name + "'");
+  const std::string& at = info.where();
+  TESSEL_CHECK(json.is_object(), at, " is described by ", json_type_name(json),
                ", expected an object with dtype, shape and data_offsets");
-  auto field = [&](const char* key, Json::Type type) -> const Json& {
-    const Json* f = info.find(key);
-    TESSEL_CHECK(f != nullptr, at, " has no '", key, "'");
-    TESSEL_CHECK(f->type() == type, at, ": '", key, "' is ", f->type_name(), ", expected ",
-                 Json::type_name(type));
-    return *f;
-  };
   Entry e{&name, DType::F32, {}, 0, 0};
-  const std::string& dtype = field("dtype", Json::Type::String).string();
+  const std::string& dtype = info.at("dtype").string();
   std::optional<DType> t = dtype_from_name(dtype);
   TESSEL_CHECK(t.has_value(), at, " has unknown dtype '", dtype,
                "' (Tessel reads F32, F64, F16, BF16, I32, I64, U8, BOOL)");
   e.dtype = *t;
-  const Json& shape = field("shape", Json::Type::Array);
   int64_t nbytes = int64_t(element_size(e.dtype));
-  for (size_t i = 0; i < shape.array().size(); ++i) {
-    const Json& size = shape.array()[i];
-    std::optional<int64_t> s = size.as_index();
-    TESSEL_CHECK(s.has_value(), at, ": shape size ", i, " is ",
-                 size.type() == Json::Type::Number ? size.literal() : size.type_name(),
-                 ", expected a non-negative integer");
-    e.shape.push_back(*s);
-    TESSEL_CHECK(!__builtin_mul_overflow(nbytes, *s, &nbytes), at, ": shape ", shape_str(e.shape),
-                 "... has more bytes than 64 bits count");
+  for (const JsonRef& size : info.at("shape").elements()) {
+    e.shape.push_back(size.index());
+    TESSEL_CHECK(!__builtin_mul_overflow(nbytes, e.shape.back(), &nbytes), at, ": shape ",
+                 shape_str(e.shape), "... has more bytes than 64 bits count");
   }
-  const Json& offsets = field("data_offsets", Json::Type::Array);
-  std::optional<int64_t> begin, end;
-  if (offsets.array().size() == 2)
-    begin = offsets.array()[0].as_index(), end = offsets.array()[1].as_index();
-  TESSEL_CHECK(begin && end, at, ": data_offsets must be two non-negative integers [begin, end]");
-  e.begin = *begin, e.end = *end;
+  std::vector<JsonRef> offsets = info.at("data_offsets").elements();
+  TESSEL_CHECK(offsets.size() == 2, at,
+               ": data_offsets must be two non-negative integers [begin, end]");
+  e.begin = offsets[0].index(), e.end = offsets[1].index();
   TESSEL_CHECK(e.begin <= e.end, at, ": data_offsets ", offsets_str(e.begin, e.end),
                " end before they begin");
   TESSEL_CHECK(e.end - e.begin == nbytes, at, " (", dtype, ", shape ", shape_str(e.shape),
@@ -130,24 +116,23 @@ Safetensors read_safetensors(const std::string& path) {
   std::string_view text(file.data() + 8, header_bytes);
   TESSEL_CHECK(!text.empty() && text[0] == '{', where, ": the header does not start with '{'");
   Json header = parse_json(text, where + ": header");
-  TESSEL_CHECK(header.type() == Json::Type::Object, where, ": the header is ", header.type_name(),
+  TESSEL_CHECK(header.is_object(), where, ": the header is ", json_type_name(header),
                ", expected an object");
 
   const int64_t data_bytes = int64_t(size - 8 - header_bytes);
   Safetensors out;
   std::vector<Entry> entries;
-  for (const auto& [name, info] : header.object()) {
+  for (auto it = header.begin(); it != header.end(); ++it) {
+    const std::string& name = it.key();  // Entry points at it: the key lives as long as header
+    const Json& info = it.value();
     if (name != "__metadata__") {
       entries.push_back(parse_entry(where, name, info, data_bytes));
       continue;
     }
-    TESSEL_CHECK(info.type() == Json::Type::Object, where, ": __metadata__ is ", info.type_name(),
+    TESSEL_CHECK(info.is_object(), where, ": __metadata__ is ", json_type_name(info),
                  ", expected an object of strings");
-    for (const auto& [key, value] : info.object()) {
-      TESSEL_CHECK(value.type() == Json::Type::String, where, ": __metadata__ value of '", key,
-                   "' is ", value.type_name(), ", expected a string");
+    for (const auto& [key, value] : JsonRef(info, where + ": __metadata__").members())
       out.metadata[key] = value.string();
-    }
   }
   check_tiling(where, entries, data_bytes);
 

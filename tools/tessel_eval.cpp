@@ -6,6 +6,7 @@
 #include "data/open_dataset.h"
 #include "engine/ops.h"
 #include "train/cli.h"
+#include "train/metrics.h"
 #include "train/plots.h"
 
 namespace {
@@ -55,7 +56,8 @@ int main(int argc, char** argv) {
     }
     const ConfusionCounts counts = cm.read();
     std::cout << dataset->size() << " images\n"
-              << metrics_table(segmentation_metrics(counts), dataset->classes().names);
+              << train::metrics_table(train::segmentation_metrics(counts),
+                                      dataset->classes().names);
     if (cl.has("--confusion")) {
       train::write_confusion_png(cl.get("--confusion", ""), counts);
     }

@@ -8,7 +8,7 @@
 #include <cstdio>
 #include <filesystem>
 
-#include "engine/json.h"
+#include "core/json.h"
 #include "engine/ops/random.h"
 #include "nn/file.h"
 
@@ -49,7 +49,7 @@ std::string group_json(const nn::OptimizerState::Group& g) {
   return s + "]}";
 }
 
-nn::OptimizerState::Group read_group(const Json& j) {
+nn::OptimizerState::Group read_group(const JsonRef& j) {
   nn::OptimizerState::Group g;
   nn::GroupOptions& o = g.options;
   o.lr = j.at("lr").number();
@@ -62,8 +62,8 @@ nn::OptimizerState::Group read_group(const Json& j) {
   o.eps = j.at("eps").number();
   o.amsgrad = j.at("amsgrad").boolean();
   o.partial = j.at("partial").number();
-  if (const Json* lr = j.find("initial_lr")) g.initial_lr = lr->number();
-  for (const Json& p : j.at("params").array()) g.params.push_back(p.integer());
+  if (std::optional<JsonRef> lr = j.find("initial_lr")) g.initial_lr = lr->number();
+  for (const JsonRef& p : j.at("params").elements()) g.params.push_back(p.integer());
   return g;
 }
 
@@ -157,12 +157,15 @@ void save_checkpoint(const std::string& dir, const CheckpointParts& parts) {
 
 void load_checkpoint(const std::string& dir, CheckpointParts& parts) {
   TESSEL_CHECK(fs::is_directory(dir), "load_checkpoint: '", dir, "' is not a checkpoint directory");
-  Json state = read_json(dir + "/state.json");
+  const std::string state_path = dir + "/state.json";
+  const Json json = read_json(state_path);
+  const JsonRef state = JsonRef::document(json, state_path);
   nn::load_state_dict_file(dir + "/model.safetensors", parts.model);
 
   nn::OptimizerState opt;
-  for (const Json& g : state.at("optimizer_groups").array()) opt.groups.push_back(read_group(g));
-  for (const auto& [index, step] : state.at("optimizer_steps").object())
+  for (const JsonRef& g : state.at("optimizer_groups").elements())
+    opt.groups.push_back(read_group(g));
+  for (const auto& [index, step] : state.at("optimizer_steps").members())
     opt.state[std::stoll(index)].step = step.integer();
   for (const auto& [name, t] : nn::read_safetensors(dir + "/optimizer.safetensors").tensors) {
     size_t dot = name.find('.', 6);  // after "state."
@@ -173,7 +176,7 @@ void load_checkpoint(const std::string& dir, CheckpointParts& parts) {
   parts.optimizer.load_state_dict(opt);
 
   nn::ScalarDict scheduler;
-  for (const auto& [k, v] : state.at("scheduler").object()) scheduler[k] = v.number();
+  for (const auto& [k, v] : state.at("scheduler").members()) scheduler[k] = v.number();
   parts.scheduler.load_state_dict(scheduler);
 
   if (parts.ema) {
@@ -184,15 +187,15 @@ void load_checkpoint(const std::string& dir, CheckpointParts& parts) {
   }
 
   if (parts.scaler) {
-    const Json* scaler = state.find("grad_scaler");
+    std::optional<JsonRef> scaler = state.find("grad_scaler");
     TESSEL_CHECK(scaler, "load_checkpoint: ", dir,
                  "/state.json has no grad_scaler but the recipe trains in f16");
     parts.scaler->load(scaler->at("scale").number(), scaler->at("growth_tracker").integer());
   }
 
-  const Json& rng = state.at("rng");
-  manual_seed(uint64_t(std::stoull(rng.at("seed").literal())));
-  default_generator().advance(uint64_t(std::stoull(rng.at("offset").literal())));
+  const JsonRef rng = state.at("rng");
+  manual_seed(rng.at("seed").unsigned_integer());
+  default_generator().advance(rng.at("offset").unsigned_integer());
 
   Progress& p = parts.progress;
   p.iteration = state.at("iteration").integer();
@@ -201,8 +204,12 @@ void load_checkpoint(const std::string& dir, CheckpointParts& parts) {
   p.bad_steps = state.at("bad_steps").integer();
   p.stale_evals = state.at("stale_evals").integer();
   p.best.clear();
-  for (const Json& b : state.at("best").array())
-    p.best.emplace_back(b.array().at(0).integer(), b.array().at(1).number());
+  for (const JsonRef& b : state.at("best").elements()) {
+    std::vector<JsonRef> pair = b.elements();
+    TESSEL_CHECK(pair.size() == 2, b.where(), " has ", pair.size(),
+                 " entries, expected [iteration, metric]");
+    p.best.emplace_back(pair[0].integer(), pair[1].number());
+  }
 }
 
 }  // namespace tessel::train

@@ -5,7 +5,7 @@
 #include <vector>
 
 #include "data/image.h"
-#include "engine/metrics.h"
+#include "train/metrics.h"
 
 namespace tessel::train {
 

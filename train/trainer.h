@@ -31,7 +31,7 @@
 
 #include "data/dataset.h"
 #include "data/loader.h"
-#include "engine/metrics.h"
+#include "train/metrics.h"
 #include "models/segmentation_model.h"
 #include "nn/ema.h"
 #include "nn/grad_scaler.h"

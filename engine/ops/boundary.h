@@ -1,10 +1,19 @@
 // Boundary IoU counts on the device (kernels/boundary.h), accumulated like the confusion matrix.
 #pragma once
 
+#include <cstdint>
+#include <vector>
+
 #include "engine/ops/confusion.h"
 #include "engine/tensor.h"
 
 namespace tessel {
+
+// Boundary IoU counts read back: per-class intersections and unions of the boundary bands.
+struct BoundaryCounts {
+  int64_t num_classes = 0;
+  std::vector<int64_t> intersection, unions;
+};
 
 // Adds the boundary IoU counts (kernels/boundary.h: bands of width `dilation`, windows clipped at
 // the image border) of label maps [N, H, W] into counts [2, C]: intersections, then unions.

@@ -1,14 +1,24 @@
 // Segmentation evaluation on the device: confusion matrices (and, in engine/ops/boundary.h,
 // boundary IoU counts) accumulated across batches in int64 tensors, with no host synchronisation
-// until they are read; the metrics themselves are computed on the host (engine/metrics.h).
+// until they are read; the metrics themselves are computed on the host, above the engine
+// (train/metrics.h).
 #pragma once
 
-#include "engine/metrics.h"
+#include <cstdint>
+#include <vector>
+
 #include "engine/tensor.h"
 
 namespace tessel {
 
 inline constexpr int64_t kDefaultIgnoreIndex = 255;
+
+// A C x C confusion matrix: rows target class, columns predicted class.
+struct ConfusionCounts {
+  int64_t num_classes = 0;
+  std::vector<int64_t> counts;  // [t * C + p]
+  int64_t at(int64_t t, int64_t p) const { return counts[size_t(t * num_classes + p)]; }
+};
 
 // Adds one batch into cm [C, C] (int64; rows target class, columns predicted class). `pred` is
 // integer labels [N, H, W] or float logits [N, C, H, W], whose argmax over C is fused in with

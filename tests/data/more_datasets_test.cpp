@@ -18,12 +18,13 @@ using testing::write_image;
 using testing::write_rgb_mask;
 
 TEST(MoreDatasets, JsonColoursAreRgbTriples) {
-  Json doc = parse_json(R"({"c": [0, 128, 255], "d": [1, 2], "e": [1, -2, 3], "f": [1, 2.5, 3]})",
-                        "doc.json");
+  const Json json = parse_json(
+      R"({"c": [0, 128, 255], "d": [1, 2], "e": [1, -2, 3], "f": [1, 2.5, 3]})", "doc.json");
+  const JsonRef doc = JsonRef::document(json, "doc.json");
   EXPECT_EQ(rgb_of(doc.at("c")), (Rgb{0, 128, 255}));
   EXPECT_ERROR(rgb_of(doc.at("d")), "doc.json: d has 2 entries, expected a colour [r, g, b]");
   EXPECT_ERROR(rgb_of(doc.at("e")), "doc.json: e[1] = -2 outside 0..255");
-  EXPECT_ERROR(rgb_of(doc.at("f")), "doc.json: f[1] is 2.5, expected a whole number");
+  EXPECT_ERROR(rgb_of(doc.at("f")), "doc.json: f[1] is 2.5, expected a 64-bit integer");
 }
 
 TEST(MoreDatasets, CocoStuffRemapsRawIdsTo171Classes) {

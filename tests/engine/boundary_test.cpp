@@ -79,7 +79,6 @@ TEST(BoundaryIou, AccumulatesAcrossBatches) {
     EXPECT_EQ(r.intersection[k], a[k] + b[k]);
     EXPECT_EQ(r.unions[k], a[3 + k] + b[3 + k]);
   }
-  EXPECT_EQ(boundary_metrics(r).iou.size(), 3u);
   acc.reset();
   EXPECT_EQ(acc.read().unions, (std::vector<int64_t>{0, 0, 0}));
 }

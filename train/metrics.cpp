@@ -1,11 +1,11 @@
-#include "engine/metrics.h"
+#include "train/metrics.h"
 
 #include <cstdio>
 #include <numeric>
 
 #include "core/error.h"
 
-namespace tessel {
+namespace tessel::train {
 namespace {
 
 std::optional<double> ratio(int64_t num, int64_t den) {
@@ -131,4 +131,4 @@ std::string metrics_table(const SegmentationMetrics& m, const std::vector<std::s
   return out;
 }
 
-}  // namespace tessel
+}  // namespace tessel::train

@@ -13,14 +13,10 @@
 #include <string>
 #include <vector>
 
-namespace tessel {
+#include "engine/ops/boundary.h"   // BoundaryCounts: what the device counted
+#include "engine/ops/confusion.h"  // ConfusionCounts
 
-// A C x C confusion matrix: rows target class, columns predicted class.
-struct ConfusionCounts {
-  int64_t num_classes = 0;
-  std::vector<int64_t> counts;  // [t * C + p]
-  int64_t at(int64_t t, int64_t p) const { return counts[size_t(t * num_classes + p)]; }
-};
+namespace tessel::train {
 
 using ClassValues = std::vector<std::optional<double>>;
 
@@ -50,12 +46,8 @@ struct BinaryMetrics {
 };
 BinaryMetrics binary_metrics(const ConfusionCounts& cm);
 
-// Boundary IoU: per-class intersections and unions of the boundary bands; a class is present when
-// its union is not empty.
-struct BoundaryCounts {
-  int64_t num_classes = 0;
-  std::vector<int64_t> intersection, unions;
-};
+// Boundary IoU from per-class intersections and unions of the boundary bands; a class is present
+// when its union is not empty.
 struct BoundaryMetrics {
   ClassValues iou;
   ClassMean mean_iou;
@@ -67,4 +59,4 @@ BoundaryMetrics boundary_metrics(const BoundaryCounts& counts,
 // and pixel accuracy. `names` (optional) labels the rows.
 std::string metrics_table(const SegmentationMetrics& m, const std::vector<std::string>& names = {});
 
-}  // namespace tessel
+}  // namespace tessel::train

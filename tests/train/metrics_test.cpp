@@ -1,7 +1,10 @@
+#include "train/metrics.h"
+
 #include "tests/op_harness.h"
 
 using namespace tessel;
 using namespace tessel::testing;
+using namespace tessel::train;
 
 namespace {
 
