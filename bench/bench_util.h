@@ -1,5 +1,5 @@
-// Shared by the benchmarks: CUDA timing with events on Tessel's stream (manual time), and the
-// byte/FLOP counters Google Benchmark turns into rates.
+// Shared by the benchmarks: CUDA timing with events on Tessel's stream (manual time), the
+// byte/FLOP counters Google Benchmark turns into rates, and the usual logits input.
 #pragma once
 
 #include <benchmark/benchmark.h>
@@ -63,6 +63,22 @@ inline void set_rates(benchmark::State& st, double bytes, double flops = 0) {
   if (flops > 0)
     st.counters["FLOP/s"] = benchmark::Counter(flops, benchmark::Counter::kIsIterationInvariantRate,
                                                benchmark::Counter::kIs1000);
+}
+
+// Seeded [n, 19, hw, hw] logits (Cityscapes' 19 classes), the input most layer benchmarks share.
+inline Tensor logits(Device d, DType t, int64_t n, int64_t hw) {
+  Generator g(1);
+  return randn({n, 19, hw, hw}, {t, d}, &g);
+}
+
+// Runs `op` (returning a Tensor) on the device and reports `bytes` per call, the floor the op must
+// move, as "floor_bytes" and as the bytes/s rate.
+template <typename Op>
+void run(benchmark::State& st, Device d, double bytes, const Op& op) {
+  auto fn = [&] { benchmark::DoNotOptimize(op().data_ptr()); };
+  d.is_cuda() ? run_cuda(st, fn) : run_cpu(st, fn);
+  set_rates(st, bytes);
+  st.counters["floor_bytes"] = bytes;
 }
 
 }  // namespace tessel::bench
