@@ -1,6 +1,8 @@
-// binary_cross_entropy_with_logits and focal_loss (engine/ops/sigmoid_loss.cpp).
+// binary_cross_entropy_with_logits (engine/ops/bce.h); the fixture, error and CUDA checks cover
+// focal_loss alongside it (tests/engine/focal_test.cpp has focal's own).
 #include <cmath>  // before op_harness.h, which uses std::isnan
 
+#include "tests/engine/bce_reference.h"
 #include "tests/fixture.h"
 #include "tests/op_harness.h"
 
@@ -9,25 +11,9 @@ using namespace tessel::testing;
 
 namespace {
 
-// Naive reference with plain logs of the sigmoid (fine in f64 for moderate x).
-Tensor reference_bce(const Tensor& x, const Tensor& t, double pos_weight) {
-  std::vector<double> v = x.to_vector<double>(), tv = t.to_vector<double>(), out(v.size());
-  for (size_t i = 0; i < v.size(); ++i) {
-    double p = 1 / (1 + std::exp(-v[i]));
-    out[i] = -(pos_weight * tv[i] * std::log(p) + (1 - tv[i]) * std::log(1 - p));
-  }
-  return from_vector(out, x.sizes(), DType::F64);
-}
-
 BceOptions bce_options(Reduction r, const Tensor& w = {}, const Tensor& pw = {}) {
   BceOptions o;
   o.reduction = r, o.weight = w, o.pos_weight = pw;
-  return o;
-}
-
-FocalOptions focal_options(double alpha, double gamma, Reduction r) {
-  FocalOptions o;
-  o.alpha = alpha, o.gamma = gamma, o.reduction = r;
   return o;
 }
 
@@ -79,26 +65,6 @@ TEST(Bce, Gradcheck) {
         return binary_cross_entropy_with_logits(in[0], in[1], bce_options(Reduction::Mean, w, pw));
       },
       {randn_input({2, 3, 4}, 2), rand({2, 3, 4}, {DType::F64}).requires_grad_()});
-}
-
-TEST(Focal, Gradcheck) {
-  Tensor t = gt(rand({2, 3, 4}, {DType::F64}), scalar_tensor(0.7)).to(DType::F64);
-  for (double gamma : {0.0, 2.0})
-    expect_gradcheck(
-        [&](const std::vector<Tensor>& in) {
-          return focal_loss(in[0], t, focal_options(0.25, gamma, Reduction::Sum));
-        },
-        {randn_input({2, 3, 4}, 3)});
-}
-
-TEST(Focal, GammaZeroIsAlphaWeightedBce) {
-  Tensor x = randn_input({7}, 4, DType::F64, false), t = rand({7}, {DType::F64});
-  Tensor alpha_t = t * 0.25 + (1.0 - t) * 0.75;
-  EXPECT_ALL_CLOSE(focal_loss(x, t, focal_options(0.25, 0, Reduction::None)),
-                   alpha_t * reference_bce(x, t, 1), 1e-12, 1e-12);
-  // An integer mask is a valid target.
-  Tensor mask = from_vector<uint8_t>({1, 0, 1, 1, 0, 0, 1}, {7}, {DType::U8});
-  EXPECT_ALL_CLOSE(focal_loss(x, mask), focal_loss(x, mask.to(DType::F64)), 0, 0);
 }
 
 TEST(Bce, ErrorsNameOpAndArgument) {
