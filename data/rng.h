@@ -2,14 +2,14 @@
 // the loader gives sample i the stream i, so what happens to a sample depends only on the seed,
 // the epoch and its index, never on which worker thread ran it or when.
 //
-// Philox (kernels/common/philox.h) under a key hashed from the three numbers, and distributions written
+// Philox (core/philox.h) under a key hashed from the three numbers, and distributions written
 // out here rather than std::uniform_*_distribution, whose results differ between standard
 // libraries: the same seed gives the same augmentations with any compiler.
 #pragma once
 
 #include <cstdint>
 
-#include "kernels/common/philox.h"
+#include "core/philox.h"
 
 namespace tessel::data {
 

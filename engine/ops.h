@@ -19,6 +19,7 @@
 #include "engine/ops/lovasz.h"
 #include "engine/ops/matmul.h"
 #include "engine/ops/norm.h"
+#include "engine/ops/optim.h"
 #include "engine/ops/ohem.h"
 #include "engine/ops/pad.h"
 #include "engine/ops/pool.h"

@@ -5,7 +5,7 @@
 
 #include "core/context.h"
 #include "core/dtype.h"
-#include "kernels/common/philox.h"
+#include "core/philox.h"
 
 namespace tessel::kernels {
 

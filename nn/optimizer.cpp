@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstring>
 
 #include "engine/ops.h"
 
@@ -70,18 +69,17 @@ void Optimizer::step() {
       const Tensor& p = group.params[i];
       Tensor g = p.grad();
       if (!g.defined()) continue;
+      // Checked here too, before any state changes, naming the parameter by its group index.
       TESSEL_CHECK(g.sizes() == p.sizes() && g.dtype() == p.dtype() && g.device() == p.device(),
                    "Optimizer::step: parameter ", i, " (", shape_str(p.sizes()), ", ", p.dtype(),
                    ", ", p.device(), ") has a gradient of ", shape_str(g.sizes()), ", ", g.dtype(),
                    ", ", g.device());
-      TESSEL_CHECK(p.is_contiguous() && g.is_contiguous(), "Optimizer::step: parameter ", i,
-                   " or its gradient is not contiguous");
       ParamState& st = state_[size_t(index_of(p.impl().get()))];
-      kernels::OptimTensor t{p.data_ptr(), g.data_ptr(), {}, p.numel(), 0};
-      for (size_t k = 0; k < names.size(); ++k) {
-        Tensor& buf = st.buffers[names[k]];
+      std::vector<Tensor> buffers;
+      for (const std::string& name : names) {
+        Tensor& buf = st.buffers[name];
         if (!buf.defined()) buf = zeros(p.sizes(), {state_dtype(p.dtype()), p.device()});
-        t.state[k] = buf.data_ptr();
+        buffers.push_back(buf);
       }
       ++st.step;
       auto same = [&](const Batch& b) {
@@ -89,34 +87,18 @@ void Optimizer::step() {
       };
       auto it = std::find_if(batches.begin(), batches.end(), same);
       if (it == batches.end()) {
-        batches.push_back(Batch{&group, p.dtype(), p.device(), st.step, {}});
+        batches.push_back(Batch{&group, p.dtype(), p.device(), st.step, {}, {}, {}});
         it = batches.end() - 1;
       }
-      it->tensors.push_back(t);
+      it->params.push_back(p);
+      it->grads.push_back(g);
+      it->state.push_back(std::move(buffers));
     }
     for (Batch& b : batches) {
-      int64_t chunks = kernels::plan_optim_chunks(b.tensors.data(), int64_t(b.tensors.size()));
-      update(b, b.device.is_cuda() ? upload(b, slot++) : b.tensors.data(), chunks);
+      if (tables_.size() <= slot) tables_.resize(slot + 1);
+      update(b, tables_[slot++]);
     }
   }
-}
-
-// The pointer table changes only when a tensor is reallocated, so the copy (and the host sync a
-// pageable upload implies) is skipped on most steps.
-const kernels::OptimTensor* Optimizer::upload(const Batch& batch, size_t slot) {
-  if (tables_.size() <= slot) tables_.resize(slot + 1);
-  auto& [host, device] = tables_[slot];
-  size_t nbytes = batch.tensors.size() * sizeof(kernels::OptimTensor);
-  bool same = host.size() == batch.tensors.size() && device.defined() &&
-              device.device() == batch.device &&
-              std::memcmp(host.data(), batch.tensors.data(), nbytes) == 0;
-  if (!same) {
-    host = batch.tensors;
-    std::vector<uint8_t> bytes(nbytes);
-    std::memcpy(bytes.data(), host.data(), nbytes);
-    device = from_vector(bytes, {int64_t(nbytes)}, {DType::U8}).to(batch.device);
-  }
-  return static_cast<const kernels::OptimTensor*>(device.data_ptr());
 }
 
 OptimizerState Optimizer::state_dict() const {

@@ -21,8 +21,8 @@
 #include <utility>
 #include <vector>
 
+#include "engine/ops/optim.h"
 #include "engine/tensor.h"
-#include "kernels/optim.h"
 #include "nn/module.h"
 
 namespace tessel::nn {
@@ -113,25 +113,24 @@ class Optimizer {
     DType dtype;
     Device device;
     int64_t step;
-    std::vector<kernels::OptimTensor> tensors;
+    std::vector<Tensor> params, grads;
+    std::vector<std::vector<Tensor>> state;  // per parameter, in state_names() order
   };
   // The state buffers this optimizer keeps for a parameter under `group`'s options, in the order
   // the kernel takes them.
   virtual std::vector<std::string> state_names(const GroupOptions& group) const = 0;
-  // Runs the batch's update; `device_table` is batch.tensors where the batch's device reads it.
-  virtual void update(const Batch& batch, const kernels::OptimTensor* device_table,
-                      int64_t chunks) = 0;
+  // Runs the batch's update (engine/ops/optim.h); `table` is this launch site's device table.
+  virtual void update(const Batch& batch, OptimTable& table) = 0;
 
  private:
   int64_t index_of(const TensorImpl* p) const;
-  const kernels::OptimTensor* upload(const Batch& batch, size_t slot);
 
   GroupOptions defaults_;
   std::vector<ParamGroup> groups_;
   std::vector<ParamState> state_;  // by parameter index
   std::vector<const TensorImpl*> index_;
-  // Device copies of the last launches' tensor tables, re-uploaded only when they change.
-  std::vector<std::pair<std::vector<kernels::OptimTensor>, Tensor>> tables_;
+  // One device table per launch site, kept across steps.
+  std::vector<OptimTable> tables_;
 };
 
 // PyTorch's SGD: momentum (buffer = first gradient on a parameter's first step), dampening,
@@ -142,10 +141,10 @@ class SGD : public Optimizer {
 
  private:
   std::vector<std::string> state_names(const GroupOptions& group) const override;
-  void update(const Batch& batch, const kernels::OptimTensor* table, int64_t chunks) override;
+  void update(const Batch& batch, OptimTable& table) override;
 };
 
-// Adam, AdamW and Padam share one update (kernels/optim.h): bias-corrected moments, AMSGrad's
+// Adam, AdamW and Padam share one update (engine/ops/optim.h): bias-corrected moments, AMSGrad's
 // running max of the second moment when amsgrad is set, L2 weight decay added to the gradient
 // (Adam, Padam) or decoupled (AdamW: p *= 1 - lr * wd). Reads lr, weight_decay, beta1, beta2, eps,
 // amsgrad, partial.
@@ -155,7 +154,7 @@ class AdamBase : public Optimizer {
 
  private:
   std::vector<std::string> state_names(const GroupOptions& group) const override;
-  void update(const Batch& batch, const kernels::OptimTensor* table, int64_t chunks) override;
+  void update(const Batch& batch, OptimTable& table) override;
   bool decoupled_;
 };
 

@@ -1,5 +1,6 @@
 // Data movement: contiguous, clone, to(dtype), to(device), copy_, fill_. Differentiable where
 // the result is a new tensor (the gradient flows back converted to the source's dtype/device).
+// No header: these are Tensor methods, declared with the Tensor (engine/tensor.h).
 #include "kernels/copy.h"
 #include "engine/autograd.h"
 #include "engine/dispatch.h"

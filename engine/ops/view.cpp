@@ -1,5 +1,8 @@
 // Views: new sizes/strides/offset over the same storage. Each records how to send the gradient
 // back to the input's shape.
+// No header: these are Tensor methods, declared with the Tensor (engine/tensor.h).
+// No kernels: a view moves no data (reshape's copy of a non-viewable tensor is the copy family's).
+// No bench: for the same reason.
 #include <algorithm>
 #include <numeric>
 

@@ -3,6 +3,7 @@
 #include <functional>
 #include <memory>
 
+#include "kernels/optim.h"  // kOptimChunk: a parameter spanning two chunks
 #include "nn/optimizer.h"
 #include "tests/fixture.h"
 #include "tests/op_harness.h"
