@@ -18,6 +18,9 @@ Exits 0 silently when the layout is right; otherwise prints one line per defect 
    skipped. Above the engine only the engine's op API is an interface: no kernels/.
 5. Nothing under engine/ includes engine/ops.h, the users' umbrella.
 6. No SM count baked into kernels/cuda/ (the literal 132): it comes from the kernel context.
+7. The op API names no kernel types: engine/ops/*.h include nothing from kernels/.
+8. One autograd mechanism: no Node subclasses or FunctionNode anywhere in engine/ (a node is
+   edges plus a rule, engine/autograd.h).
 """
 import argparse
 import pathlib
@@ -98,6 +101,9 @@ def check_includes(root):
                 if "/" in inc and top in INCLUDABLE and top not in allowed:
                     may = ", ".join(f"{a}/" for a in allowed)
                     out.append(f"{rel} includes {inc}: {layer}/ may include only {may}")
+                elif rel.startswith("engine/ops/") and path.suffix == ".h" and top == "kernels":
+                    out.append(f"{rel} includes {inc}: an op header names no kernel types "
+                               "(declare the op's own, and convert in its .cpp)")
                 elif layer == "engine" and inc == "engine/ops.h":
                     out.append(f"{rel} includes engine/ops.h: inside engine/ include the op "
                                "headers used (engine/ops.h is the users' umbrella)")
@@ -116,11 +122,27 @@ def check_sm_count(root):
     return out
 
 
+SECOND_NODE = re.compile(r"\bFunctionNode\b|:\s*(?:public\s+)?Node\b")
+
+
+def check_one_node_type(root):
+    out = []
+    for path in sorted((root / "engine").rglob("*")):
+        if path.suffix not in SOURCES or not path.is_file():
+            continue
+        for no, line in enumerate(path.read_text(errors="replace").splitlines(), 1):
+            if SECOND_NODE.search(line.split("//", 1)[0]):
+                out.append(f"{path.relative_to(root).as_posix()}:{no}: a second kind of autograd "
+                           "node: record() a Node and give it a rule (engine/autograd.h)")
+    return out
+
+
 def check(root):
     defects = []
     for x in families(root):
         defects += check_family(root, x)
-    return defects + check_kernel_sources(root) + check_includes(root) + check_sm_count(root)
+    return (defects + check_kernel_sources(root) + check_includes(root) + check_sm_count(root) +
+            check_one_node_type(root))
 
 
 def main(argv=None):

@@ -163,6 +163,16 @@ class Guard(unittest.TestCase):
         self.expect_defect("kernels/cuda/launch.cuh", "kernels/cuda/launch.cuh:4:",
                            "the SM count comes from the kernel context", lines=1)
 
+    def test_op_header_naming_a_kernel_type(self):
+        append(self.root, "engine/ops/upsample.h", '#include "kernels/upsample.h"\n')
+        self.expect_defect("engine/ops/upsample.h", "includes kernels/upsample.h: an op header "
+                           "names no kernel types", lines=1)
+
+    def test_second_node_mechanism(self):
+        append(self.root, "engine/ops/upsample.cpp", "struct UpsampleBackward : Node {};\n")
+        self.expect_defect("engine/ops/upsample.cpp", "engine/ops/upsample.cpp:3: a second kind "
+                           "of autograd node", lines=1)
+
 
 class RealTree(unittest.TestCase):
     """On a copy of the repository's sources (whatever the guard finds there today), injected
