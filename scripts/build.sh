@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages Tessel builds with (when missing), then configures and builds
-# into build/. Used by both README commands; extra arguments go to CMake's configure step.
+# into build/ (or $TESSEL_BUILD_DIR). Used by both README commands; extra arguments go to CMake's
+# configure step.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,7 +17,8 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
-cmake_args=(-S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release)
+build_dir=${TESSEL_BUILD_DIR:-build}
+cmake_args=(-S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=Release)
 # With no CUDA toolkit on the machine, build the CPU-only engine instead of failing.
 if ! command -v nvcc >/dev/null 2>&1 && [ ! -x /usr/local/cuda/bin/nvcc ]; then
   echo "No CUDA toolkit found: building the CPU-only engine (TESSEL_CUDA=OFF)."
@@ -25,4 +27,4 @@ elif ! command -v nvcc >/dev/null 2>&1; then
   cmake_args+=(-DCMAKE_CUDA_COMPILER=/usr/local/cuda/bin/nvcc)
 fi
 cmake "${cmake_args[@]}" "$@" >/dev/null
-cmake --build build --parallel "$(nproc)"
+cmake --build "$build_dir" --parallel "$(nproc)"

@@ -1,6 +1,15 @@
 #!/usr/bin/env bash
-# The README's test command: install, build, run every test (CUDA tests are skipped without a GPU).
+# The README's test command: install, build, run every test (CUDA tests are skipped without a GPU),
+# then the CPU suite again under AddressSanitizer and UndefinedBehaviorSanitizer.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/build.sh
 ctest --test-dir build --output-on-failure
+# A CPU-only build in build-sanitize/ where any sanitizer finding fails its test. The
+# find_package consumer is left out there: it links the libraries without the sanitizer runtime.
+TESSEL_BUILD_DIR=build-sanitize scripts/build.sh -DTESSEL_CUDA=OFF -DTESSEL_BUILD_BENCH=OFF \
+  -DTESSEL_SANITIZE=address,undefined
+# The quickstart learning test (150 training iterations) alone takes ~18 minutes under the
+# sanitizers; Trainer.LearnsSyntheticShapesAndCallsBack runs the same training code for fewer steps.
+GTEST_FILTER=-Trainer.QuickstartRecipeLearnsTheShapes \
+  ctest --test-dir build-sanitize --output-on-failure -E consumer_find_package
