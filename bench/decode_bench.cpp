@@ -1,6 +1,6 @@
 // Decoding one 512x512 image on one thread, the loader's per-sample floor: a textured synthetic
-// RGB image as PNG and as JPEG (quality 90) through stb, and its mask as a palette PNG through our
-// own decoder. Files are read from the page cache; images/s is the rate to compare with the
+// RGB image as PNG (libpng) and as JPEG (quality 90, libjpeg-turbo), and its mask as a palette PNG
+// read as indices (libpng). Files are read from the page cache; images/s is the rate to compare with the
 // training step's appetite.
 #include <benchmark/benchmark.h>
 

@@ -3,12 +3,12 @@
 #include <algorithm>
 #include <bitset>
 #include <filesystem>
-#include <fstream>
 #include <optional>
 #include <sstream>
 
 #include "core/error.h"
 #include "data/image_io.h"
+#include "data/jpeg.h"
 #include "data/png.h"
 
 namespace tessel::data {
@@ -49,12 +49,7 @@ struct Tally {
   int64_t count = 0;
 };
 
-bool is_jpeg(const std::string& path) {
-  unsigned char magic[3] = {};
-  std::ifstream in(path, std::ios::binary);
-  in.read(reinterpret_cast<char*>(magic), 3);
-  return in && magic[0] == 0xFF && magic[1] == 0xD8 && magic[2] == 0xFF;
-}
+using jpeg::is_jpeg;
 
 // The existing files an error message names (Dataset::get's errors name the file at fault), so a
 // sample that cannot be read can still be told apart by what its file is.

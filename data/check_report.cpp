@@ -1,6 +1,7 @@
 // The check's report as people read it: findings first (errors, then what to do), then the class
 // table with the weights each scheme would give.
 #include <algorithm>
+#include <cmath>
 #include <iomanip>
 #include <ostream>
 
@@ -48,7 +49,12 @@ void print_report(std::ostream& out, const CheckReport& report, const ClassInfo&
         << std::right << std::setw(14) << s.pixels[c] << std::setw(8) << std::setprecision(2)
         << (labelled > 0 ? 100.0 * double(s.pixels[c]) / double(labelled) : 0.0) << "%"
         << std::setw(8) << s.images[c] << std::setprecision(4);
-    for (const auto& w : weights) out << std::setw(10) << w[c];
+    // A class with no pixels has no weight to speak of (the schemes divide by its count).
+    for (const auto& w : weights)
+      if (s.pixels[c] > 0 && std::isfinite(w[c]))
+        out << std::setw(10) << w[c];
+      else
+        out << std::setw(10) << "-";
     out << "\n";
   }
   out << std::setprecision(2) << "ignored pixels: " << s.ignored << " ("

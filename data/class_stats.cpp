@@ -46,7 +46,8 @@ std::vector<double> normalised(const std::vector<int64_t>& counts,
   std::vector<double> w(counts.size(), 0.0);
   for (size_t i = 0; i < counts.size(); ++i)
     if (counts[i] > 0) sum += w[i] = raw(double(counts[i]), total);
-  for (double& x : w) x *= present / sum;
+  if (sum > 0)  // no class present: all weights stay 0 rather than 0 * (0 / 0)
+    for (double& x : w) x *= present / sum;
   return w;
 }
 

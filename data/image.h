@@ -1,5 +1,4 @@
-// Host images and label masks, and reading/writing them (stb_image, plus exact index recovery
-// for palette PNGs). This is the contract the datasets, augmentations and the loader share.
+// Host images and label masks (read and written by data/image_io.h). This is the contract the datasets, augmentations and the loader share.
 #pragma once
 
 #include <array>

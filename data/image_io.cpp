@@ -1,13 +1,12 @@
 #include "data/image_io.h"
 
-#include <stb_image.h>
-#include <stb_image_write.h>
-
 #include <cstring>
+#include <fstream>
 #include <memory>
 #include <unordered_map>
 
 #include "core/error.h"
+#include "data/jpeg.h"
 
 namespace tessel::data {
 namespace {
@@ -50,20 +49,13 @@ Mask labels_from_colours(const Image& im, const std::vector<Rgb>& colours,
 }  // namespace
 
 Image read_image(const std::string& path) {
-  int w = 0, h = 0, stored = 0;
-  TESSEL_CHECK(stbi_info(path.c_str(), &w, &h, &stored), "read_image: ", path, ": ",
-               stbi_failure_reason());
-  int channels = stored == 2 ? 4 : stored;
-  bool wide = stbi_is_16_bit(path.c_str());
-  std::unique_ptr<void, void (*)(void*)> pixels(
-      wide ? static_cast<void*>(stbi_load_16(path.c_str(), &w, &h, &stored, channels))
-           : static_cast<void*>(stbi_load(path.c_str(), &w, &h, &stored, channels)),
-      stbi_image_free);
-  TESSEL_CHECK(pixels != nullptr, "read_image: ", path, ": ", stbi_failure_reason());
-  Image im{h, w, channels, wide ? 16 : 8, {}};
-  im.bytes.resize(static_cast<size_t>(im.pixels() * channels * (im.bits / 8)));
-  std::memcpy(im.bytes.data(), pixels.get(), im.bytes.size());
-  return im;
+  TESSEL_CHECK(std::ifstream(path).good(), "read_image: cannot open ", path);
+  if (png::is_png(path)) {
+    png::Pixels px = png::decode(path, png::Mode::Display);
+    return {px.height, px.width, px.channels, 8 * px.sample_bytes, std::move(px.bytes)};
+  }
+  if (jpeg::is_jpeg(path)) return jpeg::read(path);
+  TESSEL_FAIL("read_image: ", path, ": not a PNG or JPEG file (other formats: convert them first)");
 }
 
 void write_png(const std::string& path, const Image& im) {
@@ -79,23 +71,23 @@ void write_png(const std::string& path, const Image& im) {
 
 void write_jpeg(const std::string& path, const Image& im, int quality) {
   check_image(im, path);
-  TESSEL_CHECK(im.bits == 8, "write_jpeg: ", path, ": JPEG holds 8-bit samples, got ", im.bits);
   TESSEL_CHECK(quality >= 1 && quality <= 100, "write_jpeg: ", path, ": quality ", quality,
                " outside 1..100");
-  TESSEL_CHECK(stbi_write_jpg(path.c_str(), int(im.width), int(im.height), int(im.channels),
-                              im.bytes.data(), quality),
-               "write_jpeg: cannot write ", path);
+  jpeg::write(path, im, quality);
 }
 
 Mask read_mask(const std::string& path, const std::vector<Rgb>& colours) {
   std::optional<png::ColourType> type = png::colour_type(path);
   if (type == png::ColourType::Grey || type == png::ColourType::Palette) {
-    png::Raster r = png::read(path);
-    Mask m{r.height, r.width, std::vector<uint8_t>(r.samples.size())};
-    for (size_t i = 0; i < r.samples.size(); ++i) {
-      TESSEL_CHECK(r.samples[i] <= 255, "read_mask: ", path, ": label ", r.samples[i], " at (",
-                   int64_t(i) / r.width, ", ", int64_t(i) % r.width, ") does not fit in 8 bits");
-      m.labels[i] = uint8_t(r.samples[i]);
+    png::Pixels px = png::decode(path, png::Mode::Stored);
+    if (px.sample_bytes == 1) return {px.height, px.width, std::move(px.bytes)};
+    Mask m{px.height, px.width, std::vector<uint8_t>(px.bytes.size() / 2)};
+    for (size_t i = 0; i < m.labels.size(); ++i) {
+      uint16_t v;
+      std::memcpy(&v, &px.bytes[2 * i], 2);
+      TESSEL_CHECK(v <= 255, "read_mask: ", path, ": label ", v, " at (", int64_t(i) / px.width,
+                   ", ", int64_t(i) % px.width, ") does not fit in 8 bits");
+      m.labels[i] = uint8_t(v);
     }
     return m;
   }

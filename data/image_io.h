@@ -1,21 +1,24 @@
-// Reading and writing images and label masks. Images go through stb_image (PNG, JPEG, BMP; 8 and
-// 16 bit; grey, RGB, RGBA); masks come back as the class indices that were stored: grey and
-// palette PNGs through our own decoder (data/png.h), RGB colour-coded masks through the
-// dataset's colour list. Every error names the file.
+// Reading and writing images and label masks. Images are PNG (libpng, data/png.h: 8 and 16 bit;
+// grey, RGB, RGBA, palette) or JPEG (libjpeg-turbo, data/jpeg.h); masks come back as the class
+// indices that were stored: grey and palette PNGs exactly at every bit depth, RGB colour-coded
+// masks through the dataset's colour list. Decoding refuses a file that declares more pixels
+// than data/decode_limits.h allows, before allocating. Every error names the file.
 #pragma once
 
 #include <string>
 #include <vector>
 
+#include "data/decode_limits.h"
 #include "data/image.h"
 #include "data/png.h"
 
 namespace tessel::data {
 
-// Channels as stored (grey + alpha becomes RGBA); 16-bit PNGs stay 16 bit.
+// Channels as stored (grey + alpha becomes RGBA, palettes expand to RGB, or RGBA with tRNS);
+// 16-bit PNGs stay 16 bit.
 Image read_image(const std::string& path);
 void write_png(const std::string& path, const Image& image);
-// stb writes grey JPEGs as YCbCr: they read back as three equal channels.
+// Grey stays grey; RGBA loses its alpha.
 void write_jpeg(const std::string& path, const Image& image, int quality = 95);
 
 // Grey and palette PNGs give their stored indices exactly (any bit depth); other grey images

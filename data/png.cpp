@@ -1,30 +1,25 @@
 #include "data/png.h"
 
+#include <png.h>
 #include <zlib.h>
 
 #include <algorithm>
 #include <array>
+#include <bit>
+#include <csetjmp>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
-#include <iterator>
+#include <memory>
 
 #include "core/error.h"
+#include "data/decode_limits.h"
 
 namespace tessel::data::png {
 namespace {
 
 constexpr std::array<uint8_t, 8> kSignature{0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
-
-std::vector<uint8_t> read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  TESSEL_CHECK(in.good(), "png: cannot open ", path);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
-uint32_t load_be32(const uint8_t* p) {
-  return uint32_t(p[0]) << 24 | uint32_t(p[1]) << 16 | uint32_t(p[2]) << 8 | p[3];
-}
 
 void store_be32(std::vector<uint8_t>& out, uint32_t v) {
   for (int shift = 24; shift >= 0; shift -= 8) out.push_back(uint8_t(v >> shift));
@@ -69,56 +64,6 @@ uint8_t predict(Filter f, uint8_t a, uint8_t b, uint8_t c) {
   return 0;
 }
 
-// Rows of `stride` bytes, each preceded by its filter byte, undone in place; `bpp` is the
-// distance to the left neighbour (whole bytes per pixel, at least one).
-void unfilter(std::vector<uint8_t>& data, int64_t height, int64_t stride, int64_t bpp,
-              const std::string& path) {
-  std::vector<uint8_t> zeros(static_cast<size_t>(stride), 0);
-  const uint8_t* prev = zeros.data();
-  for (int64_t y = 0; y < height; ++y) {
-    uint8_t* row = data.data() + y * (stride + 1);
-    TESSEL_CHECK(row[0] <= 4, "png: ", path, ": row ", y, " has unknown filter type ", int(row[0]));
-    Filter f = Filter(row[0]);
-    uint8_t* cur = row + 1;
-    for (int64_t i = 0; i < stride; ++i) {
-      uint8_t a = i >= bpp ? cur[i - bpp] : 0, c = i >= bpp ? prev[i - bpp] : 0;
-      cur[i] = uint8_t(cur[i] + predict(f, a, prev[i], c));
-    }
-    prev = cur;
-  }
-}
-
-struct Chunk {
-  std::string type;
-  const uint8_t* data;
-  uint32_t size;
-};
-
-// Splits the file into chunks, checking lengths and CRCs so that truncation and corruption are
-// reported here, by chunk, rather than as garbage pixels.
-std::vector<Chunk> chunks(const std::vector<uint8_t>& bytes, const std::string& path) {
-  TESSEL_CHECK(bytes.size() >= 8 && std::equal(kSignature.begin(), kSignature.end(), bytes.begin()),
-               "png: ", path, ": not a PNG file (bad signature)");
-  std::vector<Chunk> out;
-  size_t pos = 8;
-  while (out.empty() || out.back().type != "IEND") {
-    TESSEL_CHECK(pos + 12 <= bytes.size(), "png: ", path, ": truncated at byte ", pos,
-                 " (no IEND chunk)");
-    uint32_t size = load_be32(&bytes[pos]);
-    TESSEL_CHECK(size <= bytes.size() - pos - 12, "png: ", path, ": truncated chunk '",
-                 std::string(bytes.begin() + pos + 4, bytes.begin() + pos + 8), "' of ", size,
-                 " bytes at byte ", pos);
-    const uint8_t* type = &bytes[pos + 4];
-    uint32_t crc = uint32_t(crc32(0, type, size + 4));
-    std::string name(type, type + 4);
-    TESSEL_CHECK(crc == load_be32(type + 4 + size), "png: ", path, ": CRC mismatch in chunk '",
-                 name, "' at byte ", pos, " (corrupt file)");
-    out.push_back({name, type + 4, size});
-    pos += 12 + size;
-  }
-  return out;
-}
-
 void append_chunk(std::vector<uint8_t>& out, const char* type, const std::vector<uint8_t>& data) {
   store_be32(out, uint32_t(data.size()));
   size_t start = out.size();
@@ -142,62 +87,174 @@ int Raster::channels() const {
   }
 }
 
+namespace {
+
+// libpng reports an error by calling on_error, which must not return: it longjmps to the setjmp
+// of the guarded() call in progress. guarded() is the only setjmp; the steps it runs hold nothing
+// with a destructor, and everything owned (the png_struct, the FILE*, the pixels) lives in
+// decode()'s frame, so a longjmp skips no destructor and leaks nothing.
+struct Messages {
+  char error[200] = "";
+  char warnings[200] = "";  // the first few, "; "-separated: they often say why the error came
+};
+
+[[noreturn]] void on_error(png_structp png, png_const_charp message) {
+  auto* m = static_cast<Messages*>(png_get_error_ptr(png));
+  std::snprintf(m->error, sizeof m->error, "%s", message);
+  png_longjmp(png, 1);
+}
+
+void on_warning(png_structp png, png_const_charp message) {
+  auto* m = static_cast<Messages*>(png_get_error_ptr(png));
+  size_t used = std::strlen(m->warnings);
+  std::snprintf(m->warnings + used, sizeof m->warnings - used, "%s%s", used ? "; " : "", message);
+}
+
+template <typename Step>
+bool guarded(png_structp png, Step step) {
+  if (setjmp(png_jmpbuf(png))) return false;
+  step();
+  return true;
+}
+
+struct ReadStruct {
+  png_structp png = nullptr;
+  png_infop info = nullptr;
+  ~ReadStruct() { png_destroy_read_struct(&png, info ? &info : nullptr, nullptr); }
+};
+
+[[noreturn]] void fail(const std::string& path, const Messages& m) {
+  TESSEL_FAIL("png: ", path, ": ", m.error[0] ? m.error : "libpng failed",
+              m.warnings[0] ? std::string(" (") + m.warnings + ")" : std::string());
+}
+
+}  // namespace
+
+bool is_png(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::array<uint8_t, 8> head{};
+  return in.read(reinterpret_cast<char*>(head.data()), head.size()) && head == kSignature;
+}
+
 std::optional<ColourType> colour_type(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   TESSEL_CHECK(in.good(), "png: cannot open ", path);
   std::array<uint8_t, 26> head{};  // signature, IHDR length and type, width, height, depth, type
   in.read(reinterpret_cast<char*>(head.data()), head.size());
-  if (!in || !std::equal(kSignature.begin(), kSignature.end(), head.begin())) return std::nullopt;
+  if (!in || !std::equal(kSignature.begin(), kSignature.end(), head.begin()) ||
+      std::memcmp(&head[12], "IHDR", 4) != 0)
+    return std::nullopt;
   return ColourType(head[25]);
 }
 
-Raster read(const std::string& path) {
-  std::vector<uint8_t> bytes = read_file(path);
-  Raster r;
-  std::vector<uint8_t> idat;
-  bool have_header = false;
-  for (const Chunk& c : chunks(bytes, path)) {
-    if (c.type == "IHDR") {
-      TESSEL_CHECK(c.size == 13, "png: ", path, ": IHDR of ", c.size, " bytes, expected 13");
-      r.width = load_be32(c.data);
-      r.height = load_be32(c.data + 4);
-      r.bit_depth = c.data[8];
-      r.colour_type = ColourType(c.data[9]);
-      TESSEL_CHECK(valid_depth(r.colour_type, r.bit_depth), "png: ", path, ": colour type ",
-                   int(c.data[9]), " with bit depth ", r.bit_depth, " is not valid PNG");
-      TESSEL_CHECK(c.data[12] == 0, "png: ", path,
-                   ": interlaced (Adam7) PNGs are not supported; save it without interlacing");
-      have_header = true;
-    } else if (c.type == "PLTE") {
-      TESSEL_CHECK(c.size % 3 == 0, "png: ", path, ": PLTE of ", c.size, " bytes");
-      for (uint32_t i = 0; i < c.size; i += 3)
-        r.palette.push_back({c.data[i], c.data[i + 1], c.data[i + 2]});
-    } else if (c.type == "IDAT") {
-      idat.insert(idat.end(), c.data, c.data + c.size);
+Pixels decode(const std::string& path, Mode mode) {
+  std::unique_ptr<FILE, int (*)(FILE*)> file(std::fopen(path.c_str(), "rb"), &std::fclose);
+  TESSEL_CHECK(file != nullptr, "png: cannot open ", path, ": ", std::strerror(errno));
+  Messages messages;
+  ReadStruct rs;
+  rs.png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &messages, on_error, on_warning);
+  TESSEL_CHECK(rs.png != nullptr, "png: ", path, ": cannot create a libpng reader");
+  rs.info = png_create_info_struct(rs.png);
+  TESSEL_CHECK(rs.info != nullptr, "png: ", path, ": cannot create a libpng reader");
+  png_structp png = rs.png;
+  png_infop info = rs.info;
+
+  // The header, within libpng's own limits: no dimension beyond 2^31 - 1, no ancillary chunk
+  // (text, ICC profile) inflating past 16 MB, at most 1000 of them.
+  png_uint_32 width = 0, height = 0;
+  int depth = 0, type = 0, interlace = 0;
+  if (!guarded(png, [&] {
+        png_set_user_limits(png, 0x7fffffff, 0x7fffffff);
+        png_set_chunk_malloc_max(png, 16 << 20);
+        png_set_chunk_cache_max(png, 1000);
+        png_init_io(png, file.get());
+        png_read_info(png, info);
+        png_get_IHDR(png, info, &width, &height, &depth, &type, &interlace, nullptr, nullptr);
+      }))
+    fail(path, messages);
+  check_declared_size("png", path, width, height);
+
+  Pixels out;
+  out.height = height;
+  out.width = width;
+  out.bit_depth = depth;
+  out.colour_type = ColourType(type);
+  if (type == PNG_COLOR_TYPE_PALETTE) {
+    png_colorp plte = nullptr;
+    int entries = 0;
+    if (png_get_PLTE(png, info, &plte, &entries) == PNG_INFO_PLTE)
+      for (int i = 0; i < entries; ++i)
+        out.palette.push_back({plte[i].red, plte[i].green, plte[i].blue});
+  }
+  const bool display = mode == Mode::Display && type != PNG_COLOR_TYPE_PALETTE;
+  const bool trns = png_get_valid(png, info, PNG_INFO_tRNS) != 0;
+  int passes = 1;
+  size_t row = 0;
+  if (!guarded(png, [&] {
+        png_set_packing(png);  // bit depths 1, 2, 4: one byte per sample, values as stored
+        if (depth == 16 && std::endian::native == std::endian::little) png_set_swap(png);
+        if (display && depth < 8) png_set_expand_gray_1_2_4_to_8(png);
+        if (display && trns) png_set_tRNS_to_alpha(png);
+        if (display && (type == PNG_COLOR_TYPE_GRAY_ALPHA || (type == PNG_COLOR_TYPE_GRAY && trns)))
+          png_set_gray_to_rgb(png);
+        passes = png_set_interlace_handling(png);
+        png_read_update_info(png, info);
+        out.channels = png_get_channels(png, info);
+        row = png_get_rowbytes(png, info);
+      }))
+    fail(path, messages);
+  out.sample_bytes = depth == 16 ? 2 : 1;
+  TESSEL_CHECK(row == checked_mul(checked_mul(width, size_t(out.channels), path, "row size"),
+                                  size_t(out.sample_bytes), path, "row size"),
+               "png: ", path, ": libpng gives rows of ", row, " bytes for ", width, " pixels of ",
+               out.channels, " x ", out.sample_bytes, " bytes");
+  const size_t total = checked_mul(row, height, path, "image size");
+
+  // Rows are appended as they decode: capacity is reserved but untouched, so a file whose data
+  // ends early costs the rows it had, not its declared size. Interlaced images revisit every row
+  // on each of their 7 passes, so they take the whole buffer at once.
+  reserve_pixels(out.bytes, total, passes > 1, path);
+  for (int pass = 0; pass < passes; ++pass)
+    for (size_t y = 0; y < height; ++y) {
+      if (passes == 1) out.bytes.resize(out.bytes.size() + row);
+      png_bytep dst = out.bytes.data() + y * row;
+      if (!guarded(png, [&] { png_read_row(png, dst, nullptr); })) fail(path, messages);
+    }
+  if (!guarded(png, [&] { png_read_end(png, nullptr); })) fail(path, messages);
+
+  if (type == PNG_COLOR_TYPE_PALETTE) {
+    const size_t entries = out.palette.size();
+    if (entries < 256)
+      for (size_t i = 0; i < out.bytes.size(); ++i)
+        TESSEL_CHECK(out.bytes[i] < entries, "png: ", path, ": palette index ", int(out.bytes[i]),
+                     " at (", i / width, ", ", i % width, ") is beyond the ", entries,
+                     "-entry palette");
+    if (mode == Mode::Display) {  // expanded here, after the check, rather than by libpng
+      png_bytep alpha = nullptr;
+      int alphas = 0;
+      if (trns) png_get_tRNS(png, info, &alpha, &alphas, nullptr);
+      out.channels = trns ? 4 : 3;
+      std::vector<uint8_t> rgb(
+          checked_mul(out.bytes.size(), size_t(out.channels), path, "image size"));
+      uint8_t* p = rgb.data();
+      for (uint8_t index : out.bytes) {
+        p = std::copy(out.palette[index].begin(), out.palette[index].end(), p);
+        if (trns) *p++ = index < alphas ? alpha[index] : 255;
+      }
+      out.bytes = std::move(rgb);
     }
   }
-  TESSEL_CHECK(have_header, "png: ", path, ": no IHDR chunk");
-  int64_t stride = row_bytes(r);
-  uLongf expected = uLongf(r.height * (stride + 1)), got = expected;
-  std::vector<uint8_t> data(static_cast<size_t>(expected));
-  int z = uncompress(data.data(), &got, idat.data(), uLong(idat.size()));
-  TESSEL_CHECK(z == Z_OK && got == expected, "png: ", path, ": image data does not inflate to ",
-               r.height, " rows of ", stride, " bytes (zlib: ", zError(z), ", ", got, " bytes)");
-  unfilter(data, r.height, stride, std::max(1, r.channels() * r.bit_depth / 8), path);
+  return out;
+}
 
-  int64_t per_row = r.width * r.channels();
-  r.samples.resize(static_cast<size_t>(r.height * per_row));
-  uint16_t* out = r.samples.data();
-  for (int64_t y = 0; y < r.height; ++y) {
-    const uint8_t* row = data.data() + y * (stride + 1) + 1;
-    for (int64_t s = 0; s < per_row; ++s) {
-      if (r.bit_depth == 16) {
-        *out++ = uint16_t(row[2 * s] << 8 | row[2 * s + 1]);
-      } else {  // samples packed from the most significant bit down
-        int64_t bit = s * r.bit_depth;
-        *out++ = uint16_t((row[bit / 8] >> (8 - r.bit_depth - bit % 8)) & ((1 << r.bit_depth) - 1));
-      }
-    }
+Raster read(const std::string& path) {
+  Pixels px = decode(path, Mode::Stored);
+  Raster r{px.height, px.width, px.bit_depth, px.colour_type, std::move(px.palette), {}};
+  if (px.sample_bytes == 2) {
+    r.samples.resize(px.bytes.size() / 2);
+    std::memcpy(r.samples.data(), px.bytes.data(), px.bytes.size());
+  } else {
+    r.samples.assign(px.bytes.begin(), px.bytes.end());
   }
   return r;
 }

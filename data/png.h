@@ -1,6 +1,8 @@
-// Our own PNG codec, beside stb: stb expands palettes to RGB and scales low-bit grey to 0..255,
-// but a label mask must come back as the indices that were stored, and stb_image_write has no
-// 16-bit or palette output. Covers non-interlaced PNGs of every colour type and bit depth.
+// PNG files: reading through libpng (every colour type and bit depth, interlaced or not, within
+// data/decode_limits.h), writing with our own encoder (zlib; every colour type and bit depth, and
+// a chosen row filter, which the tests of the reader use). A label mask must come back as the
+// indices that were stored, so `read` gives samples as stored: no palette expansion, no scaling
+// of low-bit grey. Every error is a tessel::Error naming the file.
 #pragma once
 
 #include <cstdint>
@@ -28,10 +30,29 @@ struct Raster {
   int channels() const;
 };
 
-// The colour type from the header of a PNG file; nullopt when the file is not a PNG.
+bool is_png(const std::string& path);  // the file starts with the PNG signature
+
+// The colour type from the header of a PNG file; nullopt when the file is not a PNG (or its first
+// chunk is not IHDR, which reading then reports).
 std::optional<ColourType> colour_type(const std::string& path);
 
+// Samples as stored. A palette index beyond the palette is an error.
 Raster read(const std::string& path);
+
+// For data/image_io.cpp: `Stored` gives one byte per sample at bit depths up to 8 and one host
+// uint16 per sample at 16, as stored; `Display` gives 8-bit grey (low depths scaled to 0..255),
+// grey, RGB or RGBA (grey with alpha or tRNS becomes RGBA, palettes expand to RGB or, with tRNS,
+// RGBA), 16-bit images staying 16 bit.
+enum class Mode { Stored, Display };
+struct Pixels {
+  int64_t height = 0, width = 0;
+  int bit_depth = 8;                          // of the file
+  ColourType colour_type = ColourType::Grey;  // of the file
+  int channels = 1, sample_bytes = 1;         // of `bytes`
+  std::vector<Rgb> palette;                   // PLTE, for ColourType::Palette
+  std::vector<uint8_t> bytes;                 // height * width * channels * sample_bytes
+};
+Pixels decode(const std::string& path, Mode mode);
 // `filter` is applied to every row: None is what libpng recommends for palette images; the others
 // are there so the reader can be tested on each.
 void write(const std::string& path, const Raster& raster, Filter filter = Filter::None);

@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(cmake ninja-build g++ libeigen3-dev libgtest-dev libbenchmark-dev libstb-dev zlib1g-dev libyaml-cpp-dev nlohmann-json3-dev)
+packages=(cmake ninja-build g++ libeigen3-dev libgtest-dev libbenchmark-dev libpng-dev libjpeg62-turbo-dev zlib1g-dev libyaml-cpp-dev nlohmann-json3-dev)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

@@ -1,5 +1,6 @@
 // tessel-data: datasets on disk.
-//   check FORMAT ROOT [--split S]   validates a dataset before training on it (data/check.h) and
+//   check FORMAT ROOT [--split S] [--max-pixels N]
+//                                   validates a dataset before training on it (data/check.h) and
 //                                   prints per-class statistics and class weights. Exit 0: no
 //                                   errors; 1: the dataset has errors.
 //   export FORMAT ROOT OUT [--split S]
@@ -19,12 +20,13 @@
 #include "core/error.h"
 #include "data/check.h"
 #include "data/datasets.h"
+#include "data/decode_limits.h"
 #include "data/open_dataset.h"
 
 namespace {
 
 int usage() {
-  std::cerr << "usage: tessel-data check FORMAT ROOT [--split S]\n"
+  std::cerr << "usage: tessel-data check FORMAT ROOT [--split S] [--max-pixels N]\n"
                "       tessel-data export FORMAT ROOT OUT [--split S]\n"
                "       tessel-data synth OUT [--count N] [--size S] [--seed K]\n"
                "formats:";
@@ -73,7 +75,10 @@ int main(int argc, char** argv) {
   std::map<std::string, std::string> opt;
   try {
     if (command == "check") {
-      if (!parse(argc, argv, {"--split"}, pos, opt) || pos.size() != 2) return usage();
+      if (!parse(argc, argv, {"--split", "--max-pixels"}, pos, opt) || pos.size() != 2)
+        return usage();
+      if (opt.count("--max-pixels"))  // images and masks declaring more are errors
+        data::set_decode_limits({integer(opt, "--max-pixels", 0)});
       return data::run_check(pos[0], pos[1], opt["--split"], std::cout);
     }
     if (command == "export") {

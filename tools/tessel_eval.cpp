@@ -14,11 +14,12 @@ namespace {
 constexpr const char* kUsage =
     "usage: tessel-eval --weights PATH --dataset FORMAT --root DIR [--model NAME] [--classes N]\n"
     "                   [--split S] [--sliding WxH:SxS] [--scales 0.75,1,1.25] [--flip]\n"
-    "                   [--device cpu|cuda] [--confusion FILE.png]\n"
+    "                   [--device cpu|cuda] [--confusion FILE.png] [--max-pixels N]\n"
     "  --weights   a .safetensors file or a checkpoint directory holding model.safetensors\n"
     "  --model, --classes  needed for weights that do not name them (a trainer checkpoint does)\n"
     "  --sliding   windows of WxH every SxS pixels instead of whole images\n"
     "  --scales    multi-scale test-time augmentation; --flip adds horizontal flips\n"
+    "  --max-pixels  refuse images and masks declaring more pixels (default 268435456)\n"
     "  images are normalised as the checkpoint's recipe did (ImageNet's mean and std when the\n"
     "  weights do not say)\n";
 
@@ -29,7 +30,7 @@ int main(int argc, char** argv) {
   try {
     train::CommandLine cl(argc, argv,
                           {"--model", "--classes", "--weights", "--dataset", "--root", "--split",
-                           "--sliding", "--scales", "--device", "--confusion"},
+                           "--sliding", "--scales", "--device", "--confusion", "--max-pixels"},
                           {"--flip"});
     if (cl.help()) {
       std::cout << kUsage << "formats:";
@@ -38,6 +39,7 @@ int main(int argc, char** argv) {
       return 0;
     }
     TESSEL_CHECK(cl.positional().empty(), "unexpected argument ", cl.positional().front());
+    train::apply_max_pixels(cl);
     const Device device = train::parse_device(cl.get("--device", ""));
     const train::InferenceOptions inference = train::parse_inference(cl);
     const train::LoadedModel loaded = train::load_model(cl, device);

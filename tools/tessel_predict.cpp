@@ -18,15 +18,16 @@ namespace fs = std::filesystem;
 constexpr const char* kUsage =
     "usage: tessel-predict --weights PATH INPUT... --out DIR [--model NAME] [--classes N]\n"
     "                      [--palette voc] [--overlay] [--device cpu|cuda]\n"
-    "                      [--sliding WxH:SxS] [--scales 0.75,1,1.25] [--flip]\n"
-    "  INPUT       image files, or folders whose .png/.jpg/.jpeg/.bmp files are all read\n"
+    "                      [--sliding WxH:SxS] [--scales 0.75,1,1.25] [--flip] [--max-pixels N]\n"
+    "  INPUT       image files, or folders whose .png/.jpg/.jpeg files are all read\n"
     "  --weights   a .safetensors file or a checkpoint directory holding model.safetensors\n"
-    "  --model, --classes  needed for weights that do not name them (a trainer checkpoint does)\n";
+    "  --model, --classes  needed for weights that do not name them (a trainer checkpoint does)\n"
+    "  --max-pixels  refuse images declaring more pixels (default 268435456)\n";
 
 bool is_image(const fs::path& p) {
   std::string ext = p.extension().string();
   std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return c | 0x20; });
-  return ext == ".png" || ext == ".jpg" || ext == ".jpeg" || ext == ".bmp";
+  return ext == ".png" || ext == ".jpg" || ext == ".jpeg";
 }
 
 std::vector<fs::path> input_files(const std::vector<std::string>& inputs) {
@@ -40,7 +41,7 @@ std::vector<fs::path> input_files(const std::vector<std::string>& inputs) {
     std::vector<fs::path> found;
     for (const auto& e : fs::directory_iterator(in))
       if (e.is_regular_file() && is_image(e.path())) found.push_back(e.path());
-    TESSEL_CHECK(!found.empty(), "input folder ", in, " holds no .png, .jpg or .bmp image");
+    TESSEL_CHECK(!found.empty(), "input folder ", in, " holds no .png or .jpg image");
     std::sort(found.begin(), found.end());
     files.insert(files.end(), found.begin(), found.end());
   }
@@ -54,7 +55,7 @@ int main(int argc, char** argv) {
   try {
     train::CommandLine cl(argc, argv,
                           {"--model", "--classes", "--weights", "--out", "--palette", "--device",
-                           "--sliding", "--scales"},
+                           "--sliding", "--scales", "--max-pixels"},
                           {"--overlay", "--flip"});
     if (cl.help()) {
       std::cout << kUsage;
@@ -63,6 +64,7 @@ int main(int argc, char** argv) {
     TESSEL_CHECK(!cl.positional().empty(), "no INPUT given: name image files or folders");
     TESSEL_CHECK(cl.get("--palette", "voc") == "voc", "--palette ", cl.get("--palette", ""),
                  ": the only palette is voc");
+    train::apply_max_pixels(cl);
     const Device device = train::parse_device(cl.get("--device", ""));
     const train::InferenceOptions inference = train::parse_inference(cl);
     const fs::path out = cl.required("--out");

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "core/error.h"
+#include "data/decode_limits.h"
 #include "models/registry.h"
 #include "nn/safetensors.h"
 
@@ -88,6 +89,11 @@ std::vector<double> parse_scales(const std::string& text) {
                text, "'");
   TESSEL_CHECK(!scales.empty(), "--scales: no scale given");
   return scales;
+}
+
+void apply_max_pixels(const CommandLine& cl) {
+  if (cl.has("--max-pixels"))
+    data::set_decode_limits({parse_int(cl.get("--max-pixels", ""), "--max-pixels")});
 }
 
 InferenceOptions parse_inference(const CommandLine& cl) {

@@ -40,6 +40,8 @@ SlidingWindow parse_sliding(const std::string& text);
 std::vector<double> parse_scales(const std::string& text);
 // --sliding, --scales and --flip as the inference options they spell.
 InferenceOptions parse_inference(const CommandLine& cl);
+// --max-pixels N: the decoders' pixel limit (data/decode_limits.h), when given.
+void apply_max_pixels(const CommandLine& cl);
 // "cpu", "cuda", "cuda:1"; "" picks cuda when a GPU is present, else the CPU.
 Device parse_device(const std::string& text);
 

@@ -60,6 +60,7 @@ const std::vector<Field>& schema() {
       TESSEL_FIELD("data.train_augment", data.train_augment),
       TESSEL_FIELD("data.val_augment", data.val_augment),
       TESSEL_FIELD("data.workers", data.workers),
+      TESSEL_FIELD("data.max_pixels", data.max_pixels),
       TESSEL_FIELD("train.batch_size", train.batch_size),
       TESSEL_FIELD("train.epochs", train.epochs),
       TESSEL_FIELD("train.iterations", train.iterations),
@@ -256,6 +257,7 @@ void validate(const Recipe& r) {
                             {"train.max_bad_steps", r.train.max_bad_steps},
                             {"train.log_interval", r.train.log_interval},
                             {"eval.batch_size", r.eval.batch_size},
+                            {"data.max_pixels", r.data.max_pixels},
                             {"checkpoint.keep_best", r.checkpoint.keep_best}})
     TESSEL_CHECK(value >= 1, o, ": ", key, " is ", value, ", needs at least 1");
   TESSEL_CHECK(!r.loss.empty(), o, ": loss: the list of terms is empty");

@@ -67,6 +67,7 @@ struct Recipe {
     int64_t synthetic_train = 512, synthetic_val = 64, synthetic_size = 64;
     std::vector<data::Step> train_augment, val_augment;  // data::Pipeline steps
     int64_t workers = 2;
+    int64_t max_pixels = int64_t(1) << 28;  // images and masks declaring more are refused
   } data;
 
   struct Train {

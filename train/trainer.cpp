@@ -60,7 +60,8 @@ data::LoaderOptions loader_options(const Recipe& r, Device device, bool train) {
 Trainer::Trainer(Recipe recipe)
     : recipe_(std::move(recipe)), device_(resolve_device(recipe_.train.device)) {
   const Recipe& r = recipe_;
-  manual_seed(uint64_t(r.train.seed));  // the model's initialisation
+  manual_seed(uint64_t(r.train.seed));           // the model's initialisation
+  data::set_decode_limits({r.data.max_pixels});  // before any image is read
   train_set_ = make_dataset(r, true);
   val_set_ = make_dataset(r, false);
   const data::ClassInfo& classes = train_set_->classes();

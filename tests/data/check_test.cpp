@@ -238,6 +238,17 @@ TEST(DataCheck, ToolRunOnTinyFolderDatasets) {
       << bad.str();
   EXPECT_NE(bad.str().find("train/masks/a.png"), std::string::npos);
 
+  // Every pixel ignored: no class has pixels, and the table says "-" where a weight would be
+  // 0 / 0 (it printed -nan).
+  dir.write_text("void/classes.txt", "background\nthing\n");
+  write_image(dir.path("void/images/a.png"), 1, 2);
+  write_grey_mask(dir.path("void/masks/a.png"), 1, 2, {255, 255});
+  std::ostringstream none;
+  run_check("folder", dir.path("void"), "", none);
+  EXPECT_EQ(none.str().find("nan"), std::string::npos) << none.str();
+  EXPECT_NE(none.str().find("         -         -         -         -"), std::string::npos)
+      << none.str();
+
   std::ostringstream unknown;
   EXPECT_EQ(run_check("nonsense", dir.path("good"), "", unknown), 2);
   EXPECT_NE(unknown.str().find("unknown format 'nonsense'"), std::string::npos);
