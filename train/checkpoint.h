@@ -49,8 +49,8 @@ void save_checkpoint(const std::string& dir, const CheckpointParts& parts);
 void load_checkpoint(const std::string& dir, CheckpointParts& parts);
 
 // Creates `dir` whole or not at all: `fill` writes files into a temporary sibling directory,
-// which is synced and renamed to `dir` (replacing an older `dir`). If `fill` throws, the
-// temporary directory is removed and the error passes on.
+// which is synced and renamed to `dir` (an older `dir` is swapped out atomically and removed).
+// If `fill` throws, the temporary directory is removed and the error passes on.
 void write_directory_atomically(const std::string& dir,
                                 const std::function<void(const std::string& tmp)>& fill);
 

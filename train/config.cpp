@@ -2,6 +2,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <set>
@@ -13,6 +14,7 @@
 #include "nn/loss_options.h"
 
 namespace tessel::train {
+namespace fs = std::filesystem;
 namespace {
 
 // The schema: each key points at the Recipe member it sets, and the member's type is the key's.
@@ -270,6 +272,10 @@ void validate(const Recipe& r) {
       TESSEL_FAIL(o, ": loss[", i, "]: ", e.what());
     }
   }
+  const std::string& resume = r.train.resume;
+  TESSEL_CHECK(resume.empty() || resume == "auto" || fs::is_directory(resume), o,
+               ": train.resume: '", resume,
+               "' is neither auto nor a checkpoint directory (e.g. RUN/checkpoints/last)");
   TESSEL_CHECK(r.eval.overlays >= 0, o, ": eval.overlays is ", r.eval.overlays,
                ", needs 0 (none) or more");
 }

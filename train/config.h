@@ -82,7 +82,9 @@ struct Recipe {
     std::string device = "auto";  // auto (CUDA when present), cpu, cuda, cuda:N
     int64_t seed = 0;
     std::string output_dir = "runs/run";
-    std::string resume;  // a checkpoint directory to continue from
+    // A checkpoint directory to continue from, or "auto": <output_dir>/checkpoints/last when it
+    // exists, else a fresh start (a run stopped by SIGINT/SIGTERM leaves its checkpoint there).
+    std::string resume;
   } train;
 
   struct Ema {

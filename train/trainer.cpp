@@ -268,26 +268,13 @@ bool Trainer::evaluate_and_checkpoint(TrainResult& result) {
                    [](const auto& a, const auto& b) { return a.second > b.second; });
   if (int64_t(best.size()) > r.checkpoint.keep_best) best.resize(size_t(r.checkpoint.keep_best));
 
-  fs::path dir = fs::path(r.train.output_dir) / "checkpoints";
-  std::string name = checkpoint_name(progress_.iteration);
-  progress_.loader = loader_->state();
-  save_checkpoint((dir / name).string(), parts());
-  point_link((dir / "last").string(), name);
-  point_link((dir / "best").string(), checkpoint_name(best.front().first));
-  std::set<std::string> keep = {name, "last", "best"};
-  for (const auto& b : best) keep.insert(checkpoint_name(b.first));
-  for (const auto& entry : fs::directory_iterator(dir))
-    if (entry.path().filename().string().starts_with("iter_") &&
-        !keep.count(entry.path().filename().string()))
-      fs::remove_all(entry.path());
-
+  const std::string written = save_last_checkpoint(result);
   result.metrics = m;
   result.score = score;
   result.best_score = best.front().second;
-  result.last_checkpoint = (dir / "last").string();
-  result.best_checkpoint = (dir / "best").string();
-  if (callbacks_.on_eval)
-    callbacks_.on_eval({progress_.iteration, m, score, improved, (dir / name).string()});
+  result.best_checkpoint =
+      (fs::path(r.train.output_dir) / "checkpoints" / "best").string();
+  if (callbacks_.on_eval) callbacks_.on_eval({progress_.iteration, m, score, improved, written});
   int64_t patience = r.early_stopping.patience;
   if (patience > 0 && progress_.stale_evals >= patience) {
     std::printf("early stopping: %s has not improved for %lld evaluations\n",
@@ -298,18 +285,52 @@ bool Trainer::evaluate_and_checkpoint(TrainResult& result) {
   return true;
 }
 
+std::string Trainer::save_last_checkpoint(TrainResult& result) {
+  const auto& best = progress_.best;
+  fs::path dir = fs::path(recipe_.train.output_dir) / "checkpoints";
+  std::string name = checkpoint_name(progress_.iteration);
+  progress_.loader = loader_->state();
+  // Whole or not at all: the directory appears by rename, then `last` moves by rename, so a
+  // process killed anywhere in here leaves `last` naming the previous complete checkpoint.
+  save_checkpoint((dir / name).string(), parts());
+  point_link((dir / "last").string(), name);
+  if (!best.empty()) point_link((dir / "best").string(), checkpoint_name(best.front().first));
+  std::set<std::string> keep = {name, "last", "best"};
+  for (const auto& b : best) keep.insert(checkpoint_name(b.first));
+  for (const auto& entry : fs::directory_iterator(dir))
+    if (entry.path().filename().string().starts_with("iter_") &&
+        !keep.count(entry.path().filename().string()))
+      fs::remove_all(entry.path());
+  saved_iteration_ = progress_.iteration;
+  result.last_checkpoint = (dir / "last").string();
+  return (dir / name).string();
+}
+
 TrainResult Trainer::run() {
   const Recipe& r = recipe_;
   TrainResult result;
   result.output_dir = r.train.output_dir;
   fs::create_directories(r.train.output_dir);
-  bool resuming = !r.train.resume.empty();
+  const fs::path last = fs::path(r.train.output_dir) / "checkpoints" / "last";
+  std::string resume = r.train.resume;
+  if (resume == "auto") {
+    resume = fs::exists(last) ? last.string() : "";
+    if (resume.empty())
+      std::printf("train.resume=auto: no checkpoint at %s; starting fresh\n", last.c_str());
+  }
+  const auto stop_signal = [&] { return stop_flag_ ? stop_flag_->load() : 0; };
+  bool resuming = !resume.empty();
   if (resuming) {
     CheckpointParts p = parts();
-    load_checkpoint(r.train.resume, p);
+    load_checkpoint(resume, p);
     loader_->resume(progress_.loader.epoch, progress_.loader.position);
-    std::printf("resumed from %s at iteration %lld\n", r.train.resume.c_str(),
+    std::printf("resumed from %s at iteration %lld\n", resume.c_str(),
                 (long long)progress_.iteration);
+    std::error_code ec;  // false when `last` does not exist
+    if (fs::equivalent(resume, last, ec)) {
+      saved_iteration_ = progress_.iteration;
+      result.last_checkpoint = last.string();
+    }
   } else {
     loader_->start_epoch(0);
   }
@@ -326,7 +347,7 @@ TrainResult Trainer::run() {
   auto start = Clock::now(), window = start;
   int64_t start_iteration = progress_.iteration, window_iteration = start_iteration;
   bool keep_going = true;
-  while (progress_.iteration < total_ && keep_going && !stop_requested_) {
+  while (progress_.iteration < total_ && keep_going && !stop_requested_ && !stop_signal()) {
     double lr = optimizer_->param_groups().front().options.lr;
     bool stepped = train_step();
     scheduler_->step();
@@ -351,8 +372,18 @@ TrainResult Trainer::run() {
     if (r.eval.interval > 0 && it % r.eval.interval == 0 && it < total_)
       keep_going = evaluate_and_checkpoint(result);
   }
-  if (keep_going) evaluate_and_checkpoint(result);
-  if (r.checkpoint.average_best && progress_.best.size() > 1) average_best(result);
+  if (const int stop = stop_signal(); stop && keep_going) {
+    // At an iteration boundary, so the checkpoint continues the run exactly; evaluating is left
+    // to the resumed run. When `last` already holds this iteration (stopped right after an
+    // evaluation, or before the first iteration of a resumed run), it is not written again: a
+    // pre-empted job may have little time left.
+    if (saved_iteration_ != progress_.iteration) save_last_checkpoint(result);
+    events_->flush();
+    result.stopped_by = stop;
+  } else {
+    if (keep_going) evaluate_and_checkpoint(result);
+    if (r.checkpoint.average_best && progress_.best.size() > 1) average_best(result);
+  }
   result.iterations = progress_.iteration;
   result.seconds = seconds_since(start);
   return result;

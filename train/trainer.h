@@ -19,11 +19,17 @@
 // checkpoints/average (SuperGradients' average_best_models) and the average is evaluated. On the
 // CPU the run is deterministic for a seed, and resuming from a checkpoint continues it exactly.
 //
+// Stopping from outside (tessel-train on SIGINT or SIGTERM, e.g. SLURM's pre-emption): a handler
+// stores the signal in a flag the trainer watches (stop_on); at the next iteration boundary the
+// run writes checkpoints/last as the periodic checkpoints do, without evaluating, and returns with
+// TrainResult::stopped_by set. train.resume=auto (or =RUN/checkpoints/last) continues it exactly.
+//
 // train.precision bf16 or f16 runs forward passes and losses under an AutocastGuard (the
 // parameters and optimizer stay f32); f16 adds dynamic loss scaling, whose overflow steps are
 // skipped without counting as bad steps. Both need a CUDA device.
 #pragma once
 
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -75,6 +81,9 @@ struct TrainResult {
   std::string plots;               // the last evaluation's confusion matrix and overlays
   std::string average_checkpoint;  // checkpoint.average_best: the averaged weights
   std::optional<double> average_score;
+  // Non-zero when the stop flag (Trainer::stop_on) ended the run: the number stored there (the
+  // signal's). The run stopped after `iterations`, unevaluated, and last_checkpoint continues it.
+  int stopped_by = 0;
 };
 
 class Trainer {
@@ -86,6 +95,11 @@ class Trainer {
   Callbacks& callbacks() { return callbacks_; }
   // Ends the run after the current iteration (from a callback, say), with a final evaluation.
   void request_stop() { stop_requested_ = true; }
+  // Checks `*flag` between iterations (after an iteration's optimizer step and any evaluation);
+  // once it is non-zero, the run writes checkpoints/last for that iteration and returns with
+  // TrainResult::stopped_by = *flag. A signal handler may set it (it is lock-free); the flag must
+  // outlive run().
+  void stop_on(const std::atomic<int>* flag) { stop_flag_ = flag; }
 
   models::SegmentationModel& model() { return *model_; }
   const Recipe& recipe() const { return recipe_; }
@@ -105,6 +119,9 @@ class Trainer {
   void log_scalar(const std::string& name, double value);
   // Evaluates, checkpoints and updates the best list; returns false to stop early.
   bool evaluate_and_checkpoint(TrainResult& result);
+  // Writes checkpoints/iter_N for the current iteration, points `last` (and `best`) at the kept
+  // checkpoints and removes the others; returns the directory written.
+  std::string save_last_checkpoint(TrainResult& result);
   CheckpointParts parts();
 
   Recipe recipe_;
@@ -125,6 +142,8 @@ class Trainer {
   int64_t total_ = 0;
   double last_loss_ = 0;
   bool stop_requested_ = false;
+  const std::atomic<int>* stop_flag_ = nullptr;
+  int64_t saved_iteration_ = -1;  // the iteration checkpoints/last holds, when this run knows it
 };
 
 }  // namespace tessel::train

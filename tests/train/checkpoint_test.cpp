@@ -3,6 +3,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 
 #include "nn/linear.h"
 #include "nn/optimizer.h"
@@ -32,6 +33,14 @@ TEST(Checkpoint, FailureLeavesNoPartialDirectory) {
   EXPECT_TRUE(fs::exists(target / "state.json"));
   point_link((root / "last").string(), "iter_000010");
   EXPECT_TRUE(fs::exists(root / "last" / "state.json"));
+
+  // Written again, the directory is swapped for the new one, and nothing else is left.
+  write_directory_atomically(target.string(), [](const std::string& tmp) {
+    std::ofstream(tmp + "/state.json") << "{\"again\": 1}";
+  });
+  std::ifstream in(root / "last" / "state.json");
+  EXPECT_EQ(std::string(std::istreambuf_iterator<char>(in), {}), "{\"again\": 1}");
+  EXPECT_EQ(std::distance(fs::directory_iterator(root), fs::directory_iterator()), 2);
 }
 
 // An f16 run's loss scale travels with its checkpoint; a checkpoint without one cannot resume an

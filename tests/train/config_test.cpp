@@ -96,6 +96,11 @@ TEST(Recipe, ValidatesValues) {
                             "train: {iterations: 1}",
                             "r.yaml"),
                "loss[0].options.class_weight[1]: expected a number, got 'x'");
+  EXPECT_ERROR(parse_recipe(kRecipe, "r.yaml", {"train.resume=/no/such/run/checkpoints/last"}),
+               "r.yaml: train.resume: '/no/such/run/checkpoints/last' is neither auto nor a "
+               "checkpoint directory");
+  EXPECT_ERROR(parse_recipe(kRecipe, "r.yaml", {"train.resume=Auto"}), "is neither auto nor");
+  EXPECT_EQ(parse_recipe(kRecipe, "r.yaml", {"train.resume=auto"}).train.resume, "auto");
   Recipe r = parse_recipe(
       "loss: [{output: out, loss: ohem_ce, options: {thresh: 0.9, class_weight: [1, 2]}}]\n"
       "train: {iterations: 1}",

@@ -2,53 +2,20 @@
 // ends with the same weights, byte for byte, as a run never interrupted.
 #include <gtest/gtest.h>
 #include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 #include <thread>
 
 #include "tests/data/temp_dir.h"
+#include "tests/train/tool_process.h"
 #include "tests/train/train_recipe.h"
 
 namespace tessel::train {
 namespace {
 namespace fs = std::filesystem;
-
-fs::path tessel_train_binary() {
-  return fs::read_symlink("/proc/self/exe").parent_path().parent_path() / "tools" / "tessel-train";
-}
-
-pid_t spawn(const fs::path& recipe, const std::vector<std::string>& overrides) {
-  pid_t pid = fork();
-  if (pid == 0) {
-    std::string binary = tessel_train_binary().string(), path = recipe.string();
-    std::vector<char*> argv = {binary.data(), path.data()};
-    std::vector<std::string> args = overrides;
-    for (std::string& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    freopen("/dev/null", "w", stdout);
-    execv(binary.c_str(), argv.data());
-    _exit(127);
-  }
-  return pid;
-}
-
-int wait_for(pid_t pid) {
-  int status = 0;
-  waitpid(pid, &status, 0);
-  return status;
-}
-
-std::string bytes_of(const fs::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+using namespace testing;
 
 TEST(Resume, KilledRunResumesToTheSameWeights) {
   if (!fs::exists(tessel_train_binary())) GTEST_SKIP() << "no " << tessel_train_binary();
