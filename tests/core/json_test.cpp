@@ -62,10 +62,15 @@ TEST(Json, DuplicateKeysAndDeepNestingAreErrors) {
   EXPECT_ERROR(parse(R"({"o":{"k":1,"j":[{"x":0,"x":0}]}})"), "test: duplicate key \"x\"");
   // The same key in sibling or nested objects is no repeat.
   EXPECT_EQ(parse(R"([{"a":1},{"a":{"a":2}}])")[1]["a"]["a"], 2);
-  EXPECT_TRUE(parse(std::string(64, '[') + std::string(64, ']')).is_array());
-  EXPECT_ERROR(parse(std::string(65, '[') + std::string(65, ']')),
-               "test: invalid JSON: nested deeper than 64 levels");
-  EXPECT_ERROR(parse(std::string(64, '[') + "{}" + std::string(64, ']')), "nested deeper than 64");
+  auto nested = [](size_t depth, const char* inner) {
+    std::string s(depth, '[');
+    s += inner;
+    s.append(depth, ']');
+    return s;
+  };
+  EXPECT_TRUE(parse(nested(64, "")).is_array());
+  EXPECT_ERROR(parse(nested(65, "")), "test: invalid JSON: nested deeper than 64 levels");
+  EXPECT_ERROR(parse(nested(64, "{}")), "nested deeper than 64");
 }
 
 // A value's name is built along the path read, and typed access names it when the type is wrong.
