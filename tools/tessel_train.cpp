@@ -91,11 +91,17 @@ std::string shell_quote(const std::string& arg) {
 
 // This command line with train.resume pointing at `checkpoint` (any earlier train.resume goes).
 std::string resume_command(char** argv, int argc, const std::string& checkpoint) {
-  std::string command = shell_quote(argv[0]) + " " + shell_quote(argv[1]);
+  // Appends piece by piece: GCC 12's -Wrestrict misfires on `" " + std::string` chains here.
+  std::string command = shell_quote(argv[0]);
+  auto add = [&](const std::string& arg) {
+    command += ' ';
+    command += shell_quote(arg);
+  };
+  add(argv[1]);
   for (int i = 2; i < argc; ++i)
-    if (!std::string(argv[i]).starts_with("train.resume="))
-      command += " " + shell_quote(argv[i]);
-  return command + " " + shell_quote("train.resume=" + checkpoint);
+    if (!std::string(argv[i]).starts_with("train.resume=")) add(argv[i]);
+  add("train.resume=" + checkpoint);
+  return command;
 }
 
 }  // namespace
