@@ -136,7 +136,11 @@ TEST(DecodeLimits, ToolCheckOnCraftedMasksExitsOneWithSmallRss) {
       run_tessel_data(dir, "check folder " + dir.path("huge_60000") + " --max-pixels 4000000000");
   EXPECT_EQ(r.status, "exit 1") << r.output;
   EXPECT_EQ(r.output.find("over the limit"), std::string::npos) << r.output;
+#ifndef __SANITIZE_ADDRESS__
+  // Not under ASan: it poisons shadow memory for the 3.6 GB the decoder reserves (an eighth of
+  // it, ~450 MB, becomes resident), though the decoder itself touches only the rows it reads.
   expect_small_rss(r, startup_kb);
+#endif
 }
 
 }  // namespace
