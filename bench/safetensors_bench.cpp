@@ -1,7 +1,7 @@
 // safetensors I/O of ~100 MB of f32 tensors (a ResNet-50's worth), bytes/s of the file.
 //  - Write: the whole atomic write (temporary file, write(), fsync, rename, directory fsync), so
 //    the rate includes reaching the disk.
-//  - Read: mmap of a file in the page cache, header validation, and the copy into tensors.
+//  - Read: pread of a file in the page cache straight into the tensors, after header validation.
 // Files go to $TESSEL_BENCH_DIR, else the system's temporary directory (say which in results:
 // tmpfs and a disk differ by orders of magnitude on writes).
 #include <unistd.h>

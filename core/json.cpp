@@ -1,5 +1,6 @@
 #include "core/json.h"
 
+#include <algorithm>
 #include <fstream>
 #include <limits>
 #include <sstream>
@@ -11,6 +12,23 @@ namespace tessel {
 namespace {
 
 constexpr int kMaxDepth = 64;  // deeper nesting is an attack, not a header or a config
+
+// The memory a document may take while it is built, per byte of its text, over a floor for small
+// documents. Safetensors headers and configs take 4 to 7; a document built to cost more
+// (`[[], [], ...]` takes 16 per byte, `["", "", ...]` 21) is refused once it does, so a 100 MB
+// header (safetensors allows one) cannot take more than ~1.6 GB.
+constexpr size_t kBytesPerTextByte = 16;
+constexpr size_t kBudgetFloor = size_t(1) << 20;
+
+// The heap a malloc(n) takes with glibc: n and an 8-byte header in 16-byte steps, 32 at least.
+constexpr size_t heap_chunk(size_t n) {
+  return std::max<size_t>(32, (n + 8 + 15) / 16 * 16);
+}
+
+// The heap a std::string of `n` characters owns beyond its own object (short ones live inside).
+constexpr size_t string_heap(size_t n) {
+  return n < sizeof(std::string) / 2 ? 0 : heap_chunk(n + 1);
+}
 
 // nlohmann's message without its "[json.exception.parse_error.101] " prefix, nor the "parse
 // error at line 1, column 2: " of a syntax error: the byte we report says where.
@@ -26,32 +44,47 @@ std::string reason(const nlohmann::json::exception& e) {
 }
 
 // Builds the document from nlohmann's SAX events, refusing what nlohmann accepts but we do not:
-// a key twice in one object (which copy would count?) and nesting deeper than kMaxDepth.
+// a key twice in one object (which copy would count?), nesting deeper than kMaxDepth, and a
+// document that would take more memory than its size warrants (kBytesPerTextByte).
 // nlohmann's callback parser could check as much, but at the end of each member object it
 // rescans the enclosing one (quadratic: seconds for a 20k-tensor safetensors header), and
 // ordered_json's own insertion searches the object for the key, which `keys_` already did.
 class StrictBuilder {
  public:
-  StrictBuilder(Json& root, const std::string& origin) : root_(root), origin_(origin) {}
+  StrictBuilder(Json& root, const std::string& origin, size_t text_bytes)
+      : root_(root),
+        origin_(origin),
+        text_bytes_(text_bytes),
+        budget_(std::max(kBudgetFloor, text_bytes * kBytesPerTextByte)) {}
 
   bool null() { return add(nullptr); }
   bool boolean(bool v) { return add(v); }
   bool number_integer(Json::number_integer_t v) { return add(v); }
   bool number_unsigned(Json::number_unsigned_t v) { return add(v); }
   bool number_float(Json::number_float_t v, const std::string&) { return add(v); }
-  bool string(std::string& v) { return add(std::move(v)); }
+  bool string(std::string& v) {
+    charge(heap_chunk(sizeof(std::string)) + string_heap(v.size()));
+    return add(std::move(v));
+  }
   bool binary(Json::binary_t&) { return false; }  // only binary formats have these
   bool start_object(size_t) {
     open(Json::object());
     keys_.emplace_back();
+    key_bytes_.push_back(0);
     return true;
   }
   bool key(std::string& key) {
+    // The set's node (the string, its hash and link) and its bucket.
+    const size_t cost = heap_chunk(sizeof(std::string) + 16) + 8 + string_heap(key.size());
+    charge(cost);
+    key_bytes_.back() += cost;
     TESSEL_CHECK(keys_.back().insert(key).second, origin_, ": duplicate key ", json_quote(key));
     key_ = std::move(key);
     return true;
   }
   bool end_object() {
+    used_ -= key_bytes_.back();  // the object's key set goes; its keys stay in the object
+    key_bytes_.pop_back();
     keys_.pop_back();
     open_.pop_back();
     return true;
@@ -68,12 +101,27 @@ class StrictBuilder {
   }
 
  private:
+  void charge(size_t bytes) {
+    used_ += bytes;
+    TESSEL_CHECK(used_ <= budget_, origin_, ": the JSON document needs more than ", budget_,
+                 " bytes of memory to hold (", kBytesPerTextByte, " per byte of its ", text_bytes_,
+                 "; headers and configs need under 8): refused");
+  }
+  // Appends to a container, charging what its storage grows by.
+  template <typename Container, typename... Args>
+  auto& append(Container& c, Args&&... args) {
+    const size_t capacity = c.capacity();
+    auto& added = c.emplace_back(std::forward<Args>(args)...);
+    charge((c.capacity() - capacity) * sizeof(typename Container::value_type));
+    return added;
+  }
   // Places `v` in the open array, under the last key in the open object, or as the document.
   Json& place(Json&& v) {
     if (open_.empty()) return root_ = std::move(v);
     Json& parent = *open_.back();
-    if (parent.is_array()) return parent.get_ref<Json::array_t&>().emplace_back(std::move(v));
-    return parent.get_ref<Json::object_t&>().emplace_back(std::move(key_), std::move(v)).second;
+    if (parent.is_array()) return append(parent.get_ref<Json::array_t&>(), std::move(v));
+    charge(string_heap(key_.size()));
+    return append(parent.get_ref<Json::object_t&>(), std::move(key_), std::move(v)).second;
   }
   bool add(Json&& v) {
     place(std::move(v));
@@ -82,6 +130,7 @@ class StrictBuilder {
   bool open(Json&& container) {
     TESSEL_CHECK(open_.size() < size_t(kMaxDepth), origin_, ": invalid JSON: nested deeper than ",
                  kMaxDepth, " levels");
+    charge(heap_chunk(sizeof(Json::array_t)));
     // A container's parent cannot grow while it is open, so the pointer stays valid.
     open_.push_back(&place(std::move(container)));
     return true;
@@ -89,8 +138,11 @@ class StrictBuilder {
 
   Json& root_;
   const std::string& origin_;
+  const size_t text_bytes_, budget_;
+  size_t used_ = 0;                                    // bytes the document holds so far
   std::vector<Json*> open_;                            // the arrays and objects not yet closed
   std::vector<std::unordered_set<std::string>> keys_;  // the keys so far of each open object
+  std::vector<size_t> key_bytes_;                      // what each of those sets holds
   std::string key_;                                    // the key of the next member
 };
 
@@ -98,7 +150,7 @@ class StrictBuilder {
 
 Json parse_json(std::string_view text, const std::string& origin) {
   Json root;
-  StrictBuilder builder(root, origin);
+  StrictBuilder builder(root, origin, text.size());
   Json::sax_parse(text.begin(), text.end(), &builder);
   return root;
 }

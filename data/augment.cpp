@@ -123,7 +123,7 @@ Pipeline::Transform make_crop(Options& o) {
   double pad = o.number("pad", "0");
   auto ignore = uint8_t(o.size("ignore", "255", true)[0]);
   return [=](Sample& s, Rng& rng) {
-    auto [h, w] = size;
+    const int64_t h = size[0], w = size[1];
     pad_to(s, h, w, pad, ignore);
     auto pick = [&] {
       int64_t top = rng.randint(0, s.image.height - h + 1);

@@ -1,11 +1,15 @@
 #include "data/jpeg.h"
 
 // jpeglib.h needs size_t and FILE declared first.
+#include <sys/stat.h>
+
+#include <algorithm>
 #include <cerrno>
 #include <csetjmp>
 #include <cstdio>
 #include <cstring>
 #include <memory>
+#include <string_view>
 #include <vector>
 
 #include <jerror.h>
@@ -16,6 +20,9 @@
 
 namespace tessel::data::jpeg {
 namespace {
+
+// What libjpeg may hold for any progressive file (see read()): a 2048 x 2048 RGB image's worth.
+constexpr long kCoefficientFloor = 32L << 20;
 
 // libjpeg reports an error by calling error_exit, which must not return: on_error longjmps to the
 // setjmp of the guarded() call in progress. guarded() is the only setjmp; the steps it runs hold
@@ -88,7 +95,13 @@ Image read(const std::string& path) {
   Decompress d;
   jpeg_decompress_struct* c = &d.cinfo;
   c->err = &init_errors(d.errors)->mgr;
-  auto fail = [&] { TESSEL_FAIL("jpeg: ", path, ": ", d.errors.message); };
+  auto fail = [&] {
+    TESSEL_CHECK(std::string_view(d.errors.message).find("Backing store") == std::string_view::npos,
+                 "jpeg: ", path, ": a progressive ", c->image_width, " x ", c->image_height,
+                 " image needs more coefficient memory than a file of its size could fill (limit ",
+                 c->mem->max_memory_to_use, " bytes): truncated or crafted file");
+    TESSEL_FAIL("jpeg: ", path, ": ", d.errors.message);
+  };
   if (!guarded(d.errors, [&] {
         jpeg_create_decompress(c);
         jpeg_stdio_src(c, file.get());
@@ -96,6 +109,15 @@ Image read(const std::string& path) {
       }))
     fail();
   check_declared_size("jpeg", path, c->image_width, c->image_height);
+  // A progressive file is decoded into a coefficient buffer of the whole image, allocated and
+  // zeroed before any scan is read: 128 bytes per 8x8 block. Each block costs a real file at
+  // least one bit (its DC code), so a file can use at most 1024 times its size there; a
+  // few-hundred-byte file declaring 16384 x 16384 would otherwise take 1.6 GB. Past the bound,
+  // libjpeg stops with "backing store not supported", reported below.
+  struct stat st;
+  TESSEL_CHECK(::fstat(::fileno(file.get()), &st) == 0, "jpeg: ", path,
+               ": cannot stat: ", std::strerror(errno));
+  c->mem->max_memory_to_use = std::max<long>(kCoefficientFloor, 2048 * long(st.st_size));
 
   const bool grey = c->jpeg_color_space == JCS_GRAYSCALE;
   const bool cmyk = c->jpeg_color_space == JCS_CMYK || c->jpeg_color_space == JCS_YCCK;

@@ -1,13 +1,13 @@
 #include "nn/file.h"
 
 #include <fcntl.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <cerrno>
 #include <system_error>
+#include <utility>
 
 #include "core/error.h"
 
@@ -34,25 +34,30 @@ std::string dir_of(const std::string& path) {
 
 }  // namespace
 
-MappedFile::MappedFile(const std::string& path, const std::string& who) {
-  const std::string where = who + ": " + path;
+InputFile::InputFile(const std::string& path, const std::string& who) : where_(who + ": " + path) {
   Fd f{::open(path.c_str(), O_RDONLY | O_CLOEXEC)};
-  TESSEL_CHECK(f.fd >= 0, where, ": cannot open: ", reason());
+  TESSEL_CHECK(f.fd >= 0, where_, ": cannot open: ", reason());
   struct stat st;
-  TESSEL_CHECK(::fstat(f.fd, &st) == 0, where, ": cannot stat: ", reason());
-  TESSEL_CHECK(S_ISREG(st.st_mode), where, ": not a regular file");
-  size_ = size_t(st.st_size);
-  if (size_ == 0) return;  // mmap refuses length 0
-  // MAP_POPULATE reads the file ahead: callers copy all of it.
-  addr_ = ::mmap(nullptr, size_, PROT_READ, MAP_PRIVATE | MAP_POPULATE, f.fd, 0);
-  if (addr_ == MAP_FAILED) {
-    addr_ = nullptr;
-    TESSEL_FAIL(where, ": cannot map ", size_, " bytes: ", reason());
-  }
+  TESSEL_CHECK(::fstat(f.fd, &st) == 0, where_, ": cannot stat: ", reason());
+  TESSEL_CHECK(S_ISREG(st.st_mode), where_, ": not a regular file");
+  size_ = uint64_t(st.st_size);
+  std::swap(fd_, f.fd);  // ours now
 }
 
-MappedFile::~MappedFile() {
-  if (addr_) ::munmap(addr_, size_);
+InputFile::~InputFile() {
+  ::close(fd_);
+}
+
+void InputFile::read(uint64_t offset, void* dst, size_t nbytes) const {
+  char* p = static_cast<char*>(dst);
+  for (size_t done = 0; done < nbytes;) {
+    ssize_t n = ::pread(fd_, p + done, nbytes - done, off_t(offset + done));
+    if (n < 0 && errno == EINTR) continue;
+    TESSEL_CHECK(n > 0, where_, ": reading bytes [", offset, ", ", offset + nbytes, ") failed at ",
+                 offset + done, ": ",
+                 n == 0 ? "the file ends there (truncated while being read?)" : reason());
+    done += size_t(n);
+  }
 }
 
 AtomicFile::AtomicFile(std::string path, const std::string& who)

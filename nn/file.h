@@ -1,28 +1,32 @@
-// Files for weights and checkpoints: a read-only memory map, and a writer whose file appears
-// whole or not at all. POSIX. Errors throw tessel::Error "<who>: <path>: <what>: <system reason>",
+// Files for weights and checkpoints: a reader, and a writer whose file appears whole or not at
+// all. POSIX. Errors throw tessel::Error "<who>: <path>: <what>: <system reason>",
 // `who` naming the caller (e.g. "read_safetensors").
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 
 namespace tessel::nn {
 
-// The whole of a file mapped read-only. The descriptor is closed once the mapping exists; the
-// mapping lives as long as this object.
-class MappedFile {
+// A file read with pread at the offsets asked for, straight into the caller's memory. Not a
+// memory map: a file truncated while mapped kills the reader with SIGBUS, where a short read here
+// is an Error naming the file.
+class InputFile {
  public:
-  MappedFile(const std::string& path, const std::string& who);
-  ~MappedFile();
-  MappedFile(const MappedFile&) = delete;
-  MappedFile& operator=(const MappedFile&) = delete;
+  InputFile(const std::string& path, const std::string& who);
+  ~InputFile();
+  InputFile(const InputFile&) = delete;
+  InputFile& operator=(const InputFile&) = delete;
 
-  const char* data() const { return static_cast<const char*>(addr_); }
-  size_t size() const { return size_; }
+  uint64_t size() const { return size_; }  // when opened
+  // Exactly `nbytes` from `offset` into `dst`; an Error naming the file when they are not there.
+  void read(uint64_t offset, void* dst, size_t nbytes) const;
 
  private:
-  void* addr_ = nullptr;  // nullptr for an empty file
-  size_t size_ = 0;
+  int fd_ = -1;
+  uint64_t size_ = 0;
+  std::string where_;  // "<who>: <path>"
 };
 
 // Writes `path` atomically: bytes go to a new temporary file in the same directory; commit()

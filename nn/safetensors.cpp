@@ -17,6 +17,8 @@ static_assert(std::endian::native == std::endian::little, "safetensors I/O assum
 namespace {
 
 constexpr uint64_t kMaxHeaderBytes = 100'000'000;  // the reference reader's limit
+// Weights have at most 5 dimensions; a header may not make us build shapes of millions.
+constexpr size_t kMaxRank = 32;
 
 constexpr std::pair<DType, const char*> kNames[] = {
     {DType::F32, "F32"}, {DType::F64, "F64"}, {DType::F16, "F16"}, {DType::BF16, "BF16"},
@@ -53,7 +55,10 @@ Entry parse_entry(const std::string& where, const std::string& name, const Json&
                "' (Tessel reads F32, F64, F16, BF16, I32, I64, U8, BOOL)");
   e.dtype = *t;
   int64_t nbytes = int64_t(element_size(e.dtype));
-  for (const JsonRef& size : info.at("shape").elements()) {
+  const std::vector<JsonRef> sizes = info.at("shape").elements();
+  TESSEL_CHECK(sizes.size() <= kMaxRank, at, ": shape has ", sizes.size(),
+               " dimensions, more than the ", kMaxRank, " Tessel reads");
+  for (const JsonRef& size : sizes) {
     e.shape.push_back(size.index());
     TESSEL_CHECK(!__builtin_mul_overflow(nbytes, e.shape.back(), &nbytes), at, ": shape ",
                  shape_str(e.shape), "... has more bytes than 64 bits count");
@@ -102,20 +107,22 @@ const char* safetensors_dtype_name(DType t) {
 
 Safetensors read_safetensors(const std::string& path) {
   const std::string where = "read_safetensors: " + path;
-  MappedFile file(path, "read_safetensors");
+  InputFile file(path, "read_safetensors");
   const uint64_t size = file.size();
   TESSEL_CHECK(size >= 8, where, ": the file is ", size,
                " bytes, too short for the 8-byte header length (truncated file?)");
   uint64_t header_bytes;
-  std::memcpy(&header_bytes, file.data(), 8);
+  file.read(0, &header_bytes, 8);
   TESSEL_CHECK(header_bytes <= size - 8, where, ": header length ", header_bytes,
                " is beyond the end of the file (", size - 8,
                " bytes follow the length field; truncated file?)");
   TESSEL_CHECK(header_bytes <= kMaxHeaderBytes, where, ": header length ", header_bytes,
                " is over the limit of ", kMaxHeaderBytes, " bytes");
-  std::string_view text(file.data() + 8, header_bytes);
+  std::string text(header_bytes, '\0');
+  file.read(8, text.data(), text.size());
   TESSEL_CHECK(!text.empty() && text[0] == '{', where, ": the header does not start with '{'");
   Json header = parse_json(text, where + ": header");
+  text = std::string();  // the parsed header replaces it
   TESSEL_CHECK(header.is_object(), where, ": the header is ", json_type_name(header),
                ", expected an object");
 
@@ -136,17 +143,18 @@ Safetensors read_safetensors(const std::string& path) {
   }
   check_tiling(where, entries, data_bytes);
 
-  const char* data = file.data() + 8 + header_bytes;
+  // Every tensor's bytes are read straight into its storage: the data section is never held twice.
+  const uint64_t data_begin = 8 + header_bytes;
   for (const Entry& e : entries) {
     Tensor t = empty(e.shape, {e.dtype});
-    const char* src = data + e.begin;
+    const size_t nbytes = size_t(e.end - e.begin);
+    if (nbytes > 0) file.read(data_begin + uint64_t(e.begin), t.data_ptr(), nbytes);
     if (e.dtype == DType::Bool) {  // any other byte would be an invalid C++ bool
-      const char* bad = std::find_if(src, data + e.end, [](char c) { return c != 0 && c != 1; });
-      TESSEL_CHECK(bad == data + e.end, where, ": tensor '", *e.name, "' (BOOL) has byte ",
-                   int(static_cast<unsigned char>(*bad)), " at element ", bad - src,
-                   ", expected 0 or 1");
+      const auto* bytes = static_cast<const unsigned char*>(t.data_ptr());
+      const auto* bad = std::find_if(bytes, bytes + nbytes, [](unsigned char c) { return c > 1; });
+      TESSEL_CHECK(bad == bytes + nbytes, where, ": tensor '", *e.name, "' (BOOL) has byte ",
+                   int(*bad), " at element ", bad - bytes, ", expected 0 or 1");
     }
-    if (e.end > e.begin) std::memcpy(t.data_ptr(), src, size_t(e.end - e.begin));
     out.tensors.insert(*e.name, std::move(t));
   }
   return out;

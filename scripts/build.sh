@@ -1,21 +1,12 @@
 #!/usr/bin/env bash
 # Installs the Debian packages Tessel builds with (when missing), then configures and builds
-# into build/ (or $TESSEL_BUILD_DIR). Used by both README commands; extra arguments go to CMake's
-# configure step.
+# into build/ (or $TESSEL_BUILD_DIR) every target (or $TESSEL_BUILD_TARGET). Used by both README
+# commands and scripts/fuzz.sh; extra arguments go to CMake's configure step.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(cmake ninja-build g++ libeigen3-dev libgtest-dev libbenchmark-dev libpng-dev libjpeg62-turbo-dev zlib1g-dev libyaml-cpp-dev nlohmann-json3-dev)
-missing=()
-for p in "${packages[@]}"; do
-  dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-  echo "Installing: ${missing[*]}"
-  SUDO=$([ "$(id -u)" = 0 ] || echo sudo)
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
-fi
+scripts/install_packages.sh cmake ninja-build g++ libeigen3-dev libgtest-dev libbenchmark-dev \
+  libpng-dev libjpeg62-turbo-dev zlib1g-dev libyaml-cpp-dev nlohmann-json3-dev
 
 build_dir=${TESSEL_BUILD_DIR:-build}
 cmake_args=(-S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=Release)
@@ -27,4 +18,4 @@ elif ! command -v nvcc >/dev/null 2>&1; then
   cmake_args+=(-DCMAKE_CUDA_COMPILER=/usr/local/cuda/bin/nvcc)
 fi
 cmake "${cmake_args[@]}" "$@" >/dev/null
-cmake --build "$build_dir" --parallel "$(nproc)"
+cmake --build "$build_dir" --parallel "$(nproc)" ${TESSEL_BUILD_TARGET:+--target "$TESSEL_BUILD_TARGET"}

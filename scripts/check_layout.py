@@ -37,6 +37,7 @@ ALLOWED = {  # layer -> the layers its files may include
     "models": ["core", "engine", "nn", "models"],
     "train": ["core", "engine", "dist", "nn", "data", "models", "train"],
     "tools": ["core", "kernels", "engine", "dist", "nn", "data", "models", "train", "tools"],
+    "fuzz": ["core", "engine", "nn", "data", "models", "train", "fuzz"],
 }
 INCLUDABLE = set(ALLOWED) | {"tests", "bench"}  # top folders an include is checked against
 SOURCES = {".h", ".hpp", ".cpp", ".cc", ".cu", ".cuh"}

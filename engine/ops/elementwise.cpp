@@ -3,6 +3,8 @@
 // kernels::unary_backward, run on the saved input).
 #include "engine/ops/elementwise.h"
 
+#include <tuple>
+
 #include "engine/autograd.h"
 #include "engine/dispatch.h"
 #include "engine/iter.h"
@@ -69,7 +71,8 @@ Tensor binary_forward(BinaryOp op, const char* name, const Tensor& a, const Tens
 }
 
 Tensor compare_op(CompareOp op, const char* name, const Tensor& a_in, const Tensor& b_in) {
-  auto [a, b] = promoted(name, a_in.detach(), b_in.detach());
+  Tensor a, b;  // not a structured binding: the kernel lambda captures them (clang 14 refuses)
+  std::tie(a, b) = promoted(name, a_in.detach(), b_in.detach());
   Tensor out = empty(broadcast_shapes(a.sizes(), b.sizes(), name), {DType::Bool, a.device()});
   auto p = make_plan<3>(out.sizes(), {&out, &a, &b}, name);
   on_device(out.device(), [&](const auto& ctx) {
@@ -199,7 +202,8 @@ Tensor ge(const Tensor& a, const Tensor& b) {
 Tensor where(const Tensor& cond, const Tensor& a_in, const Tensor& b_in) {
   check_dtype("where", cond, "condition", DType::Bool);
   check_same_device("where", cond, "condition", a_in, "self");
-  auto [a, b] = promoted("where", a_in, b_in);
+  Tensor a, b;  // captured by the kernel lambda: no structured binding (clang 14)
+  std::tie(a, b) = promoted("where", a_in, b_in);
   Shape shape =
       broadcast_shapes(broadcast_shapes(cond.sizes(), a.sizes(), "where"), b.sizes(), "where");
   Tensor out = empty(shape, {a.dtype(), a.device()});

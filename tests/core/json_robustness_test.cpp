@@ -100,3 +100,20 @@ TEST(JsonRobustness, ALargeHeaderCostsFewHeapBytesPerByte) {
   std::cout << "parsed " << text.size() << " bytes: " << per_byte << " heap bytes per byte\n";
   EXPECT_LT(per_byte, 8.0);
 }
+
+// A document built to cost far more memory than its size ("[[], [], ...]" takes 16 bytes per byte,
+// '["", "", ...]' 21) is refused once it passes 16 per byte, before it takes more; documents of
+// the same size that headers and configs are made of still parse.
+TEST(JsonRobustness, DocumentsCostingOver16BytesPerByteAreRefused) {
+  std::string empties = "[";
+  for (int i = 0; i < 1000000; ++i) empties += "\"\",";
+  empties.back() = ']';
+  EXPECT_ERROR(parse_json(empties, "strings.json"),
+               "strings.json: the JSON document needs more than 48000016 bytes of memory to hold "
+               "(16 per byte of its 3000001; headers and configs need under 8): refused");
+  std::string numbers = "[";
+  for (int i = 0; i < 1000000; ++i) numbers += "1,";
+  numbers.back() = ']';
+  EXPECT_EQ(parse_json(numbers, "numbers.json").size(), 1000000u);
+  EXPECT_EQ(parse_json(header_of(20000), "header").size(), 20001u);
+}

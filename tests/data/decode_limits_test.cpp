@@ -46,6 +46,9 @@ const Crafted kCrafted[] = {
     {"zero_size.png", "Image width is zero in IHDR"},
     {"truncated.jpg", "Premature end of JPEG file"},
     {"huge.jpg", "declared size 65500x65500 (4290250000 pixels) is over the limit of 268435456"},
+    {"huge_progressive.jpg",
+     "a progressive 16000 x 16000 image needs more coefficient memory than a file of its size "
+     "could fill"},
 };
 
 TEST(DecodeLimits, CraftedFilesAreErrorsNamingTheFile) {

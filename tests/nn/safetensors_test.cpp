@@ -13,6 +13,7 @@
 #include <fstream>
 #include <limits>
 
+#include "nn/file.h"
 #include "nn/nn.h"
 #include "nn/safetensors.h"
 #include "tests/fixture.h"
@@ -334,6 +335,8 @@ std::vector<Malformed> malformed_cases() {
   auto one = [](const std::string& fields) { return R"({"w":{)" + fields + "}}"; };
   std::string eight(8, '\0');
   uint64_t big = 1000;
+  std::string thirty_three_ones = "1";
+  for (int i = 1; i < 33; ++i) thirty_three_ones += ",1";
   return {
       {"empty file", "", "the file is 0 bytes, too short for the 8-byte header length"},
       {"truncated length", "\x10\0\0\0\0"s, "the file is 5 bytes, too short for the 8-byte"},
@@ -398,6 +401,10 @@ std::vector<Malformed> malformed_cases() {
        "__metadata__.epoch is a number, expected a string"},
       {"bool byte", file_of(one(R"("dtype":"BOOL","shape":[3],"data_offsets":[0,3])"), "\1\0\2"s),
        "tensor 'w' (BOOL) has byte 2 at element 2, expected 0 or 1"},
+      {"rank over the limit",
+       file_of(one(R"("dtype":"U8","shape":[)" + thirty_three_ones + R"(],"data_offsets":[0,1])"),
+               "x"),
+       "tensor 'w': shape has 33 dimensions, more than the 32 Tessel reads"},
   };
 }
 
@@ -429,6 +436,23 @@ TEST(Safetensors, TruncatedDataAndMissingFiles) {
                                                        ": cannot open: No such file or directory");
   EXPECT_ERROR(read_safetensors(dir.path.string()),
                "read_safetensors: " + dir.path.string() + ": not a regular file");
+}
+
+// A file that shrinks while it is read gives an Error naming it; a memory map would have been
+// killed by SIGBUS reading the pages past the new end.
+TEST(Safetensors, AFileTruncatedWhileReadIsAnError) {
+  TempDir dir;
+  const std::string path = dir.file("shrinking.bin");
+  write_bytes(path, std::string(1 << 16, 'x'));
+  InputFile file(path, "reader");
+  std::string bytes(1 << 16, '\0');
+  file.read(0, bytes.data(), 100);
+  fs::resize_file(path, 1000);
+  EXPECT_EQ(file.size(), uint64_t(1) << 16);  // as opened
+  EXPECT_ERROR(file.read(0, bytes.data(), bytes.size()),
+               "reader: " + path +
+                   ": reading bytes [0, 65536) failed at 1000: the file ends there "
+                   "(truncated while being read?)");
 }
 
 // --- Atomic writes: a writer that fails leaves no partial file, and an old file as it was.
