@@ -1,4 +1,5 @@
-// String helpers for error messages that suggest what the user may have meant.
+// String helpers: for error messages that suggest what the user may have meant, and for text
+// placed in SVG and HTML.
 #pragma once
 
 #include <cstddef>
@@ -17,5 +18,8 @@ std::vector<std::string> nearest_names(const std::string& name, std::vector<std:
 
 // "a, b, c"
 std::string join(const std::vector<std::string>& items, const std::string& separator = ", ");
+
+// `text` with XML's (and HTML's) special characters as entities: &amp; &lt; &gt; &quot; &#39;.
+std::string xml_escaped(const std::string& text);
 
 }  // namespace tessel

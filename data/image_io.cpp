@@ -58,7 +58,9 @@ Image read_image(const std::string& path) {
   TESSEL_FAIL("read_image: ", path, ": not a PNG or JPEG file (other formats: convert them first)");
 }
 
-void write_png(const std::string& path, const Image& im) {
+namespace {
+
+png::Raster raster_of(const Image& im, const std::string& path) {
   check_image(im, path);
   png::Raster r{im.height, im.width, im.bits, colour_type_for(im.channels), {}, {}};
   r.samples.resize(static_cast<size_t>(im.pixels() * im.channels));
@@ -66,7 +68,17 @@ void write_png(const std::string& path, const Image& im) {
     std::memcpy(r.samples.data(), im.bytes.data(), im.bytes.size());
   else
     std::copy(im.bytes.begin(), im.bytes.end(), r.samples.begin());
-  png::write(path, r);
+  return r;
+}
+
+}  // namespace
+
+void write_png(const std::string& path, const Image& im) {
+  png::write(path, raster_of(im, path));
+}
+
+std::vector<uint8_t> encode_png(const Image& im, const std::string& what) {
+  return png::encode(raster_of(im, what), png::Filter::None, what);
 }
 
 void write_jpeg(const std::string& path, const Image& im, int quality) {

@@ -18,6 +18,8 @@ namespace tessel::data {
 // 16-bit PNGs stay 16 bit.
 Image read_image(const std::string& path);
 void write_png(const std::string& path, const Image& image);
+// The PNG file's bytes, for embedding (TensorBoard images, reports); `what` names it in errors.
+std::vector<uint8_t> encode_png(const Image& image, const std::string& what);
 // Grey stays grey; RGBA loses its alpha.
 void write_jpeg(const std::string& path, const Image& image, int quality = 95);
 

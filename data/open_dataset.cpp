@@ -1,5 +1,6 @@
 #include "data/open_dataset.h"
 
+#include <filesystem>
 #include <functional>
 
 #include "core/error.h"
@@ -58,8 +59,16 @@ std::vector<std::string> dataset_formats() {
 
 std::unique_ptr<Dataset> open_dataset(const std::string& format, const std::string& root,
                                       const std::string& split) {
-  for (const auto& [name, open] : formats())
-    if (name == format) return open(root, split);
+  for (const auto& [name, open] : formats()) {
+    if (name != format) continue;
+    try {
+      return open(root, split);
+    } catch (const std::filesystem::filesystem_error& e) {
+      // A path the system refuses while the dataset is listed (a name too long, no permission,
+      // a loop of links): found by fuzzing the index files, fuzz/regressions/dataset_index/.
+      TESSEL_FAIL("open_dataset: ", format, " dataset at '", root, "': ", e.what());
+    }
+  }
   std::string known;
   for (const std::string& name : dataset_formats()) known += " " + name;
   TESSEL_FAIL("open_dataset: unknown format '", format, "'; known:", known);

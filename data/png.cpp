@@ -259,7 +259,7 @@ Raster read(const std::string& path) {
   return r;
 }
 
-void write(const std::string& path, const Raster& r, Filter filter) {
+std::vector<uint8_t> encode(const Raster& r, Filter filter, const std::string& path) {
   TESSEL_CHECK(valid_depth(r.colour_type, r.bit_depth), "png: ", path, ": colour type ",
                int(r.colour_type), " with bit depth ", r.bit_depth, " is not valid PNG");
   int64_t per_row = r.width * r.channels(), stride = row_bytes(r);
@@ -314,6 +314,11 @@ void write(const std::string& path, const Raster& r, Filter filter) {
   }
   append_chunk(out, "IDAT", packed);
   append_chunk(out, "IEND", {});
+  return out;
+}
+
+void write(const std::string& path, const Raster& r, Filter filter) {
+  const std::vector<uint8_t> out = encode(r, filter, path);
   std::ofstream file(path, std::ios::binary);
   file.write(reinterpret_cast<const char*>(out.data()), std::streamsize(out.size()));
   TESSEL_CHECK(file.good(), "png: cannot write ", path);

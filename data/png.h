@@ -56,5 +56,7 @@ Pixels decode(const std::string& path, Mode mode);
 // `filter` is applied to every row: None is what libpng recommends for palette images; the others
 // are there so the reader can be tested on each.
 void write(const std::string& path, const Raster& raster, Filter filter = Filter::None);
+// The bytes of the file write() would write; `path` names the image in errors.
+std::vector<uint8_t> encode(const Raster& raster, Filter filter, const std::string& path);
 
 }  // namespace tessel::data::png

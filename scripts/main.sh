@@ -33,9 +33,11 @@ miou=$(awk '/^mean/ {print $3 "%"; exit}' "$run/eval.txt")
 cat <<SUMMARY
 
 Quickstart done. Everything is under $run/:
+  report.html                          open this first: curves, per-class table, confusion matrix, overlays
   checkpoints/best, checkpoints/last   model, optimizer and loader state (resume with train.resume=...)
+  recipe.yaml, train.log               the recipe as run (overrides applied) and the console output
   metrics.csv, tensorboard/            every logged value (tensorboard --logdir $run/tensorboard)
-  eval/iter_*/                         confusion.png and sample_*.png (truth | prediction) per evaluation
+  eval/iter_*/                         confusion.svg/.csv/.png and sample_*.png (truth | prediction)
   val_images/                          the validation images and masks, as a folder dataset
   eval.txt, confusion_best.png         tessel-eval of the best checkpoint on them
   predictions/                         tessel-predict's palette masks and overlays

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The README's test command: install, build, run every test (CUDA tests are skipped without a GPU),
-# then the CPU suite again under AddressSanitizer and UndefinedBehaviorSanitizer.
+# then the CPU suite again under AddressSanitizer and UndefinedBehaviorSanitizer, then each fuzz
+# target for 30 seconds.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/build.sh
@@ -13,3 +14,5 @@ TESSEL_BUILD_DIR=build-sanitize scripts/build.sh -DTESSEL_CUDA=OFF -DTESSEL_BUIL
 # sanitizers; Trainer.LearnsSyntheticShapesAndCallsBack runs the same training code for fewer steps.
 GTEST_FILTER=-Trainer.QuickstartRecipeLearnsTheShapes \
   ctest --test-dir build-sanitize --output-on-failure -E consumer_find_package
+# Each libFuzzer target for a short run from its seeds (scripts/fuzz.sh runs longer ones).
+scripts/fuzz.sh 30

@@ -123,8 +123,8 @@ void write_directory_atomically(const std::string& dir,
     // written again, or left by a run that stopped before its links moved on) is swapped with the
     // new one in one step, so that `dir`, which a link like `last` may name, never goes missing;
     // removing it first is the fallback where the filesystem cannot swap.
-    if (fs::exists(target) && ::renameat2(AT_FDCWD, tmp.c_str(), AT_FDCWD, target.c_str(),
-                                          RENAME_EXCHANGE) == 0) {
+    if (fs::exists(target) &&
+        ::renameat2(AT_FDCWD, tmp.c_str(), AT_FDCWD, target.c_str(), RENAME_EXCHANGE) == 0) {
       sync_directory(parent.string());
       fs::remove_all(tmp);  // now the older copy
       return;

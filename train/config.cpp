@@ -2,11 +2,14 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
+#include <charconv>
 #include <filesystem>
 #include <fstream>
 #include <functional>
 #include <set>
 #include <sstream>
+#include <type_traits>
 #include <variant>
 
 #include "core/error.h"
@@ -312,6 +315,92 @@ Recipe parse_recipe(const std::string& text, const std::string& origin,
   }
   validate(r);
   return r;
+}
+
+namespace {
+
+// The shortest text that reads back as the same double.
+std::string number_text(double v) {
+  char buf[32];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+  return std::string(buf, end);
+}
+
+void emit_value(YAML::Emitter& out, const Ref& ref) {
+  std::visit(
+      [&](auto* member) {
+        using T = std::remove_pointer_t<decltype(member)>;
+        if constexpr (std::is_same_v<T, double>) {
+          out << number_text(*member);
+        } else if constexpr (std::is_same_v<T, std::vector<nn::OutputLoss>>) {
+          out << YAML::BeginSeq;
+          for (const nn::OutputLoss& term : *member) {
+            out << YAML::Flow << YAML::BeginMap << YAML::Key << "output" << YAML::Value
+                << term.output << YAML::Key << "loss" << YAML::Value << term.loss << YAML::Key
+                << "weight" << YAML::Value << number_text(term.weight);
+            if (!term.options.empty()) {
+              out << YAML::Key << "options" << YAML::Value << YAML::BeginMap;
+              for (const auto& [name, values] : term.options) {
+                out << YAML::Key << name << YAML::Value;
+                if (values.size() == 1) {
+                  out << number_text(values[0]);
+                } else {
+                  out << YAML::Flow << YAML::BeginSeq;
+                  for (double v : values) out << number_text(v);
+                  out << YAML::EndSeq;
+                }
+              }
+              out << YAML::EndMap;
+            }
+            out << YAML::EndMap;
+          }
+          out << YAML::EndSeq;
+        } else if constexpr (std::is_same_v<T, std::vector<data::Step>>) {
+          out << YAML::BeginSeq;
+          for (const data::Step& step : *member) {
+            out << YAML::Flow << YAML::BeginMap << YAML::Key << step.name << YAML::Value
+                << YAML::BeginMap;
+            for (const auto& [name, value] : step.options)
+              out << YAML::Key << name << YAML::Value << value;
+            out << YAML::EndMap << YAML::EndMap;
+          }
+          out << YAML::EndSeq;
+        } else {
+          out << *member;
+        }
+      },
+      ref);
+}
+
+}  // namespace
+
+std::string recipe_yaml(const Recipe& recipe) {
+  Recipe r = recipe;  // the schema hands out pointers into a mutable recipe
+  auto section_of = [](const std::string& key) { return key.substr(0, key.find('.')); };
+  std::vector<std::string> sections;  // in schema order; a top-level key is its own section
+  for (const Field& f : schema())
+    if (std::find(sections.begin(), sections.end(), section_of(f.key)) == sections.end())
+      sections.push_back(section_of(f.key));
+  YAML::Emitter out;
+  out << YAML::BeginMap;
+  for (const std::string& section : sections) {
+    out << YAML::Key << section << YAML::Value;
+    bool nested = false;
+    for (const Field& f : schema()) {
+      const std::string key = f.key;
+      if (section_of(key) != section) continue;
+      if (key != section) {
+        if (!nested) out << YAML::BeginMap;
+        nested = true;
+        out << YAML::Key << key.substr(section.size() + 1) << YAML::Value;
+      }
+      emit_value(out, f.member(r));
+    }
+    if (nested) out << YAML::EndMap;
+  }
+  out << YAML::EndMap;
+  TESSEL_CHECK(out.good(), "recipe_yaml: ", recipe.source, ": ", out.GetLastError());
+  return std::string(out.c_str()) + "\n";
 }
 
 Recipe load_recipe(const std::string& path, const std::vector<std::string>& overrides) {

@@ -118,6 +118,10 @@ Recipe load_recipe(const std::string& path, const std::vector<std::string>& over
 Recipe parse_recipe(const std::string& text, const std::string& origin,
                     const std::vector<std::string>& overrides = {});
 
+// The recipe as YAML that parse_recipe reads back to the same recipe: every key with its value,
+// defaults included, in schema order. Runs keep it as <output_dir>/recipe.yaml.
+std::string recipe_yaml(const Recipe& recipe);
+
 // Every dotted key a recipe may set, in schema order.
 std::vector<std::string> recipe_keys();
 

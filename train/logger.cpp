@@ -20,6 +20,22 @@ void CsvLog::log(int64_t iteration, const std::string& name, double value) {
   out_.flush();  // a killed run keeps what it logged
 }
 
+ConsoleLog::ConsoleLog(const std::string& path, bool append)
+    : out_(path, append ? std::ios::app : std::ios::trunc) {
+  TESSEL_CHECK(out_, "ConsoleLog: cannot write '", path, "'");
+}
+
+void ConsoleLog::info(const std::string& text) {
+  std::fputs(text.c_str(), stdout);
+  std::fflush(stdout);
+  out_ << text << std::flush;
+}
+
+void ConsoleLog::warn(const std::string& text) {
+  std::fprintf(stderr, "warning: %s", text.c_str());
+  out_ << "warning: " << text << std::flush;
+}
+
 std::string format_progress(const ProgressLine& p) {
   int64_t eta = int64_t(p.eta_s);
   char buf[256];

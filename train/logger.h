@@ -1,5 +1,6 @@
-// Where a run's numbers go besides callbacks: a CSV of every logged value (one row per value, so
-// new names need no new columns), and the console progress line.
+// Where a run's numbers and messages go besides callbacks: a CSV of every logged value (one row
+// per value, so new names need no new columns), the console progress line, and the console
+// itself, kept in the run directory as train.log.
 #pragma once
 
 #include <cstdint>
@@ -19,6 +20,19 @@ class CsvLog {
 
  private:
   std::string path_;
+  std::ofstream out_;
+};
+
+// What the run prints (progress, evaluations, warnings) goes to the console and is appended to
+// `path` (train.log), so the run directory keeps it after the terminal or the job's output is
+// gone. Appends when resuming, else starts the file anew; every line is flushed.
+class ConsoleLog {
+ public:
+  ConsoleLog(const std::string& path, bool append);
+  void info(const std::string& text);  // stdout
+  void warn(const std::string& text);  // stderr, "warning: " first
+
+ private:
   std::ofstream out_;
 };
 

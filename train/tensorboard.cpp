@@ -104,6 +104,26 @@ std::string scalar_event(double wall_time, int64_t step, const std::string& tag,
   return e;
 }
 
+std::string image_event(double wall_time, int64_t step, const std::string& tag,
+                        const ImageSummary& im) {
+  std::string image;
+  put_key(image, 1, 0);
+  put_varint(image, uint64_t(im.height));
+  put_key(image, 2, 0);
+  put_varint(image, uint64_t(im.width));
+  put_key(image, 3, 0);
+  put_varint(image, uint64_t(im.channels));
+  put_bytes(image, 4, im.png);
+  std::string v;
+  put_bytes(v, 1, tag);
+  put_bytes(v, 4, image);
+  std::string summary;
+  put_bytes(summary, 1, v);
+  std::string e = event_header(wall_time, step);
+  put_bytes(e, 5, summary);
+  return e;
+}
+
 EventWriter::EventWriter(const std::string& dir) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
@@ -122,6 +142,10 @@ EventWriter::EventWriter(const std::string& dir) {
 
 void EventWriter::add_scalar(const std::string& tag, double value, int64_t step) {
   write(scalar_event(now_seconds(), step, tag, float(value)));
+}
+
+void EventWriter::add_image(const std::string& tag, const ImageSummary& image, int64_t step) {
+  write(image_event(now_seconds(), step, tag, image));
 }
 
 void EventWriter::write(const std::string& event) {

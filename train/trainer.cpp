@@ -14,14 +14,23 @@
 #include "engine/ops/confusion.h"
 #include "engine/ops/random.h"
 #include "models/registry.h"
+#include "nn/file.h"
 #include "train/builders.h"
 #include "train/cli.h"
 #include "train/inference.h"
 #include "train/plots.h"
+#include "train/report.h"
 
 namespace tessel::train {
 namespace fs = std::filesystem;
 namespace {
+
+// The file whole or not at all (an interrupted write leaves the old one).
+void write_text_atomically(const std::string& path, const std::string& text) {
+  nn::AtomicFile file(path, "Trainer");
+  file.write(text.data(), text.size());
+  file.commit();
+}
 
 using Clock = std::chrono::steady_clock;
 
@@ -145,8 +154,8 @@ bool Trainer::train_step() {
   if (!std::isfinite(loss_sum) || !std::isfinite(norm)) {
     optimizer_->zero_grad();
     ++progress_.bad_steps;
-    std::fprintf(stderr, "warning: iteration %lld: loss %g, gradient norm %g: step skipped\n",
-                 (long long)progress_.iteration + 1, loss_sum, norm);
+    console_->warn(detail::str_cat("iteration ", progress_.iteration + 1, ": loss ", loss_sum,
+                                   ", gradient norm ", norm, ": step skipped\n"));
     TESSEL_CHECK(progress_.bad_steps < t.max_bad_steps, recipe_.source, ": ", progress_.bad_steps,
                  " steps in a row had a NaN or Inf loss or gradient (",
                  "train.max_bad_steps); stopping. Lower optimizer.lr, set train.clip_grad_norm, ",
@@ -205,15 +214,21 @@ void Trainer::average_best(TrainResult& result) {
   });
   current.copy_to(*model_);
   result.average_score = metric_value(m, recipe_.checkpoint.metric);
-  std::printf("average of the best %zu checkpoints (%s):\n%s", progress_.best.size(),
-              result.average_checkpoint.c_str(),
-              metrics_table(m, val_set_->classes().names).c_str());
+  console_->info(detail::str_cat("average of the best ", progress_.best.size(), " checkpoints (",
+                                 result.average_checkpoint, "):\n",
+                                 metrics_table(m, val_set_->classes().names)));
 }
 
-void Trainer::write_eval_plots(const std::string& dir, const ConfusionCounts& counts) {
+std::vector<std::string> Trainer::write_eval_plots(const std::string& dir,
+                                                   const ConfusionCounts& counts) {
+  std::vector<std::string> overlay_pngs;
   fs::create_directories(dir);
-  write_confusion_png((fs::path(dir) / "confusion.png").string(), counts);
   const data::ClassInfo& classes = val_set_->classes();
+  write_confusion_png((fs::path(dir) / "confusion.png").string(), counts);
+  write_text_atomically((fs::path(dir) / "confusion.svg").string(),
+                        confusion_svg(counts, classes.names));
+  write_text_atomically((fs::path(dir) / "confusion.csv").string(),
+                        confusion_csv(counts, classes.names));
   const data::Pipeline pipeline = data::Pipeline::from_description(recipe_.data.val_augment);
   if (ema_) ema_->swap(*model_);
   int64_t n = std::min(recipe_.eval.overlays, int64_t(val_set_->size()));
@@ -228,12 +243,42 @@ void Trainer::write_eval_plots(const std::string& dir, const ConfusionCounts& co
     }
     data::Mask predicted{sample.image.height, sample.image.width,
                          argmax_labels(logits).to(kCPU).to(DType::U8).to_vector<uint8_t>()};
-    write_png((fs::path(dir) / ("sample_" + std::to_string(i) + ".png")).string(),
-              side_by_side(overlay(sample.image, sample.mask, classes.colours),
-                           overlay(sample.image, predicted, classes.colours)));
+    // Target | prediction, large enough to see: at least 256 pixels on the short side.
+    const data::Image pair =
+        upscale_nearest(side_by_side(overlay(sample.image, sample.mask, classes.colours),
+                                     overlay(sample.image, predicted, classes.colours)));
+    const std::string name = "sample_" + std::to_string(i);
+    write_png((fs::path(dir) / (name + ".png")).string(), pair);
+    const std::vector<uint8_t> png = data::encode_png(pair, name);
+    overlay_pngs.emplace_back(png.begin(), png.end());
+    events_->add_image("val/" + name, {pair.height, pair.width, 3, overlay_pngs.back()},
+                       progress_.iteration);
   }
+  events_->flush();
   model_->train();
   if (ema_) ema_->swap(*model_);
+  return overlay_pngs;
+}
+
+void Trainer::write_report(const SegmentationMetrics& m, const ConfusionCounts& counts,
+                           std::vector<std::string> overlay_pngs) {
+  const Recipe& r = recipe_;
+  ReportPage page;
+  page.title = r.model.name + " on " + r.data.format +
+               (r.data.root.empty() ? std::string() : " (" + r.data.root + ")");
+  page.status = detail::str_cat("iteration ", progress_.iteration, " of ", total_, " on ",
+                                device_.str(), "; ", r.source);
+  page.metrics_csv = csv_->path();
+  page.eval_iteration = progress_.iteration;
+  page.metrics = m;
+  page.counts = counts;
+  page.class_names = val_set_->classes().names;
+  page.class_colours = val_set_->classes().colours;
+  page.overlay_pngs = std::move(overlay_pngs);
+  page.metric = r.checkpoint.metric;
+  page.best = progress_.best;
+  page.recipe_yaml = recipe_yaml(r);
+  write_text_atomically((fs::path(r.train.output_dir) / "report.html").string(), report_html(page));
 }
 
 void Trainer::log_scalar(const std::string& name, double value) {
@@ -246,8 +291,9 @@ bool Trainer::evaluate_and_checkpoint(TrainResult& result) {
   ConfusionCounts counts = evaluate();
   SegmentationMetrics m = segmentation_metrics(counts);
   double score = metric_value(m, r.checkpoint.metric);
-  std::printf("evaluation at iteration %lld%s:\n%s", (long long)progress_.iteration,
-              ema_ ? " (EMA weights)" : "", metrics_table(m, val_set_->classes().names).c_str());
+  console_->info(detail::str_cat("evaluation at iteration ", progress_.iteration,
+                                 ema_ ? " (EMA weights)" : "", ":\n",
+                                 metrics_table(m, val_set_->classes().names)));
   log_scalar("val/mIoU", m.mean_iou.value.value_or(0));
   log_scalar("val/mDice", m.mean_dice.value.value_or(0));
   log_scalar("val/mAcc", m.mean_accuracy.value.value_or(0));
@@ -257,7 +303,7 @@ bool Trainer::evaluate_and_checkpoint(TrainResult& result) {
   events_->flush();
   result.plots =
       (fs::path(r.train.output_dir) / "eval" / checkpoint_name(progress_.iteration)).string();
-  write_eval_plots(result.plots, counts);
+  std::vector<std::string> overlay_pngs = write_eval_plots(result.plots, counts);
 
   // The best list, best first; ties keep the earlier checkpoint.
   auto& best = progress_.best;
@@ -268,17 +314,17 @@ bool Trainer::evaluate_and_checkpoint(TrainResult& result) {
                    [](const auto& a, const auto& b) { return a.second > b.second; });
   if (int64_t(best.size()) > r.checkpoint.keep_best) best.resize(size_t(r.checkpoint.keep_best));
 
+  write_report(m, counts, std::move(overlay_pngs));
   const std::string written = save_last_checkpoint(result);
   result.metrics = m;
   result.score = score;
   result.best_score = best.front().second;
-  result.best_checkpoint =
-      (fs::path(r.train.output_dir) / "checkpoints" / "best").string();
+  result.best_checkpoint = (fs::path(r.train.output_dir) / "checkpoints" / "best").string();
   if (callbacks_.on_eval) callbacks_.on_eval({progress_.iteration, m, score, improved, written});
   int64_t patience = r.early_stopping.patience;
   if (patience > 0 && progress_.stale_evals >= patience) {
-    std::printf("early stopping: %s has not improved for %lld evaluations\n",
-                r.checkpoint.metric.c_str(), (long long)patience);
+    console_->info(detail::str_cat("early stopping: ", r.checkpoint.metric,
+                                   " has not improved for ", patience, " evaluations\n"));
     result.early_stopped = true;
     return false;
   }
@@ -313,19 +359,22 @@ TrainResult Trainer::run() {
   fs::create_directories(r.train.output_dir);
   const fs::path last = fs::path(r.train.output_dir) / "checkpoints" / "last";
   std::string resume = r.train.resume;
-  if (resume == "auto") {
-    resume = fs::exists(last) ? last.string() : "";
-    if (resume.empty())
-      std::printf("train.resume=auto: no checkpoint at %s; starting fresh\n", last.c_str());
-  }
+  if (resume == "auto") resume = fs::exists(last) ? last.string() : "";
   const auto stop_signal = [&] { return stop_flag_ ? stop_flag_->load() : 0; };
   bool resuming = !resume.empty();
+  console_ =
+      std::make_unique<ConsoleLog>((fs::path(r.train.output_dir) / "train.log").string(), resuming);
+  if (r.train.resume == "auto" && !resuming)
+    console_->info("train.resume=auto: no checkpoint at " + last.string() + "; starting fresh\n");
+  write_text_atomically(
+      (fs::path(r.train.output_dir) / "recipe.yaml").string(),
+      "# " + r.source + " as this run used it, overrides applied\n" + recipe_yaml(r));
   if (resuming) {
     CheckpointParts p = parts();
     load_checkpoint(resume, p);
     loader_->resume(progress_.loader.epoch, progress_.loader.position);
-    std::printf("resumed from %s at iteration %lld\n", resume.c_str(),
-                (long long)progress_.iteration);
+    console_->info(
+        detail::str_cat("resumed from ", resume, " at iteration ", progress_.iteration, "\n"));
     std::error_code ec;  // false when `last` does not exist
     if (fs::equivalent(resume, last, ec)) {
       saved_iteration_ = progress_.iteration;
@@ -338,10 +387,9 @@ TrainResult Trainer::run() {
   csv_ = std::make_unique<CsvLog>(result.csv, resuming);
   result.tensorboard = (fs::path(r.train.output_dir) / "tensorboard").string();
   events_ = std::make_unique<EventWriter>(result.tensorboard);
-  std::printf("training %s on %s: %lld iterations of %lld x %lld images, %lld classes\n",
-              r.model.name.c_str(), device_.str().c_str(), (long long)total_,
-              (long long)r.train.accumulate, (long long)r.train.batch_size,
-              (long long)train_set_->classes().num_classes());
+  console_->info(detail::str_cat("training ", r.model.name, " on ", device_.str(), ": ", total_,
+                                 " iterations of ", r.train.accumulate, " x ", r.train.batch_size,
+                                 " images, ", train_set_->classes().num_classes(), " classes\n"));
 
   model_->train();
   auto start = Clock::now(), window = start;
@@ -359,9 +407,8 @@ TrainResult Trainer::run() {
       double images = double((it - window_iteration) * r.train.accumulate * r.train.batch_size);
       double rate = images / std::max(seconds_since(window), 1e-9);
       double eta = double(total_ - it) * seconds_since(start) / double(it - start_iteration);
-      std::printf("%s\n",
-                  format_progress({it, total_, epoch, last_loss_, lr, rate, eta, device_}).c_str());
-      std::fflush(stdout);
+      console_->info(format_progress({it, total_, epoch, last_loss_, lr, rate, eta, device_}) +
+                     "\n");
       log_scalar("train/loss", last_loss_);
       log_scalar("train/lr", lr);
       log_scalar("train/images_per_s", rate);

@@ -37,7 +37,6 @@
 
 #include "data/dataset.h"
 #include "data/loader.h"
-#include "train/metrics.h"
 #include "models/segmentation_model.h"
 #include "nn/ema.h"
 #include "nn/grad_scaler.h"
@@ -46,6 +45,7 @@
 #include "train/checkpoint.h"
 #include "train/config.h"
 #include "train/logger.h"
+#include "train/metrics.h"
 #include "train/tensorboard.h"
 
 namespace tessel::train {
@@ -114,8 +114,12 @@ class Trainer {
   ConfusionCounts evaluate(bool use_ema = true);
   // checkpoint.average_best: averages the best checkpoints, writes and evaluates the average.
   void average_best(TrainResult& result);
-  // confusion.png and the overlays of one evaluation into `dir`.
-  void write_eval_plots(const std::string& dir, const ConfusionCounts& counts);
+  // The confusion matrix (PNG, SVG, CSV) and the overlays of one evaluation into `dir`, the
+  // overlays into TensorBoard too; returns the overlays' PNG files.
+  std::vector<std::string> write_eval_plots(const std::string& dir, const ConfusionCounts& counts);
+  // report.html in the output directory, for the evaluation just made.
+  void write_report(const SegmentationMetrics& m, const ConfusionCounts& counts,
+                    std::vector<std::string> overlay_pngs);
   void log_scalar(const std::string& name, double value);
   // Evaluates, checkpoints and updates the best list; returns false to stop early.
   bool evaluate_and_checkpoint(TrainResult& result);
@@ -136,6 +140,7 @@ class Trainer {
   std::optional<nn::GradScaler> scaler_;  // f16 only
   std::unique_ptr<data::Loader> loader_;
   std::unique_ptr<CsvLog> csv_;
+  std::unique_ptr<ConsoleLog> console_;
   std::unique_ptr<EventWriter> events_;
   Progress progress_;
   Callbacks callbacks_;

@@ -266,5 +266,35 @@ TEST(ImageIo, InterlacedPaletteIndicesExactEveryDepth) {
   }
 }
 
+// tRNS (gen_bad_images.py): a palette's alphas make read_image RGBA (entries past the tRNS list
+// opaque) and leave the mask's indices alone; a grey tRNS value makes those pixels transparent.
+TEST(ImageIo, TransparencyChunkGivesAlpha) {
+  const std::string palette_path = fixture("palette_trns_d4.png");
+  const std::vector<uint8_t> indices = fixture_indices(4);
+  EXPECT_EQ(read_mask(palette_path).labels, indices);
+  Image rgba = read_image(palette_path);
+  ASSERT_EQ(rgba.channels, 4);
+  for (size_t i = 0; i < indices.size(); ++i) {
+    const Rgb colour = fixture_palette(4)[indices[i]];
+    const uint8_t alpha = indices[i] < 5 ? uint8_t(40 * indices[i]) : 255;
+    ASSERT_EQ(0, std::memcmp(&rgba.bytes[4 * i], colour.data(), 3)) << i;
+    ASSERT_EQ(rgba.bytes[4 * i + 3], alpha) << i;
+  }
+  Image grey = read_image(fixture("grey_trns_d8.png"));
+  ASSERT_EQ(grey.channels, 4);
+  int transparent = 0;
+  for (int64_t y = 0; y < kFixtureH; ++y)
+    for (int64_t x = 0; x < kFixtureW; ++x) {
+      const uint8_t* p = &grey.bytes[size_t(4 * (y * kFixtureW + x))];
+      const uint8_t v = uint8_t((x * 7 + y * 3) % 256);
+      ASSERT_EQ(p[0], v);
+      ASSERT_EQ(p[1], v);
+      ASSERT_EQ(p[2], v);
+      ASSERT_EQ(p[3], v == 10 ? 0 : 255);
+      transparent += v == 10;
+    }
+  EXPECT_EQ(transparent, 1);  // x = 1, y = 1
+}
+
 }  // namespace
 }  // namespace tessel::data

@@ -121,5 +121,32 @@ TEST(Recipe, ShippedRecipesValidate) {
   EXPECT_GE(count, 3);
 }
 
+// recipe_yaml writes what parse_recipe reads back to the same recipe: written again, the text is
+// the same, for every shipped recipe and for one with loss options and augmentation options.
+TEST(Recipe, WrittenAsYamlReadsBackTheSame) {
+  std::filesystem::path dir = std::filesystem::path(testing::fixture_path("")) / "../../recipes";
+  std::vector<Recipe> recipes = {
+      parse_recipe(kRecipe, "inline.yaml",
+                   {"loss=[{output: out, loss: ce, weight: 0.25, "
+                    "options: {label_smoothing: 0.05, class_weight: [1, 0.5]}}]",
+                    "optimizer.lr=0.1", "train.output_dir='runs/a b: c'"})};
+  for (const auto& entry : std::filesystem::directory_iterator(dir))
+    recipes.push_back(load_recipe(entry.path().string()));
+  for (const Recipe& r : recipes) {
+    SCOPED_TRACE(r.source);
+    const std::string yaml = recipe_yaml(r);
+    Recipe back = parse_recipe(yaml, "written.yaml");
+    EXPECT_EQ(recipe_yaml(back), yaml);
+    EXPECT_EQ(back.model.name, r.model.name);
+    EXPECT_EQ(back.optimizer.lr, r.optimizer.lr);
+    EXPECT_EQ(back.train.output_dir, r.train.output_dir);
+    EXPECT_EQ(back.data.train_augment.size(), r.data.train_augment.size());
+    ASSERT_EQ(back.loss.size(), r.loss.size());
+    for (size_t i = 0; i < r.loss.size(); ++i) EXPECT_EQ(back.loss[i].options, r.loss[i].options);
+  }
+  EXPECT_NE(recipe_yaml(recipes[0]).find("class_weight: [1, 0.5]"), std::string::npos)
+      << recipe_yaml(recipes[0]);
+}
+
 }  // namespace
 }  // namespace tessel::train

@@ -63,5 +63,49 @@ TEST(Plots, OverlayBlendsPaletteColours) {
   EXPECT_THROW(overlay(grey, data::Mask{1, 1, {0}}, palette), Error);
 }
 
+size_t occurrences(const std::string& text, const std::string& what) {
+  size_t n = 0;
+  for (size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+  return n;
+}
+
+// The SVG names both axes with the classes (escaped for XML), colours every cell, labels cells
+// with their row share, and gives each cell's count in a tooltip; rows without pixels are grey.
+TEST(Plots, ConfusionSvgNamesTheClassesAndTheCounts) {
+  ConfusionCounts cm{3, {7, 3, 0, 0, 0, 0, 1, 1, 2}};
+  const std::vector<std::string> names{"cat", "dog & <pup>", "sky"};
+  const std::string svg = confusion_svg(cm, names);
+  EXPECT_EQ(svg.rfind("<svg xmlns=\"http://www.w3.org/2000/svg\"", 0), 0u);
+  EXPECT_EQ(svg.substr(svg.size() - 7), "</svg>\n");
+  EXPECT_EQ(occurrences(svg, ">dog &amp; &lt;pup&gt;</text>"), 2u);  // both axes
+  EXPECT_EQ(occurrences(svg, "<rect x="), 10u);                      // 9 cells and the scale
+  EXPECT_NE(svg.find("<title>target cat, predicted dog &amp; &lt;pup&gt;: 3 pixels (30.0% of the "
+                     "row)</title>"),
+            std::string::npos);
+  EXPECT_NE(svg.find(">70</text>"), std::string::npos);  // 7 of 10 cat pixels, cell label
+  EXPECT_NE(svg.find("<title>target dog &amp; &lt;pup&gt;, predicted sky: 0 pixels</title>"),
+            std::string::npos);
+  EXPECT_EQ(occurrences(svg, "fill=\"#bbbbbb\""), 3u);  // the empty row
+  EXPECT_EQ(occurrences(svg, "<"), occurrences(svg, ">"));
+  EXPECT_THROW(confusion_svg(cm, {"a", "b"}), Error);
+}
+
+TEST(Plots, ConfusionCsvHasOneRowPerTargetClass) {
+  ConfusionCounts cm{2, {5, 1, 2, 9}};
+  EXPECT_EQ(confusion_csv(cm, {"road", "car, parked"}),
+            "target \\ predicted,road,\"car, parked\"\nroad,5,1\n\"car, parked\",2,9\n");
+}
+
+TEST(Plots, UpscaleNearestRepeatsPixelsToTheMinimumSide) {
+  data::Image im{2, 3, 1, 8, {1, 2, 3, 4, 5, 6}};
+  const data::Image big = upscale_nearest(im, 5);  // factor 3: 6 x 9
+  ASSERT_EQ(big.height, 6);
+  ASSERT_EQ(big.width, 9);
+  EXPECT_EQ(big.bytes[0], 1);
+  EXPECT_EQ(big.bytes[8], 3);
+  EXPECT_EQ(big.bytes[size_t(5 * 9 + 4)], 5);
+  EXPECT_EQ(upscale_nearest(im, 2).bytes, im.bytes);  // large enough already
+}
+
 }  // namespace
 }  // namespace tessel::train

@@ -37,14 +37,16 @@ int exit_code(int status) {
 fs::path write_recipe(const fs::path& dir) {
   fs::path recipe = dir / "tiny.yaml";
   std::string text = tiny_recipe((dir / "run").string(), kIterations, 0);
-  for (const auto& [from, to] : {std::pair<std::string, std::string>{"log_interval: 1000",
-                                                                     "log_interval: 1"},
-                                 {"synthetic_size: 32", "synthetic_size: 16"},
-                                 {"batch_size: 4", "batch_size: 2"},
-                                 {"interval: 0}", "interval: 0, overlays: 0}"}}) {
+  for (const auto& [from, to] :
+       {std::pair<std::string, std::string>{"log_interval: 1000", "log_interval: 1"},
+        {"synthetic_size: 32", "synthetic_size: 16"},
+        {"batch_size: 4", "batch_size: 2"},
+        {"interval: 0}", "interval: 0, overlays: 0}"}}) {
     const size_t at = text.find(from);
-    if (at == std::string::npos) ADD_FAILURE() << "tiny_recipe has no '" << from << "'";
-    else text.replace(at, from.size(), to);
+    if (at == std::string::npos)
+      ADD_FAILURE() << "tiny_recipe has no '" << from << "'";
+    else
+      text.replace(at, from.size(), to);
   }
   std::ofstream(recipe) << text;
   return recipe;
@@ -52,7 +54,7 @@ fs::path write_recipe(const fs::path& dir) {
 
 // Runs tessel-train to its end.
 Outcome run_to_end(const fs::path& recipe, const std::vector<std::string>& overrides,
-               const fs::path& output_dir) {
+                   const fs::path& output_dir) {
   const std::string log = (output_dir.parent_path() / "end.log").string();
   Outcome r;
   r.status = wait_for(spawn(recipe, overrides, log));
@@ -85,8 +87,8 @@ Outcome run_and_signal(const fs::path& recipe, const fs::path& output_dir, int s
 // A run never interrupted, in a directory of its own, started with train.resume=auto (there is
 // no checkpoint yet, so it starts fresh); shared by the tests.
 const Outcome& uninterrupted() {
-  static const fs::path dir = fs::temp_directory_path() /
-                              ("tessel_Stop_uninterrupted_" + std::to_string(getpid()));
+  static const fs::path dir =
+      fs::temp_directory_path() / ("tessel_Stop_uninterrupted_" + std::to_string(getpid()));
   static const Outcome run = [] {
     fs::remove_all(dir);
     fs::create_directories(dir);

@@ -9,6 +9,7 @@
 #include <iterator>
 #include <optional>
 
+#include "data/image_io.h"
 #include "tests/data/temp_dir.h"
 
 namespace tessel::train {
@@ -55,7 +56,28 @@ struct Event {
   int64_t step = 0;
   std::string file_version, tag;
   std::optional<float> value;
+  std::optional<ImageSummary> image;
 };
+
+ImageSummary parse_image(const std::string& data) {
+  ImageSummary im;
+  for (Reader r{data}; r.at < data.size();) {
+    const uint64_t key = r.varint();
+    if (key == (1 << 3 | 0)) {
+      im.height = int64_t(r.varint());
+    } else if (key == (2 << 3 | 0)) {
+      im.width = int64_t(r.varint());
+    } else if (key == (3 << 3 | 0)) {
+      im.channels = int64_t(r.varint());
+    } else if (key == (4 << 3 | 2)) {
+      im.png = r.bytes();
+    } else {
+      ADD_FAILURE() << "unexpected image key " << key;
+      break;
+    }
+  }
+  return im;
+}
 
 Event parse_event(const std::string& data) {
   Event e;
@@ -75,8 +97,13 @@ Event parse_event(const std::string& data) {
       Reader v{value};
       EXPECT_EQ(v.varint(), uint64_t(1 << 3 | 2));
       e.tag = v.bytes();
-      EXPECT_EQ(v.varint(), uint64_t(2 << 3 | 5));
-      e.value = v.fixed<float>();
+      const uint64_t kind = v.varint();
+      if (kind == (2 << 3 | 5))
+        e.value = v.fixed<float>();
+      else if (kind == (4 << 3 | 2))
+        e.image = parse_image(v.bytes());
+      else
+        ADD_FAILURE() << "unexpected value key " << kind;
     } else {
       ADD_FAILURE() << "unexpected key " << key;
       break;
@@ -129,6 +156,32 @@ TEST(TensorBoard, EventFileParsesBackWithValidCrcs) {
   EXPECT_EQ(miou.step, 10);
   EXPECT_EQ(miou.value, 0.25f);
   EXPECT_GE(miou.wall_time, version.wall_time);
+}
+
+// An image summary holds the PNG file, which decodes back to the image.
+TEST(TensorBoard, ImageSummaryHoldsThePng) {
+  testing::TempDir dir;
+  data::Image im{5, 7, 3, 8, {}};
+  for (int i = 0; i < 5 * 7 * 3; ++i) im.bytes.push_back(uint8_t(i * 11));
+  const std::vector<uint8_t> png = data::encode_png(im, "sample");
+  std::string path;
+  {
+    EventWriter w((dir.root() / "logs").string());
+    path = w.path();
+    w.add_image("val/sample_0", {5, 7, 3, std::string(png.begin(), png.end())}, 40);
+  }
+  const std::vector<std::string> records = read_records(path);
+  ASSERT_EQ(records.size(), 2u);
+  const Event e = parse_event(records[1]);
+  EXPECT_EQ(e.tag, "val/sample_0");
+  EXPECT_EQ(e.step, 40);
+  ASSERT_TRUE(e.image.has_value());
+  EXPECT_EQ(e.image->height, 5);
+  EXPECT_EQ(e.image->width, 7);
+  EXPECT_EQ(e.image->channels, 3);
+  const std::string file = (dir.root() / "back.png").string();
+  std::ofstream(file, std::ios::binary) << e.image->png;
+  EXPECT_EQ(data::read_image(file).bytes, im.bytes);
 }
 
 TEST(TensorBoard, FramingOfAnEmptyRecord) {

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
 
 #include "nn/safetensors.h"
 #include "tests/data/temp_dir.h"
@@ -53,6 +54,24 @@ TEST(Trainer, LearnsSyntheticShapesAndCallsBack) {
     EXPECT_TRUE(fs::exists(fs::path(r.plots) / file)) << file;
   EXPECT_FALSE(fs::exists(fs::path(r.plots) / "sample_4.png"));  // eval.overlays is 4
   EXPECT_TRUE(fs::exists(dir / "eval" / "iter_000010" / "confusion.png"));
+  // The run directory keeps what the console showed and the recipe as run.
+  std::ifstream log(dir / "train.log");
+  const std::string logged((std::istreambuf_iterator<char>(log)), std::istreambuf_iterator<char>());
+  EXPECT_NE(logged.find("evaluation at iteration 20"), std::string::npos) << logged;
+  EXPECT_NE(logged.find("iter 20/20"), std::string::npos) << logged;
+  const Recipe ran = load_recipe((dir / "recipe.yaml").string());
+  EXPECT_EQ(ran.train.output_dir, dir.string());
+  EXPECT_EQ(ran.train.iterations, 20);
+  for (const char* file : {"confusion.svg", "confusion.csv"})
+    EXPECT_TRUE(fs::exists(fs::path(r.plots) / file)) << file;
+  std::ifstream report(dir / "report.html");
+  const std::string html((std::istreambuf_iterator<char>(report)),
+                         std::istreambuf_iterator<char>());
+  EXPECT_NE(html.find("Evaluation at iteration 20"), std::string::npos);
+  size_t images = 0;
+  for (size_t at = html.find("<img "); at != std::string::npos; at = html.find("<img ", at + 1))
+    ++images;
+  EXPECT_EQ(images, 4u);  // eval.overlays
 }
 
 // The shipped quickstart recipe (RegSeg-48 on the built-in synthetic shapes) learns the shapes,
