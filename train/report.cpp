@@ -46,7 +46,7 @@ std::string percent(const std::optional<double>& v) {
 // value range on the axes; a colour per series, named in the legend.
 std::string chart(const std::string& title,
                   const std::vector<std::pair<std::string, Series>>& lines) {
-  constexpr int W = 440, H = 230, L = 58, R = 12, T = 28, B = 34;
+  constexpr int W = 480, H = 230, L = 58, R = 12, T = 28, B = 34;
   static const char* const kColours[] = {"#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e"};
   int64_t x_min = INT64_MAX, x_max = INT64_MIN;
   double y_min = INFINITY, y_max = -INFINITY;
@@ -75,7 +75,7 @@ std::string chart(const std::string& title,
                          W - R, "\" y=\"", H - B + 16, "\" text-anchor=\"end\">", x_max,
                          "</text><text x=\"", (L + W - R) / 2, "\" y=\"", H - 4,
                          "\" text-anchor=\"middle\">iteration</text>");
-  int legend_x = L + 150;
+  int legend_x = L + 7 * int(title.size()) + 24;  // after the title
   for (size_t i = 0; i < lines.size(); ++i) {
     const char* colour = kColours[i % std::size(kColours)];
     std::string points;
@@ -83,10 +83,13 @@ std::string chart(const std::string& title,
       if (std::isfinite(y)) points += number(px(x), "%.1f") + "," + number(py(y), "%.1f") + " ";
     svg += detail::str_cat("<polyline fill=\"none\" stroke=\"", colour,
                            "\" stroke-width=\"1.5\" points=\"", points, "\"/>");
+    // "val/mIoU" reads "mIoU": the chart's title says which part of the run it is.
+    const std::string& name = lines[i].first;
+    const std::string label = name.substr(name.find('/') + 1);
     svg += detail::str_cat("<rect x=\"", legend_x, "\" y=\"8\" width=\"10\" height=\"10\" fill=\"",
                            colour, "\"/><text x=\"", legend_x + 14, "\" y=\"17\">",
-                           xml_escaped(lines[i].first), "</text>");
-    legend_x += 24 + 7 * int(lines[i].first.size());
+                           xml_escaped(label), "</text>");
+    legend_x += 24 + 7 * int(label.size());
   }
   return svg + "</svg>";
 }
