@@ -270,6 +270,25 @@ void expect_torchvision_keys(const StateDict& d) {
 
 }  // namespace
 
+// A file the `safetensors` package itself wrote (0.8.0, from NumPy: fuzz/make_seeds.py).
+TEST(Safetensors, ReadsTheReferencePackagesFile) {
+  const Safetensors r =
+      read_safetensors(std::string(TESSEL_FUZZ_DIR) + "/corpus/safetensors/mixed.safetensors");
+  EXPECT_EQ(r.metadata, (Metadata{{"format", "pt"}, {"step", "12"}}));
+  ASSERT_EQ(r.tensors.size(), 8u);
+  EXPECT_EQ(r.tensors.at("conv.weight").sizes(), (Shape{2, 3, 1, 1}));
+  EXPECT_EQ(r.tensors.at("conv.bias").dtype(), DType::F16);
+  EXPECT_EQ(r.tensors.at("conv.bias").to(DType::F32).to_vector<float>(),
+            (std::vector<float>{0, 0}));
+  EXPECT_EQ(r.tensors.at("bn.num_batches_tracked").dim(), 0);
+  EXPECT_EQ(r.tensors.at("bn.num_batches_tracked").to_vector<int64_t>(), (std::vector<int64_t>{7}));
+  EXPECT_EQ(r.tensors.at("scale").to_vector<double>(), (std::vector<double>{0.5}));
+  EXPECT_EQ(r.tensors.at("ids").to_vector<int32_t>(), (std::vector<int32_t>{0, 1, 2}));
+  EXPECT_EQ(r.tensors.at("lut").to_vector<uint8_t>(), (std::vector<uint8_t>{0, 1, 2, 3}));
+  EXPECT_EQ(r.tensors.at("keep").to_vector<bool>(), (std::vector<bool>{true, false}));
+  EXPECT_EQ(r.tensors.at("empty").sizes(), (Shape{0, 3}));
+}
+
 TEST(Safetensors, ResNet50StateDictThroughAFile) {
   ModulePtr net = resnet50_layers();
   expect_torchvision_keys(net->state_dict());
