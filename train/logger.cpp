@@ -1,6 +1,8 @@
 #include "train/logger.h"
 
+#include <algorithm>
 #include <cstdio>
+#include <utility>
 
 #include "core/error.h"
 #include "engine/cuda/caching_allocator.h"
@@ -34,6 +36,28 @@ void ConsoleLog::info(const std::string& text) {
 void ConsoleLog::warn(const std::string& text) {
   std::fprintf(stderr, "warning: %s", text.c_str());
   out_ << "warning: " << text << std::flush;
+}
+
+ProgressMeter::ProgressMeter(std::string what, int64_t total,
+                             std::function<void(const std::string&)> print, double every_s)
+    : what_(std::move(what)),
+      total_(total),
+      print_(std::move(print)),
+      every_s_(every_s),
+      start_(std::chrono::steady_clock::now()),
+      last_(start_) {}
+
+void ProgressMeter::advance(int64_t count) {
+  done_ += count;
+  const auto now = std::chrono::steady_clock::now();
+  if (std::chrono::duration<double>(now - last_).count() < every_s_ || done_ >= total_) return;
+  last_ = now;
+  const double rate = double(done_) / std::chrono::duration<double>(now - start_).count();
+  const auto eta = int64_t(double(total_ - done_) / std::max(rate, 1e-9));
+  char buf[160];
+  std::snprintf(buf, sizeof buf, ": %lld/%lld  %.1f/s  ETA %lld:%02lld\n", (long long)done_,
+                (long long)total_, rate, (long long)(eta / 60), (long long)(eta % 60));
+  print_(what_ + buf);
 }
 
 std::string format_progress(const ProgressLine& p) {

@@ -181,8 +181,12 @@ ConfusionCounts Trainer::evaluate(bool use_ema) {
                       loader_options(recipe_, device_, false));
   loader.start_epoch(0);
   AutocastGuard autocast(autocast_);
-  while (std::optional<data::Batch> batch = loader.next())
+  ProgressMeter progress("evaluating images", int64_t(val_set_->size()),
+                         [&](const std::string& line) { console_->info(line); });
+  while (std::optional<data::Batch> batch = loader.next()) {
     cm.update(model_->forward_outputs(batch->images).at("out"), batch->masks);
+    progress.advance(batch->images.size(0));
+  }
   model_->train();
   if (swap) ema_->swap(*model_);
   return cm.read();
