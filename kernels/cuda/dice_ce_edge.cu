@@ -1,4 +1,5 @@
 #include "kernels/cuda/launch.cuh"
+#include "kernels/cuda/shared_memory.cuh"
 #include "kernels/cuda/warp.cuh"
 #include "kernels/dice_ce_edge.h"
 
@@ -84,10 +85,13 @@ void seg_pass(const CudaContext& ctx, const SegPass& a, const void* logits, cons
   dispatch_pass(a, "dice_ce_edge", [&](auto tag, auto ltag) {
     using T = typename decltype(tag)::type;
     using L = typename decltype(ltag)::type;
-    size_t shared = size_t(3 * a.classes) * (kThreads / kWarp) * sizeof(param_t<T>);
-    TESSEL_CHECK(shared <= 48 * 1024, "dice_ce_edge: ", a.classes,
-                 " classes need more shared memory than a block has (48 KB)");
-    seg_pass_kernel<T, L><<<unsigned(stat_rows(a.pixels())), kThreads, shared, ctx.stream>>>(
+    auto* kernel = seg_pass_kernel<T, L>;
+    const SharedBudget budget = shared_budget(
+        kernel, ctx.device, size_t(3 * a.classes) * (kThreads / kWarp) * sizeof(param_t<T>));
+    TESSEL_CHECK(budget.fits(), "dice_ce_edge: ", a.classes, " classes need ", budget.total(),
+                 " bytes of shared memory per block, over the device's ", budget.optin_limit);
+    allow_dynamic_shared(kernel, budget);
+    kernel<<<unsigned(stat_rows(a.pixels())), kThreads, budget.dynamic_bytes, ctx.stream>>>(
         a, static_cast<const T*>(logits), static_cast<const L*>(labels),
         static_cast<param_t<T>*>(partials));
     TESSEL_CUDA_LAUNCH_CHECK();
@@ -100,10 +104,16 @@ void seg_pass_backward(const CudaContext& ctx, const SegPass& a, const void* log
   dispatch_pass(a, "dice_ce_edge backward", [&](auto tag, auto ltag) {
     using T = typename decltype(tag)::type;
     using L = typename decltype(ltag)::type;
-    seg_backward_kernel<T, L>
-        <<<grid_for(ctx, a.pixels()), kThreads, size_t(2 * a.classes) * sizeof(acc_t<T>),
-           ctx.stream>>>(a, static_cast<const T*>(logits), static_cast<const L*>(labels),
-                         static_cast<const param_t<T>*>(grad_stats), static_cast<T*>(dx));
+    auto* kernel = seg_backward_kernel<T, L>;
+    const SharedBudget budget =
+        shared_budget(kernel, ctx.device, size_t(2 * a.classes) * sizeof(acc_t<T>));
+    TESSEL_CHECK(budget.fits(), "dice_ce_edge backward: ", a.classes, " classes need ",
+                 budget.total(), " bytes of shared memory per block, over the device's ",
+                 budget.optin_limit);
+    allow_dynamic_shared(kernel, budget);
+    kernel<<<grid_for(ctx, a.pixels()), kThreads, budget.dynamic_bytes, ctx.stream>>>(
+        a, static_cast<const T*>(logits), static_cast<const L*>(labels),
+        static_cast<const param_t<T>*>(grad_stats), static_cast<T*>(dx));
     TESSEL_CUDA_LAUNCH_CHECK();
   });
 }

@@ -7,6 +7,7 @@
 // atomics commute, so either way the counts are the same on every run.
 #pragma once
 
+#include "kernels/cuda/shared_memory.cuh"
 #include "kernels/cuda/warp.cuh"
 
 namespace tessel::kernels {
@@ -58,15 +59,14 @@ struct CountLaunch {
 // atomics), but no more than the items need.
 template <typename Kernel>
 CountLaunch plan_counts(Kernel* kernel, int64_t bins, int64_t items) {
-  int dev = 0, sms = 0, optin = 0, per_sm = 0;
+  int dev = 0, sms = 0, per_sm = 0;
   TESSEL_CUDA_CHECK(cudaGetDevice(&dev));
   TESSEL_CUDA_CHECK(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, dev));
-  TESSEL_CUDA_CHECK(cudaDeviceGetAttribute(&optin, cudaDevAttrMaxSharedMemoryPerBlockOptin, dev));
-  size_t smem = size_t(bins) * sizeof(Counter);
-  bool shared = smem <= size_t(optin);
-  if (!shared) smem = 0;
-  TESSEL_CUDA_CHECK(
-      cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, int(smem)));
+  SharedBudget budget = shared_budget(kernel, dev, size_t(bins) * sizeof(Counter));
+  const bool shared = budget.fits();
+  if (!shared) budget.dynamic_bytes = 0;
+  const size_t smem = budget.dynamic_bytes;
+  allow_dynamic_shared(kernel, budget);
   TESSEL_CUDA_CHECK(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, kernel, kThreads, smem));
   int64_t blocks =
       std::min<int64_t>(int64_t(sms) * std::max(per_sm, 1), (items + kThreads - 1) / kThreads);
