@@ -143,3 +143,15 @@ TEST(DiceCEEdge, MatchesCpu_CUDA) {
   Tensor xg = x.detach().to(cuda_device(0)), yg = y.to(cuda_device(0));
   EXPECT_EQ(dice_ce_edge_loss(xg, yg).item(), dice_ce_edge_loss(xg, yg).item());
 }
+
+// Class counts whose shared memory passes 48 KB with the kernel's static arrays (507-512 f32
+// failed to launch before the budget counted them) and beyond 512 (refused before the opt-in).
+TEST(DiceCEEdge, ManyClassesMatchCpu_CUDA) {
+  for (int64_t classes : {509, 700}) {
+    SCOPED_TRACE(classes);
+    Tensor x = randn_input({1, classes, 7, 9}, 21);
+    Tensor y = seg_labels({1, 7, 9}, classes, 22, 0.1);
+    expect_cuda_matches_cpu([&](auto& in) { return dice_ce_edge_loss(in[0], in[1], kOptions); },
+                            {x, y.to(DType::I32)}, DType::F32);
+  }
+}
