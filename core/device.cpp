@@ -41,6 +41,17 @@ int device_count() {
   return 0;
 #endif
 }
+
+std::string device_name(int index) {
+#if TESSEL_WITH_CUDA
+  cudaDeviceProp prop{};
+  if (index >= 0 && index < device_count() && cudaGetDeviceProperties(&prop, index) == cudaSuccess)
+    return prop.name;
+  (void)cudaGetLastError();
+#endif
+  (void)index;
+  return "";
+}
 }  // namespace cuda
 
 }  // namespace tessel

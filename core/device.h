@@ -37,6 +37,8 @@ int device_count();
 inline bool is_available() {
   return device_count() > 0;
 }
+// "NVIDIA H100 80GB HBM3" for a device that exists; "" otherwise. Never throws.
+std::string device_name(int index);
 }  // namespace cuda
 
 }  // namespace tessel

@@ -35,7 +35,7 @@ cat <<SUMMARY
 Quickstart done. Everything is under $run/:
   report.html                          open this first: curves, per-class table, confusion matrix, overlays
   checkpoints/best, checkpoints/last   model, optimizer and loader state (resume with train.resume=...)
-  recipe.yaml, train.log               the recipe as run (overrides applied) and the console output
+  recipe.yaml, train.log, env.json     the recipe as run (overrides applied), the console output, the machine
   metrics.csv, tensorboard/            every logged value (tensorboard --logdir $run/tensorboard)
   eval/iter_*/                         confusion.svg/.csv/.png and sample_*.png (truth | prediction)
   val_images/                          the validation images and masks, as a folder dataset

@@ -1,14 +1,21 @@
 #include "train/trainer.h"
 
+#include <unistd.h>
 #include <algorithm>
+
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
+#include <ctime>
 #include <filesystem>
 #include <limits>
 #include <map>
 #include <set>
+#include <thread>
 
+#include "core/json.h"
+#include "core/version.h"
 #include "data/image_io.h"
 #include "engine/autocast.h"
 #include "engine/ops/confusion.h"
@@ -24,6 +31,29 @@
 namespace tessel::train {
 namespace fs = std::filesystem;
 namespace {
+
+// env.json: what a run ran on, for whoever compares runs later.
+std::string environment_json(const Recipe& r, Device device, const std::string& resumed_from) {
+  char host[256] = {};
+  if (gethostname(host, sizeof host - 1) != 0) host[0] = '\0';
+  const std::time_t now = std::time(nullptr);
+  char started[32];
+  std::strftime(started, sizeof started, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
+  const char* omp = std::getenv("OMP_NUM_THREADS");
+  Json env = {{"tessel_version", version()},
+              {"git_commit", *git_commit() ? Json(git_commit()) : Json()},
+              {"built_with_cuda", bool(TESSEL_WITH_CUDA)},
+              {"device", device.str()},
+              {"device_name", device.is_cuda() ? cuda::device_name(device.index) : "cpu"},
+              {"cuda_devices", cuda::device_count()},
+              {"cpu_threads", std::thread::hardware_concurrency()},
+              {"omp_num_threads", omp ? Json(omp) : Json()},
+              {"host", host},
+              {"started_utc", started},
+              {"recipe", r.source},
+              {"resumed_from", resumed_from.empty() ? Json() : Json(resumed_from)}};
+  return env.dump(2) + "\n";
+}
 
 // The file whole or not at all (an interrupted write leaves the old one).
 void write_text_atomically(const std::string& path, const std::string& text) {
@@ -370,6 +400,8 @@ TrainResult Trainer::run() {
       std::make_unique<ConsoleLog>((fs::path(r.train.output_dir) / "train.log").string(), resuming);
   if (r.train.resume == "auto" && !resuming)
     console_->info("train.resume=auto: no checkpoint at " + last.string() + "; starting fresh\n");
+  write_text_atomically((fs::path(r.train.output_dir) / "env.json").string(),
+                        environment_json(r, device_, resume));
   write_text_atomically(
       (fs::path(r.train.output_dir) / "recipe.yaml").string(),
       "# " + r.source + " as this run used it, overrides applied\n" + recipe_yaml(r));

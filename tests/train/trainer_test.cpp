@@ -4,6 +4,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include "core/json.h"
+#include "core/version.h"
 #include "nn/safetensors.h"
 #include "tests/data/temp_dir.h"
 #include "tests/fixture.h"
@@ -59,6 +61,11 @@ TEST(Trainer, LearnsSyntheticShapesAndCallsBack) {
   const std::string logged((std::istreambuf_iterator<char>(log)), std::istreambuf_iterator<char>());
   EXPECT_NE(logged.find("evaluation at iteration 20"), std::string::npos) << logged;
   EXPECT_NE(logged.find("iter 20/20"), std::string::npos) << logged;
+  const Json env = read_json((dir / "env.json").string());
+  EXPECT_EQ(env.at("device"), "cpu");
+  EXPECT_EQ(env.at("tessel_version"), version());
+  EXPECT_GE(env.at("cpu_threads").get<int64_t>(), 1);
+  EXPECT_TRUE(env.at("resumed_from").is_null());
   const Recipe ran = load_recipe((dir / "recipe.yaml").string());
   EXPECT_EQ(ran.train.output_dir, dir.string());
   EXPECT_EQ(ran.train.iterations, 20);
