@@ -13,7 +13,6 @@
 #include "engine/autocast.h"
 #include "engine/ops/confusion.h"
 #include "engine/ops/random.h"
-#include "models/registry.h"
 #include "train/builders.h"
 #include "train/cli.h"
 #include "train/inference.h"
@@ -65,8 +64,7 @@ Trainer::Trainer(Recipe recipe)
   train_set_ = make_dataset(r, true);
   val_set_ = make_dataset(r, false);
   const data::ClassInfo& classes = train_set_->classes();
-  model_ =
-      models::create(r.model.name, {classes.num_classes(), r.model.aux, r.model.output_stride});
+  model_ = make_model(r, classes.num_classes());
   model_->to(device_);
   nn::LossConfig loss_config;
   loss_config.ignore_index = classes.ignore_index;
@@ -272,8 +270,7 @@ bool Trainer::evaluate_and_checkpoint(TrainResult& result) {
   result.metrics = m;
   result.score = score;
   result.best_score = best.front().second;
-  result.best_checkpoint =
-      (fs::path(r.train.output_dir) / "checkpoints" / "best").string();
+  result.best_checkpoint = (fs::path(r.train.output_dir) / "checkpoints" / "best").string();
   if (callbacks_.on_eval) callbacks_.on_eval({progress_.iteration, m, score, improved, written});
   int64_t patience = r.early_stopping.patience;
   if (patience > 0 && progress_.stale_evals >= patience) {

@@ -5,6 +5,9 @@
 //   trainer.callbacks().on_eval = [](const train::EvalEvent& e) { ... };
 //   train::TrainResult result = trainer.run();
 //
+// The network starts from model.weights or model.backbone_weights when the recipe names a file
+// (make_model, train/builders.h).
+//
 // One iteration is one optimizer step over `train.accumulate` micro-batches. A step whose loss
 // or gradient norm is NaN or Inf is skipped (the gradients dropped, the schedule moving on) with a
 // warning; `train.max_bad_steps` of them in a row stop the run with an error. Evaluation (every
@@ -37,7 +40,6 @@
 
 #include "data/dataset.h"
 #include "data/loader.h"
-#include "train/metrics.h"
 #include "models/segmentation_model.h"
 #include "nn/ema.h"
 #include "nn/grad_scaler.h"
@@ -46,6 +48,7 @@
 #include "train/checkpoint.h"
 #include "train/config.h"
 #include "train/logger.h"
+#include "train/metrics.h"
 #include "train/tensorboard.h"
 
 namespace tessel::train {
