@@ -193,6 +193,8 @@ class DDRNet : public SegmentationModel {
     });
   }
 
+  std::string backbone_path() const override { return "_backbone"; }
+
   Outputs forward_outputs(const Tensor& input) override {
     TESSEL_CHECK(input.dim() == 4, type_name(), ": input must be [N, C, H, W], got ",
                  shape_str(input.sizes()));

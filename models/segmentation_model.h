@@ -24,6 +24,11 @@ class SegmentationModel : public nn::Module {
   using nn::Module::Module;
   virtual Outputs forward_outputs(const Tensor& x) = 0;
   Tensor forward(const Tensor& x) override { return forward_outputs(x).at("out"); }
+  // The child whose weights an ImageNet classifier provides, as its dotted path in state_dict()
+  // ("backbone", "encoder", "segformer.encoder"); "" for a network trained from scratch by
+  // design (UNet, ENet, RegSeg, BiSeNetV2). model.backbone_weights loads into it
+  // (models/pretrained.h).
+  virtual std::string backbone_path() const { return ""; }
 };
 
 // torchvision's _SimpleSegmentationModel (FCN, DeepLabV3): the classifier reads the backbone's
@@ -35,6 +40,7 @@ class SimpleSegmentationModel : public SegmentationModel {
   SimpleSegmentationModel(std::string type_name, std::shared_ptr<ResNet> backbone,
                           nn::ModulePtr classifier, nn::ModulePtr aux_classifier);
   Outputs forward_outputs(const Tensor& x) override;
+  std::string backbone_path() const override { return "backbone"; }
 
   std::shared_ptr<ResNet> backbone;
   nn::ModulePtr classifier, aux_classifier;

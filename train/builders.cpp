@@ -1,10 +1,14 @@
 #include "train/builders.h"
 
 #include <algorithm>
+#include <cstdio>
 
 #include "data/datasets.h"
 #include "data/open_dataset.h"
 #include "engine/cuda/caching_allocator.h"
+#include "models/pretrained.h"
+#include "models/registry.h"
+#include "nn/safetensors.h"
 
 namespace tessel::train {
 
@@ -31,6 +35,25 @@ std::unique_ptr<data::Dataset> make_dataset(const Recipe& r, bool train) {
   TESSEL_CHECK(set->size() > 0, r.source, ": the ", train ? "training" : "validation",
                " split of the ", d.format, " dataset at '", d.root, "' is empty");
   return set;
+}
+
+std::shared_ptr<models::SegmentationModel> make_model(const Recipe& r, int64_t num_classes) {
+  const Recipe::Model& m = r.model;
+  auto model = models::create(m.name, {num_classes, m.aux, m.output_stride});
+  if (!m.weights.empty()) {
+    nn::load_state_dict_file(m.weights, *model, /*strict=*/true);
+    std::printf("model.weights: loaded %s\n", m.weights.c_str());
+  } else if (!m.backbone_weights.empty()) {
+    std::printf("model.backbone_weights: %s\n",
+                models::load_backbone_weights(*model, m.backbone_weights).summary().c_str());
+  } else if (!model->backbone_path().empty() && r.train.resume.empty()) {
+    std::fprintf(stderr,
+                 "warning: %s: no model.backbone_weights: %s's backbone starts from scratch "
+                 "(random initialisation), which schedules tuned for ImageNet-pretrained "
+                 "backbones do not expect\n",
+                 r.source.c_str(), m.name.c_str());
+  }
+  return model;
 }
 
 std::unique_ptr<nn::Optimizer> make_optimizer(const Recipe& r, const nn::Module& model) {

@@ -1,9 +1,11 @@
-// What a recipe's sections build: the device, the datasets, the optimizer and the schedule.
+// What a recipe's sections build: the device, the datasets, the model, the optimizer and the
+// schedule.
 #pragma once
 
 #include <memory>
 
 #include "data/dataset.h"
+#include "models/segmentation_model.h"
 #include "nn/lr_scheduler.h"
 #include "train/config.h"
 
@@ -15,6 +17,11 @@ Device resolve_device(const std::string& name);
 // The training or validation split the recipe names ("synthetic": generated samples, the
 // validation ones from another seed). Checks data.num_classes against the dataset's.
 std::unique_ptr<data::Dataset> make_dataset(const Recipe& r, bool train);
+
+// The network for `num_classes`, on the CPU, with model.weights or model.backbone_weights loaded
+// (the backbone's summary printed). A network with a pretrained backbone and neither key gets a
+// warning that it starts from scratch, unless the run resumes (train.resume).
+std::shared_ptr<models::SegmentationModel> make_model(const Recipe& r, int64_t num_classes);
 
 // Parameter groups (no decay on norms and biases, the head's lr multiplier) and the optimizer.
 std::unique_ptr<nn::Optimizer> make_optimizer(const Recipe& r, const nn::Module& model);

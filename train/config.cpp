@@ -37,6 +37,8 @@ const std::vector<Field>& schema() {
       TESSEL_FIELD("model.name", model.name),
       TESSEL_FIELD("model.aux", model.aux),
       TESSEL_FIELD("model.output_stride", model.output_stride),
+      TESSEL_FIELD("model.weights", model.weights),
+      TESSEL_FIELD("model.backbone_weights", model.backbone_weights),
       TESSEL_FIELD("loss", loss),
       TESSEL_FIELD("optimizer.name", optimizer.name),
       TESSEL_FIELD("optimizer.lr", optimizer.lr),
@@ -275,6 +277,13 @@ void validate(const Recipe& r) {
       TESSEL_FAIL(o, ": loss[", i, "]: ", e.what());
     }
   }
+  TESSEL_CHECK(r.model.weights.empty() || r.model.backbone_weights.empty(), o,
+               ": set at most one of model.weights (the whole network) and "
+               "model.backbone_weights (the backbone only)");
+  for (auto [key, path] : {std::pair{"model.weights", &r.model.weights},
+                           {"model.backbone_weights", &r.model.backbone_weights}})
+    TESSEL_CHECK(path->empty() || fs::is_regular_file(*path), o, ": ", key, ": '", *path,
+                 "' is not a file");
   const std::string& resume = r.train.resume;
   TESSEL_CHECK(resume.empty() || resume == "auto" || fs::is_directory(resume), o,
                ": train.resume: '", resume,

@@ -33,6 +33,12 @@ struct Recipe {
     std::string name = "fcn_resnet18";
     bool aux = false;
     int64_t output_stride = 8;
+    // Safetensors files to start from (at most one; "" for none): `weights` the whole network,
+    // strictly (every key, every shape); `backbone_weights` an ImageNet classifier's weights into
+    // the backbone only, loading what matches and printing what was loaded, missing and
+    // unexpected (models/pretrained.h; tools/convert_weights.py converts PyTorch checkpoints).
+    // A run that resumes a checkpoint (train.resume) continues from the checkpoint's weights.
+    std::string weights, backbone_weights;
   } model;
 
   // A weighted sum over the model's named outputs (nn::WeightedOutputsLoss).

@@ -20,7 +20,6 @@
 #include "engine/autocast.h"
 #include "engine/ops/confusion.h"
 #include "engine/ops/random.h"
-#include "models/registry.h"
 #include "nn/file.h"
 #include "train/builders.h"
 #include "train/cli.h"
@@ -104,8 +103,7 @@ Trainer::Trainer(Recipe recipe)
   train_set_ = make_dataset(r, true);
   val_set_ = make_dataset(r, false);
   const data::ClassInfo& classes = train_set_->classes();
-  model_ =
-      models::create(r.model.name, {classes.num_classes(), r.model.aux, r.model.output_stride});
+  model_ = make_model(r, classes.num_classes());
   model_->to(device_);
   nn::LossConfig loss_config;
   loss_config.ignore_index = classes.ignore_index;

@@ -5,6 +5,9 @@
 //   trainer.callbacks().on_eval = [](const train::EvalEvent& e) { ... };
 //   train::TrainResult result = trainer.run();
 //
+// The network starts from model.weights or model.backbone_weights when the recipe names a file
+// (make_model, train/builders.h).
+//
 // One iteration is one optimizer step over `train.accumulate` micro-batches. A step whose loss
 // or gradient norm is NaN or Inf is skipped (the gradients dropped, the schedule moving on) with a
 // warning; `train.max_bad_steps` of them in a row stop the run with an error. Evaluation (every

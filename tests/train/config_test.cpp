@@ -109,6 +109,20 @@ TEST(Recipe, ValidatesValues) {
   EXPECT_EQ(r.loss[0].options.at("class_weight"), (std::vector<double>{1, 2}));
 }
 
+// The weight files are checked before anything is built; the backbone's or the whole network's.
+TEST(Recipe, WeightFilesMustExist) {
+  EXPECT_ERROR(parse_recipe(kRecipe, "r.yaml", {"model.backbone_weights=/no/resnet50.safetensors"}),
+               "r.yaml: model.backbone_weights: '/no/resnet50.safetensors' is not a file");
+  EXPECT_ERROR(parse_recipe(kRecipe, "r.yaml", {"model.weights=/no/fcn.safetensors"}),
+               "r.yaml: model.weights: '/no/fcn.safetensors' is not a file");
+  std::string file = testing::fixture_path("safetensors_tiny.safetensors");
+  EXPECT_EQ(parse_recipe(kRecipe, "r.yaml", {"model.weights=" + file}).model.weights, file);
+  EXPECT_ERROR(
+      parse_recipe(kRecipe, "r.yaml", {"model.weights=" + file, "model.backbone_weights=" + file}),
+      "r.yaml: set at most one of model.weights (the whole network) and "
+      "model.backbone_weights");
+}
+
 // Every shipped recipe parses and validates (those for real datasets cannot run here).
 TEST(Recipe, ShippedRecipesValidate) {
   std::filesystem::path dir = std::filesystem::path(testing::fixture_path("")) / "../../recipes";

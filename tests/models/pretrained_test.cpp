@@ -1,0 +1,142 @@
+// Pretrained backbones (models/pretrained.h) from the checkpoints people have: the state dict key
+// lists of torchvision, timm, segmentation_models_pytorch and transformers
+// (tests/fixtures/weights/*.txt, written by gen_weight_keys.py with those libraries), converted by
+// tools/convert_weights.py as a user would (zeros of those shapes: the script reads a shape list
+// without PyTorch), load into our networks' backbones, every tensor of them.
+#include "models/pretrained.h"
+
+#include <gtest/gtest.h>
+
+#include "models/registry.h"
+#include "nn/safetensors.h"
+#include "tests/models/weight_files.h"
+#include "tests/op_harness.h"
+
+namespace tessel::models {
+namespace {
+
+using tessel::testing::TempDir;
+using testing::convert;
+using testing::have_python;
+using testing::unconverted;
+
+struct Checkpoint {
+  const char* model;
+  ModelOptions options;
+  const char* fixture;
+  const char* source;        // convert_weights.py --from
+  int64_t backbone_tensors;  // all loaded by model.backbone_weights; 0: no backbone
+  bool whole = false;        // the file is the whole network: model.weights loads it strictly
+};
+
+class ConvertedCheckpoint : public ::testing::TestWithParam<Checkpoint> {};
+
+TEST_P(ConvertedCheckpoint, Loads) {
+  if (!have_python()) GTEST_SKIP() << "python3 runs tools/convert_weights.py";
+  const Checkpoint& c = GetParam();
+  TempDir dir;
+  std::string file = convert(dir, c.fixture, c.source);
+  if (c.backbone_tensors > 0) {
+    auto model = create(c.model, c.options);
+    // Non-zero everywhere, so that the zeros of the file show where it loaded.
+    nn::ModulePtr backbone = model->get_submodule(model->backbone_path());
+    for (auto& [name, t] : backbone->state_dict()) t.fill_(1.0);
+    const std::string n = std::to_string(c.backbone_tensors);
+    EXPECT_EQ(load_backbone_weights(*model, file).summary(),
+              "loaded " + n + "/" + n + " backbone tensors from " + file + " into " +
+                  model->backbone_path() + "; missing: none; unexpected: none");
+    for (auto& [name, t] : backbone->state_dict())
+      EXPECT_EQ(sum(abs(t.to(DType::F64))).item(), 0.0) << name << " was not loaded";
+  }
+  if (c.whole) {
+    EXPECT_TRUE(nn::load_state_dict_file(file, *create(c.model, c.options), true).empty());
+  }
+}
+
+// Backbone counts: the libraries' ImageNet classifiers less their classifier (fc.weight and
+// fc.bias; MobileNetV3's two linear layers; SegFormer's), or, from a whole network's checkpoint,
+// the keys under its backbone's path. SuperGradients' networks as its models.get builds them
+// (19 Cityscapes classes; STDC1-Seg with its auxiliary and detail heads, the others without).
+INSTANTIATE_TEST_SUITE_P(
+    Libraries, ConvertedCheckpoint,
+    ::testing::Values(
+        Checkpoint{"deeplabv3plus_resnet50", {}, "torchvision_resnet50", "torchvision", 318},
+        Checkpoint{"fcn_resnet18", {}, "torchvision_resnet18", "torchvision", 120},
+        Checkpoint{"deeplabv3_resnet101", {}, "torchvision_resnet101", "torchvision", 624},
+        Checkpoint{
+            "lraspp_mobilenet_v3_large", {}, "torchvision_mobilenet_v3_large", "torchvision", 308},
+        Checkpoint{"pspnet_resnet50", {}, "timm_resnet50", "timm", 318},
+        Checkpoint{"unet_resnet34", {}, "torchvision_resnet34", "torchvision", 216},
+        Checkpoint{"segformer_b0", {}, "hf_mit_b0", "hf", 192},
+        Checkpoint{"unet_resnet34", {.num_classes = 21}, "smp_unet_resnet34", "smp", 216, true},
+        Checkpoint{"pp_liteseg_t", {}, "sg_stdc1_classification", "sg", 174},
+        Checkpoint{"ddrnet_23_slim", {.num_classes = 19}, "sg_ddrnet_23_slim", "sg", 128, true},
+        Checkpoint{
+            "stdc1_seg", {.num_classes = 19, .aux = true}, "sg_stdc1_seg50", "sg", 174, true},
+        Checkpoint{"pp_liteseg_t", {.num_classes = 19}, "sg_pp_lite_t_seg75", "sg", 174, true},
+        Checkpoint{"regseg48", {.num_classes = 19}, "sg_regseg48", "sg", 0, true}),
+    [](const auto& info) { return std::string(info.param.fixture); });
+
+// A checkpoint as torchvision writes it: the classifier is reported as unexpected. Into
+// ResNet-101, layer3's blocks 6 to 22 are missing too (17 blocks of 3 convolutions and 3 norms of
+// 5 tensors: 17 * 18), and keep their initialisation.
+TEST(PretrainedWeights, ReportsMissingAndUnexpectedKeys) {
+  TempDir dir;
+  std::string file = unconverted(dir, "torchvision_resnet50");
+  auto resnet50 = create("deeplabv3_resnet50", {.num_classes = 3});
+  EXPECT_EQ(load_backbone_weights(*resnet50, file).summary(),
+            "loaded 318/318 backbone tensors from " + file +
+                " into backbone; missing: none; unexpected: fc.weight, fc.bias");
+  auto resnet101 = create("deeplabv3_resnet101", {.num_classes = 3});
+  BackboneLoad r = load_backbone_weights(*resnet101, file);
+  EXPECT_EQ(r.keys.missing_keys.size(), 17u * 18u);
+  EXPECT_EQ(r.summary(), "loaded 318/624 backbone tensors from " + file +
+                             " into backbone; missing: layer3.6.conv1.weight, layer3.6.bn1.weight, "
+                             "layer3.6.bn1.bias, layer3.6.bn1.running_mean, "
+                             "layer3.6.bn1.running_var, layer3.6.bn1.num_batches_tracked, "
+                             "layer3.6.conv2.weight, layer3.6.bn2.weight and 298 more; "
+                             "unexpected: fc.weight, fc.bias");
+}
+
+// A whole network's file: the keys under the backbone's path are the backbone's.
+TEST(PretrainedWeights, TakesTheBackboneOfAWholeNetwork) {
+  TempDir dir;
+  std::string file = dir.path("deeplabv3.safetensors");
+  nn::save_state_dict(file, *create("deeplabv3_resnet50", {.num_classes = 21, .aux = true}));
+  auto model = create("pspnet_resnet50", {.num_classes = 3});
+  BackboneLoad r = load_backbone_weights(*model, file);
+  EXPECT_EQ(r.loaded, 318);
+  EXPECT_TRUE(r.keys.empty()) << r.summary();
+}
+
+TEST(PretrainedWeights, ErrorsNameTheFileAndTheKey) {
+  TempDir dir;
+  std::string resnet50 = unconverted(dir, "torchvision_resnet50");
+  // ResNet-50's bottleneck into ResNet-18's basic block: nothing is loaded.
+  auto resnet18 = create("fcn_resnet18", {.num_classes = 3});
+  Tensor before = resnet18->get_parameter("backbone.conv1.weight").clone();
+  std::string msg = tessel::testing::error_of([&] { load_backbone_weights(*resnet18, resnet50); });
+  EXPECT_NE(msg.find("load_backbone_weights: " + resnet50), std::string::npos) << msg;
+  EXPECT_NE(msg.find("size mismatch for layer1.0.conv1.weight: copying a tensor with shape "
+                     "[64, 64, 1, 1] from the state_dict, the shape in the current model is "
+                     "[64, 64, 3, 3]"),
+            std::string::npos)
+      << msg;
+  EXPECT_EQ(sum(abs(resnet18->get_parameter("backbone.conv1.weight") - before)).item(), 0.0);
+
+  EXPECT_ERROR(load_backbone_weights(*resnet18, dir.path("absent.safetensors")),
+               dir.path("absent.safetensors"));
+
+  std::string other = dir.path("other.safetensors");
+  nn::write_safetensors(other, nn::StateDict{{"features.0.weight", zeros({2})}});
+  EXPECT_ERROR(load_backbone_weights(*resnet18, other),
+               "load_backbone_weights: " + other +
+                   ": none of its 1 tensors is a key of FCN's backbone (the file has "
+                   "features.0.weight; the backbone has conv1.weight, bn1.weight");
+
+  auto unet = create("unet", {.num_classes = 3});
+  EXPECT_ERROR(load_backbone_weights(*unet, resnet50), "UNet has no pretrained backbone");
+}
+
+}  // namespace
+}  // namespace tessel::models
