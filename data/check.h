@@ -36,7 +36,8 @@ CheckReport check_dataset(const Dataset& dataset, size_t max_examples = 5);
 void print_report(std::ostream& out, const CheckReport& report, const ClassInfo& classes);
 
 // What `tessel-data check FORMAT ROOT [--split S]` does: opens the dataset, checks it, prints the
-// report; returns the exit code (0 when there are no errors).
+// report; returns the exit code: 0 when there are no errors, 1 when there are or when the dataset
+// cannot be opened.
 int run_check(const std::string& format, const std::string& root, const std::string& split,
               std::ostream& out);
 

@@ -74,7 +74,7 @@ int run_check(const std::string& format, const std::string& root, const std::str
     dataset = open_dataset(format, root, split);
   } catch (const Error& e) {
     out << "ERROR: cannot open the dataset: " << e.what() << "\n";
-    return 2;
+    return 1;
   }
   CheckReport report = check_dataset(*dataset);
   print_report(out, report, dataset->classes());

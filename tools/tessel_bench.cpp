@@ -3,11 +3,10 @@
 // cross-entropy, backward, SGD update), images/s, and the peak memory (CUDA: the caching
 // allocator's peak allocated and reserved bytes; CPU: the process's resident high-water mark).
 // --precision bf16|f16 runs forward passes and the loss under autocast, as the trainer does (f16
-// with loss scaling).
+// with loss scaling). Exit codes: tools/cli/tool.h.
 #include <chrono>
 #include <cstdio>
 #include <functional>
-#include <iostream>
 #include <optional>
 
 #include "engine/autocast.h"
@@ -18,17 +17,13 @@
 #include "models/registry.h"
 #include "nn/grad_scaler.h"
 #include "nn/optimizer.h"
-#include "train/cli.h"
+#include "tools/cli/model_flags.h"
+#include "tools/cli/tool.h"
 #include "train/config.h"
 
 namespace {
 
 using namespace tessel;
-
-constexpr const char* kUsage =
-    "usage: tessel-bench --model NAME [--size 512x512] [--batch 8] [--device cuda|cpu]\n"
-    "                    [--classes 21] [--iters 10] [--train] [--precision f32|bf16|f16]\n"
-    "  times --iters passes after two warm-up passes, on random images and labels\n";
 
 // Mean seconds per call of `step`, after two untimed warm-up calls.
 double seconds_per_call(const std::function<void()>& step, int64_t iters, Device device) {
@@ -52,32 +47,51 @@ void report(const char* what, double seconds, int64_t batch) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  try {
-    train::CommandLine cl(
-        argc, argv,
-        {"--model", "--size", "--batch", "--device", "--classes", "--iters", "--precision"},
-        {"--train"});
-    if (cl.help()) {
-      std::cout << kUsage;
-      return 0;
-    }
-    const Size2 size = train::parse_size(cl.get("--size", "512x512"), "--size");
-    const int64_t batch = train::parse_int(cl.get("--batch", "8"), "--batch");
-    const int64_t iters = train::parse_int(cl.get("--iters", "10"), "--iters");
-    models::ModelOptions options;
-    options.num_classes = train::parse_int(cl.get("--classes", "21"), "--classes");
-    const Device device = train::parse_device(cl.get("--device", ""));
-    const std::string precision = cl.get("--precision", "f32");
-    const std::optional<DType> autocast = train::autocast_for(precision, device, "--precision");
-    auto model = models::create(cl.required("--model"), options);
+  CLI::App app{
+      "How fast a model runs and how much memory it takes, on random images and labels: the "
+      "mean time of --iters inference passes (and with --train training steps) after two "
+      "warm-up passes, images/s, and the peak memory.",
+      "tessel-bench"};
+  std::string name, precision = "f32";
+  Size2 size = {512, 512};
+  int64_t batch = 8, iters = 10;
+  bool train_too = false;
+  models::ModelOptions options;
+  options.num_classes = 21;
+  app.add_option("--model", name, "the model")
+      ->type_name("NAME")
+      ->required()
+      ->check(tools::model_name());
+  app.add_option_function<std::string>(
+         "--size", [&size](const std::string& text) { size = train::parse_size(text, "--size"); },
+         "the images' size (default: 512x512)")
+      ->type_name("WxH");
+  app.add_option("--batch", batch, "images per batch (default: 8)")
+      ->type_name("N")
+      ->check(tools::positive_integer());
+  app.add_option("--classes", options.num_classes, "the model's classes (default: 21)")
+      ->type_name("N")
+      ->check(tools::positive_integer());
+  app.add_option("--iters", iters, "timed passes (default: 10)")
+      ->type_name("N")
+      ->check(tools::positive_integer());
+  app.add_option("--precision", precision, "f32, or mixed precision on a GPU (default: f32)")
+      ->check(CLI::IsMember({"f32", "bf16", "f16"}));
+  app.add_flag("--train", train_too, "also time training steps (forward, loss, backward, SGD)");
+  tools::DeviceFlag device_flag;
+  device_flag.add(app);
+  return tools::run(app, argc, argv, [&] {
+    const Device device = device_flag.resolve();
+    const std::optional<DType> autocast =
+        tools::usage_check([&] { return train::autocast_for(precision, device, "--precision"); });
+    auto model = models::create(name, options);
     model->to(device);
     if (device.is_cuda()) cuda::reset_peak_memory_stats(device.index);
 
     Tensor images = randn({batch, 3, size[0], size[1]}, device);
-    std::printf("%s on %s, batch %lld of %lldx%lld, %lld classes, %s\n",
-                cl.get("--model", "").c_str(), device.str().c_str(), (long long)batch,
-                (long long)size[1], (long long)size[0], (long long)options.num_classes,
-                precision.c_str());
+    std::printf("%s on %s, batch %lld of %lldx%lld, %lld classes, %s\n", name.c_str(),
+                device.str().c_str(), (long long)batch, (long long)size[1], (long long)size[0],
+                (long long)options.num_classes, precision.c_str());
     report("inference",
            seconds_per_call(
                [&] {
@@ -86,7 +100,7 @@ int main(int argc, char** argv) {
                },
                iters, device),
            batch);
-    if (cl.has("--train")) {
+    if (train_too) {
       Tensor labels =
           randint(0, options.num_classes, {batch, size[0], size[1]}, {DType::I64, device});
       nn::GroupOptions sgd;
@@ -123,8 +137,5 @@ int main(int argc, char** argv) {
                   double(peak_resident_bytes()) / (1 << 20));
     }
     return 0;
-  } catch (const std::exception& e) {
-    std::cerr << "tessel-bench: " << e.what() << "\n(run tessel-bench --help for usage)\n";
-    return 2;
-  }
+  });
 }

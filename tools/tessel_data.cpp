@@ -1,109 +1,94 @@
 // tessel-data: datasets on disk.
 //   check FORMAT ROOT [--split S] [--max-pixels N]
-//                                   validates a dataset before training on it (data/check.h) and
-//                                   prints per-class statistics and class weights. Exit 0: no
-//                                   errors; 1: the dataset has errors.
+//       validates a dataset before training on it (data/check.h) and prints per-class
+//       statistics and class weights; exits 1 when the dataset has errors.
 //   export FORMAT ROOT OUT [--split S]
-//                                   writes the split in the folder layout (images/, palette-PNG
-//                                   masks/, classes.txt), e.g. to look at it or to train from it.
+//       writes the split in the folder layout (images/, palette-PNG masks/, classes.txt), e.g. to
+//       look at it or to train from it.
 //   synth OUT [--count N] [--size S] [--seed K]
-//                                   writes Tessel's built-in synthetic shapes in the folder layout;
-//                                   a recipe's validation images are --seed 2*train.seed+1.
-// Exit code 2: the command line is wrong or the dataset could not be opened or written.
-#include <charconv>
+//       writes Tessel's built-in synthetic shapes in the folder layout; a recipe's validation
+//       images are --seed 2*train.seed+1.
+// Exit codes: tools/cli/tool.h.
 #include <iostream>
-#include <map>
-#include <set>
 #include <string>
-#include <vector>
 
-#include "core/error.h"
 #include "data/check.h"
 #include "data/datasets.h"
-#include "data/decode_limits.h"
 #include "data/open_dataset.h"
+#include "tools/cli/tool.h"
 
 namespace {
 
-int usage() {
-  std::cerr << "usage: tessel-data check FORMAT ROOT [--split S] [--max-pixels N]\n"
-               "       tessel-data export FORMAT ROOT OUT [--split S]\n"
-               "       tessel-data synth OUT [--count N] [--size S] [--seed K]\n"
-               "formats:";
-  for (const std::string& f : tessel::data::dataset_formats()) std::cerr << " " << f;
-  std::cerr << "\n";
-  return 2;
-}
-
-// The positional arguments and --key value options of argv[2..]; false when malformed or when an
-// option is not in `known`.
-bool parse(int argc, char** argv, const std::set<std::string>& known,
-           std::vector<std::string>& positional, std::map<std::string, std::string>& options) {
-  for (int i = 2; i < argc; ++i) {
-    std::string a = argv[i];
-    if (!a.starts_with("--")) {
-      positional.push_back(a);
-    } else if (known.count(a) && i + 1 < argc) {
-      options[a] = argv[++i];
-    } else {
-      std::cerr << "tessel-data: unknown option or missing value: " << a << "\n";
-      return false;
-    }
+// FORMAT ROOT positionals and --split on `command`.
+struct DatasetArgs {
+  std::string format, root, split;
+  void add(CLI::App& command) {
+    command.add_option("FORMAT", format, "the dataset format")
+        ->required()
+        ->check(tessel::tools::dataset_format());
+    command.add_option("ROOT", root, "the dataset's folder")->required();
+    command.add_option("--split", split, "the split, as the format names it (default: its own)")
+        ->type_name("S");
   }
-  return true;
-}
-
-int64_t integer(const std::map<std::string, std::string>& o, const std::string& key,
-                int64_t fallback) {
-  auto it = o.find(key);
-  if (it == o.end()) return fallback;
-  int64_t v = -1;
-  const char* end = it->second.data() + it->second.size();
-  auto [ptr, ec] = std::from_chars(it->second.data(), end, v);
-  TESSEL_CHECK(ec == std::errc() && ptr == end && v >= 0, key,
-               ": expected a non-negative integer, got '", it->second, "'");
-  return v;
-}
+};
 
 }  // namespace
 
 int main(int argc, char** argv) {
   using namespace tessel;
-  if (argc < 2) return usage();
-  const std::string command = argv[1];
-  std::vector<std::string> pos;
-  std::map<std::string, std::string> opt;
-  try {
-    if (command == "check") {
-      if (!parse(argc, argv, {"--split", "--max-pixels"}, pos, opt) || pos.size() != 2)
-        return usage();
-      if (opt.count("--max-pixels"))  // images and masks declaring more are errors
-        data::set_decode_limits({integer(opt, "--max-pixels", 0)});
-      return data::run_check(pos[0], pos[1], opt["--split"], std::cout);
-    }
-    if (command == "export") {
-      if (!parse(argc, argv, {"--split"}, pos, opt) || pos.size() != 3) return usage();
-      auto set = data::open_dataset(pos[0], pos[1], opt["--split"]);
-      data::write_folder_dataset(*set, pos[2]);
-      std::cout << set->size() << " samples of " << pos[0] << " " << pos[1] << " -> " << pos[2]
-                << "\n";
+  CLI::App app{
+      "Datasets on disk: check one before training, export one as a folder dataset, "
+      "or write the built-in synthetic shapes.",
+      "tessel-data"};
+  app.require_subcommand(1);
+
+  CLI::App& check_cmd = *app.add_subcommand(
+      "check",
+      "Validates a dataset before training on it and prints per-class statistics and class "
+      "weights; exits 1 when the dataset has errors.");
+  DatasetArgs checked;
+  checked.add(check_cmd);
+  tools::add_max_pixels(check_cmd, "images and masks");
+
+  CLI::App& export_cmd = *app.add_subcommand(
+      "export", "Writes the split as a folder dataset (images/, palette-PNG masks/, classes.txt).");
+  DatasetArgs exported;
+  exported.add(export_cmd);
+  std::string export_out;
+  export_cmd.add_option("OUT", export_out, "the folder to write")->required();
+
+  CLI::App& synth_cmd = *app.add_subcommand(
+      "synth",
+      "Writes Tessel's built-in synthetic shapes as a folder dataset; a recipe's validation "
+      "images are --seed 2*train.seed+1.");
+  data::SyntheticOptions shapes;
+  std::string synth_out;
+  synth_cmd.add_option("OUT", synth_out, "the folder to write")->required();
+  synth_cmd.add_option("--count", shapes.count, "samples")
+      ->capture_default_str()
+      ->check(tools::non_negative_integer());  // CLI11 would read -3 as a huge number
+  synth_cmd
+      .add_option_function<int64_t>(
+          "--size", [&shapes](const int64_t& n) { shapes.height = shapes.width = n; },
+          "the images' side in pixels (default: " + std::to_string(shapes.height) + ")")
+      ->check(tools::positive_integer());
+  synth_cmd.add_option("--seed", shapes.seed, "the random seed")
+      ->capture_default_str()
+      ->check(tools::non_negative_integer());
+
+  return tools::run(app, argc, argv, [&] {
+    if (check_cmd.parsed())
+      return data::run_check(checked.format, checked.root, checked.split, std::cout);
+    if (export_cmd.parsed()) {
+      auto set = data::open_dataset(exported.format, exported.root, exported.split);
+      data::write_folder_dataset(*set, export_out);
+      std::cout << set->size() << " samples of " << exported.format << " " << exported.root
+                << " -> " << export_out << "\n";
       return 0;
     }
-    if (command == "synth") {
-      if (!parse(argc, argv, {"--count", "--size", "--seed"}, pos, opt) || pos.size() != 1)
-        return usage();
-      data::SyntheticOptions o;
-      o.count = size_t(integer(opt, "--count", int64_t(o.count)));
-      o.height = o.width = integer(opt, "--size", o.height);
-      o.seed = uint64_t(integer(opt, "--seed", int64_t(o.seed)));
-      data::write_folder_dataset(data::SyntheticDataset(o), pos[0]);
-      std::cout << o.count << " synthetic " << o.height << "x" << o.width << " samples (seed "
-                << o.seed << ") -> " << pos[0] << "\n";
-      return 0;
-    }
-  } catch (const std::exception& e) {
-    std::cerr << "tessel-data " << command << ": " << e.what() << "\n";
-    return 2;
-  }
-  return usage();
+    data::write_folder_dataset(data::SyntheticDataset(shapes), synth_out);
+    std::cout << shapes.count << " synthetic " << shapes.height << "x" << shapes.width
+              << " samples (seed " << shapes.seed << ") -> " << synth_out << "\n";
+    return 0;
+  });
 }

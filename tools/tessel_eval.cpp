@@ -1,53 +1,45 @@
 // tessel-eval: a trained model's metrics on a dataset split (confusion matrix over every pixel,
-// then per-class IoU, Dice, recall and precision and their means). Exit code 0 on success, 2 when
-// the command line, the weights or the dataset are wrong.
+// then per-class IoU, Dice, recall and precision and their means). Exit codes: tools/cli/tool.h.
 #include <iostream>
 
 #include "data/open_dataset.h"
 #include "engine/ops.h"
-#include "train/cli.h"
+#include "tools/cli/model_flags.h"
+#include "tools/cli/tool.h"
 #include "train/metrics.h"
 #include "train/plots.h"
 
-namespace {
-
-constexpr const char* kUsage =
-    "usage: tessel-eval --weights PATH --dataset FORMAT --root DIR [--model NAME] [--classes N]\n"
-    "                   [--split S] [--sliding WxH:SxS] [--scales 0.75,1,1.25] [--flip]\n"
-    "                   [--device cpu|cuda] [--confusion FILE.png] [--max-pixels N]\n"
-    "  --weights   a .safetensors file or a checkpoint directory holding model.safetensors\n"
-    "  --model, --classes  needed for weights that do not name them (a trainer checkpoint does)\n"
-    "  --sliding   windows of WxH every SxS pixels instead of whole images\n"
-    "  --scales    multi-scale test-time augmentation; --flip adds horizontal flips\n"
-    "  --max-pixels  refuse images and masks declaring more pixels (default 268435456)\n"
-    "  images are normalised as the checkpoint's recipe did (ImageNet's mean and std when the\n"
-    "  weights do not say)\n";
-
-}  // namespace
-
 int main(int argc, char** argv) {
   using namespace tessel;
-  try {
-    train::CommandLine cl(argc, argv,
-                          {"--model", "--classes", "--weights", "--dataset", "--root", "--split",
-                           "--sliding", "--scales", "--device", "--confusion", "--max-pixels"},
-                          {"--flip"});
-    if (cl.help()) {
-      std::cout << kUsage << "formats:";
-      for (const std::string& f : data::dataset_formats()) std::cout << " " << f;
-      std::cout << "\n";
-      return 0;
-    }
-    TESSEL_CHECK(cl.positional().empty(), "unexpected argument ", cl.positional().front());
-    train::apply_max_pixels(cl);
-    const Device device = train::parse_device(cl.get("--device", ""));
-    const train::InferenceOptions inference = train::parse_inference(cl);
-    const train::LoadedModel loaded = train::load_model(cl, device);
+  CLI::App app{
+      "A trained model's metrics on a dataset split: per-class IoU, Dice, recall and precision "
+      "and their means. Images are normalised as the checkpoint's recipe did (ImageNet's mean "
+      "and std when the weights do not say).",
+      "tessel-eval"};
+  tools::ModelFlags model;
+  model.add(app);
+  tools::DeviceFlag device_flag;
+  device_flag.add(app);
+  std::string format, root, split, confusion;
+  app.add_option("--dataset", format, "the dataset format")
+      ->type_name("FORMAT")
+      ->required()
+      ->check(tools::dataset_format());
+  app.add_option("--root", root, "the dataset's folder")->type_name("DIR")->required();
+  app.add_option("--split", split, "the split, as the format names it (default: its own)")
+      ->type_name("S");
+  train::InferenceOptions inference;
+  tools::add_inference_flags(app, inference);
+  app.add_option("--confusion", confusion, "also write the confusion matrix as this PNG")
+      ->type_name("FILE.png");
+  tools::add_max_pixels(app, "images and masks");
+  return tools::run(app, argc, argv, [&] {
+    const Device device = device_flag.resolve();
+    const train::LoadedModel loaded = model.load(device);
     const int64_t classes = loaded.num_classes;
-    auto dataset =
-        data::open_dataset(cl.required("--dataset"), cl.required("--root"), cl.get("--split", ""));
+    auto dataset = data::open_dataset(format, root, split);
     TESSEL_CHECK(dataset->classes().num_classes() == classes, "the dataset has ",
-                 dataset->classes().num_classes(), " classes but --classes is ", classes);
+                 dataset->classes().num_classes(), " classes but the model has ", classes);
     ConfusionMatrix cm(classes, device, dataset->classes().ignore_index);
     for (size_t i = 0; i < dataset->size(); ++i) {
       const data::Sample s = dataset->get(i);
@@ -60,12 +52,7 @@ int main(int argc, char** argv) {
     std::cout << dataset->size() << " images\n"
               << train::metrics_table(train::segmentation_metrics(counts),
                                       dataset->classes().names);
-    if (cl.has("--confusion")) {
-      train::write_confusion_png(cl.get("--confusion", ""), counts);
-    }
+    if (!confusion.empty()) train::write_confusion_png(confusion, counts);
     return 0;
-  } catch (const std::exception& e) {
-    std::cerr << "tessel-eval: " << e.what() << "\n(run tessel-eval --help for usage)\n";
-    return 2;
-  }
+  });
 }

@@ -1,28 +1,20 @@
 // tessel-predict: label maps for images. Each input file, or every image in an input folder,
 // gives OUT/<stem>.png, a palette PNG of the class indices, and with --overlay
-// OUT/<stem>_overlay.png, the image with the class colours blended in. Exit code 0 on success,
-// 2 on a wrong command line or an unreadable input.
+// OUT/<stem>_overlay.png, the image with the class colours blended in. Exit codes:
+// tools/cli/tool.h.
 #include <algorithm>
 #include <filesystem>
 #include <iostream>
 
 #include "data/image_io.h"
 #include "engine/ops.h"
-#include "train/cli.h"
+#include "tools/cli/model_flags.h"
+#include "tools/cli/tool.h"
 #include "train/plots.h"
 
 namespace {
 
 namespace fs = std::filesystem;
-
-constexpr const char* kUsage =
-    "usage: tessel-predict --weights PATH INPUT... --out DIR [--model NAME] [--classes N]\n"
-    "                      [--palette voc] [--overlay] [--device cpu|cuda]\n"
-    "                      [--sliding WxH:SxS] [--scales 0.75,1,1.25] [--flip] [--max-pixels N]\n"
-    "  INPUT       image files, or folders whose .png/.jpg/.jpeg files are all read\n"
-    "  --weights   a .safetensors file or a checkpoint directory holding model.safetensors\n"
-    "  --model, --classes  needed for weights that do not name them (a trainer checkpoint does)\n"
-    "  --max-pixels  refuse images declaring more pixels (default 268435456)\n";
 
 bool is_image(const fs::path& p) {
   std::string ext = p.extension().string();
@@ -52,42 +44,46 @@ std::vector<fs::path> input_files(const std::vector<std::string>& inputs) {
 
 int main(int argc, char** argv) {
   using namespace tessel;
-  try {
-    train::CommandLine cl(argc, argv,
-                          {"--model", "--classes", "--weights", "--out", "--palette", "--device",
-                           "--sliding", "--scales", "--max-pixels"},
-                          {"--overlay", "--flip"});
-    if (cl.help()) {
-      std::cout << kUsage;
-      return 0;
-    }
-    TESSEL_CHECK(!cl.positional().empty(), "no INPUT given: name image files or folders");
-    TESSEL_CHECK(cl.get("--palette", "voc") == "voc", "--palette ", cl.get("--palette", ""),
-                 ": the only palette is voc");
-    train::apply_max_pixels(cl);
-    const Device device = train::parse_device(cl.get("--device", ""));
-    const train::InferenceOptions inference = train::parse_inference(cl);
-    const fs::path out = cl.required("--out");
+  CLI::App app{
+      "Label maps for images: OUT/<stem>.png, a palette PNG of the class indices, and "
+      "with --overlay OUT/<stem>_overlay.png, the image with the class colours blended in.",
+      "tessel-predict"};
+  std::vector<std::string> inputs;
+  app.add_option("INPUT", inputs,
+                 "image files, or folders whose .png/.jpg/.jpeg files are all read")
+      ->required();
+  tools::ModelFlags model;
+  model.add(app);
+  std::string out_dir, palette = "voc";
+  bool overlay = false;
+  app.add_option("--out", out_dir, "the folder the label maps go to")->type_name("DIR")->required();
+  app.add_option("--palette", palette, "the class colours (default: voc)")
+      ->check(CLI::IsMember({"voc"}));
+  app.add_flag("--overlay", overlay, "also write the images with the class colours blended in");
+  tools::DeviceFlag device_flag;
+  device_flag.add(app);
+  train::InferenceOptions inference;
+  tools::add_inference_flags(app, inference);
+  tools::add_max_pixels(app, "images");
+  return tools::run(app, argc, argv, [&] {
+    const Device device = device_flag.resolve();
+    const fs::path out = out_dir;
     fs::create_directories(out);
-
-    const train::LoadedModel loaded = train::load_model(cl, device);
-    const std::vector<data::Rgb> palette = data::voc_palette();
-    for (const fs::path& file : input_files(cl.positional())) {
+    const train::LoadedModel loaded = model.load(device);
+    const std::vector<data::Rgb> colours = data::voc_palette();
+    for (const fs::path& file : input_files(inputs)) {
       const data::Image image = data::read_image(file.string());
       Tensor logits = train::infer_logits(
           *loaded.model, train::image_batch(image, loaded.normalize, device), inference);
       const data::Mask mask{image.height, image.width,
                             train::argmax_labels(logits).to(kCPU).to_vector<uint8_t>()};
       const std::string stem = file.stem().string();
-      data::write_palette_png((out / (stem + ".png")).string(), mask, palette);
-      if (cl.has("--overlay"))
+      data::write_palette_png((out / (stem + ".png")).string(), mask, colours);
+      if (overlay)
         data::write_png((out / (stem + "_overlay.png")).string(),
-                        train::overlay(image, mask, palette));
+                        train::overlay(image, mask, colours));
       std::cout << file.string() << " -> " << (out / (stem + ".png")).string() << "\n";
     }
     return 0;
-  } catch (const std::exception& e) {
-    std::cerr << "tessel-predict: " << e.what() << "\n(run tessel-predict --help for usage)\n";
-    return 2;
-  }
+  });
 }

@@ -3,7 +3,9 @@
 //
 // SIGINT (Ctrl-C) and SIGTERM (`kill`, SLURM's pre-emption) stop the run gracefully: the trainer
 // finishes the iteration in progress, writes RUN/checkpoints/last and returns; the tool prints the
-// command that resumes it and exits with 128 + the signal (130, 143). A second signal exits at once.
+// command that resumes it and exits with 128 + the signal (130, 143). A second signal exits at
+// once. Other exit codes: tools/cli/tool.h; the recipe and its overrides are checked together, as
+// one document, so an error in either exits 1.
 #include <signal.h>
 #include <unistd.h>
 
@@ -13,23 +15,18 @@
 #include <string>
 #include <vector>
 
+#include "tools/cli/tool.h"
 #include "train/trainer.h"
 
 using namespace tessel;
 
 namespace {
 
-void usage() {
-  std::printf(
-      "usage: tessel-train RECIPE [key=value ...]\n\n"
-      "Trains a segmentation model as the YAML recipe says. Any recipe key can be overridden,\n"
-      "e.g. optimizer.lr=0.02 train.iterations=100 train.device=cpu;\n"
-      "train.resume=RUN/checkpoints/last continues a run exactly where it stopped, and\n"
-      "train.resume=auto does when that checkpoint exists (else it starts fresh).\n"
-      "SIGINT or SIGTERM saves RUN/checkpoints/last after the current iteration and exits with\n"
-      "130 or 143; a second signal exits at once.\n\n"
-      "keys:\n");
-  for (const std::string& key : train::recipe_keys()) std::printf("  %s\n", key.c_str());
+// Every recipe key, for --help.
+std::string keys_help() {
+  std::string text = "Recipe keys (train/config.h):\n";
+  for (const std::string& key : train::recipe_keys()) text += "  " + key + "\n";
+  return text;
 }
 
 // The signal that asked the run to stop; the trainer watches it between iterations.
@@ -47,7 +44,8 @@ void say(const char* text) {  // async-signal-safe
 // by one rename (train/checkpoint.h): killed at any moment, `last` names a complete checkpoint.
 extern "C" void on_stop_signal(int signal) {
   if (g_stop.exchange(signal) != 0) {
-    say("tessel-train: second signal: exiting now; checkpoints/last, if any, is the previous checkpoint\n");
+    say("tessel-train: second signal: exiting now; checkpoints/last, if any, is the previous "
+        "checkpoint\n");
     ::_exit(128 + signal);
   }
   say("tessel-train: stopping after this iteration to save a checkpoint (signal again to exit "
@@ -81,8 +79,7 @@ class StopSignals {
 
 // `arg` as a POSIX shell reads it back: as it is when plain, else in single quotes.
 std::string shell_quote(const std::string& arg) {
-  const char* plain =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-+./=:,@%";
+  const char* plain = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-+./=:,@%";
   if (!arg.empty() && arg.find_first_not_of(plain) == std::string::npos) return arg;
   std::string out = "'";
   for (char c : arg) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
@@ -104,15 +101,11 @@ std::string resume_command(char** argv, int argc, const std::string& checkpoint)
   return command;
 }
 
-}  // namespace
-
-int main(int argc, char** argv) try {
-  if (argc < 2 || !std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "-h")) {
-    usage();
-    return argc < 2 ? 2 : 0;
-  }
-  std::vector<std::string> overrides(argv + 2, argv + argc);
-  train::Trainer trainer(train::load_recipe(argv[1], overrides));
+// Trains, stopping gracefully on SIGINT and SIGTERM, and says where everything went; returns
+// the exit code (128 + the signal when one stopped the run).
+int train_and_report(const std::string& recipe, const std::vector<std::string>& overrides, int argc,
+                     char** argv) {
+  train::Trainer trainer(train::load_recipe(recipe, overrides));
   trainer.stop_on(&g_stop);
   train::TrainResult r;
   {
@@ -135,7 +128,25 @@ int main(int argc, char** argv) try {
   std::printf("checkpoints: %s (last), %s (best)\nmetrics: %s\n", r.last_checkpoint.c_str(),
               r.best_checkpoint.c_str(), r.csv.c_str());
   return 0;
-} catch (const std::exception& e) {
-  std::fprintf(stderr, "tessel-train: %s\n", e.what());
-  return 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{
+      "Trains a segmentation model as the YAML recipe says. Any recipe key can be overridden, "
+      "e.g. optimizer.lr=0.02 train.iterations=100 train.device=cpu; "
+      "train.resume=RUN/checkpoints/last continues a run exactly where it stopped, and "
+      "train.resume=auto does when that checkpoint exists (else it starts fresh). "
+      "SIGINT or SIGTERM saves RUN/checkpoints/last after the current iteration and exits with "
+      "130 or 143; a second signal exits at once.",
+      "tessel-train"};
+  std::string recipe;
+  std::vector<std::string> overrides;
+  app.add_option("RECIPE", recipe, "the recipe, a YAML file (see recipes/)")->required();
+  app.add_option("overrides", overrides, "recipe keys to override, applied in order")
+      ->type_name("KEY=VALUE ...");
+  app.footer(keys_help());
+  return tools::run(app, argc, argv,
+                    [&] { return train_and_report(recipe, overrides, argc, argv); });
 }

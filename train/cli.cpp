@@ -6,39 +6,10 @@
 #include <sstream>
 
 #include "core/error.h"
-#include "data/decode_limits.h"
 #include "models/registry.h"
 #include "nn/safetensors.h"
 
 namespace tessel::train {
-
-CommandLine::CommandLine(int argc, const char* const* argv, std::set<std::string> options,
-                         std::set<std::string> switches) {
-  switches.insert({"--help", "-h"});
-  for (int i = 1; i < argc; ++i) {
-    const std::string arg = argv[i];
-    if (arg.size() < 2 || arg[0] != '-') {
-      positional_.push_back(arg);
-      continue;
-    }
-    const bool is_switch = switches.count(arg) > 0;
-    TESSEL_CHECK(is_switch || options.count(arg) > 0, "unknown option ", arg,
-                 " (see --help for the options)");
-    TESSEL_CHECK(values_.count(arg) == 0, "option ", arg, " is given twice");
-    TESSEL_CHECK(is_switch || i + 1 < argc, "option ", arg, " needs a value");
-    values_[arg] = is_switch ? "" : argv[++i];
-  }
-}
-
-std::string CommandLine::get(const std::string& name, const std::string& fallback) const {
-  auto it = values_.find(name);
-  return it == values_.end() ? fallback : it->second;
-}
-
-std::string CommandLine::required(const std::string& name) const {
-  TESSEL_CHECK(has(name), "missing ", name, " (see --help)");
-  return values_.at(name);
-}
 
 int64_t parse_int(const std::string& text, const std::string& what) {
   int64_t v = 0;
@@ -89,19 +60,6 @@ std::vector<double> parse_scales(const std::string& text) {
                text, "'");
   TESSEL_CHECK(!scales.empty(), "--scales: no scale given");
   return scales;
-}
-
-void apply_max_pixels(const CommandLine& cl) {
-  if (cl.has("--max-pixels"))
-    data::set_decode_limits({parse_int(cl.get("--max-pixels", ""), "--max-pixels")});
-}
-
-InferenceOptions parse_inference(const CommandLine& cl) {
-  InferenceOptions o;
-  if (cl.has("--sliding")) o.sliding = parse_sliding(cl.get("--sliding", ""));
-  o.scales = parse_scales(cl.get("--scales", "1"));
-  o.flip = cl.has("--flip");
-  return o;
 }
 
 Device parse_device(const std::string& text) {
@@ -178,12 +136,6 @@ LoadedModel load_model(const std::string& weights, const std::string& name, int6
     read("normalize_std", out.normalize.std);
   }
   return out;
-}
-
-LoadedModel load_model(const CommandLine& cl, Device device) {
-  return load_model(cl.required("--weights"), cl.get("--model", ""),
-                    cl.has("--classes") ? parse_int(cl.get("--classes", ""), "--classes") : 0,
-                    device);
 }
 
 data::Normalize imagenet_normalize() {

@@ -1,9 +1,9 @@
-// What the command-line tools share: argument parsing whose errors say what to type, the
-// spellings of sizes, windows and scale lists, and loading a model with its weights.
+// What the command-line tools share below their command lines (tools/cli/): the spellings of
+// sizes, windows and scale lists, with errors that say what to type, and loading a model with
+// its weights.
 #pragma once
 #include <map>
 #include <memory>
-#include <set>
 #include <string>
 #include <vector>
 
@@ -14,23 +14,6 @@
 
 namespace tessel::train {
 
-// "--name VALUE" options, value-less "--name" switches and positional arguments. Unknown
-// options, a missing value and a repeated option are errors naming them.
-class CommandLine {
- public:
-  CommandLine(int argc, const char* const* argv, std::set<std::string> options,
-              std::set<std::string> switches);
-  bool help() const { return has("--help") || has("-h"); }
-  bool has(const std::string& name) const { return values_.count(name) > 0; }
-  std::string get(const std::string& name, const std::string& fallback) const;
-  std::string required(const std::string& name) const;  // throws "missing <name>"
-  const std::vector<std::string>& positional() const { return positional_; }
-
- private:
-  std::map<std::string, std::string> values_;
-  std::vector<std::string> positional_;
-};
-
 int64_t parse_int(const std::string& text, const std::string& what);
 // "WxH" (width first, as image tools write sizes) as (height, width).
 Size2 parse_size(const std::string& text, const std::string& what);
@@ -38,10 +21,6 @@ Size2 parse_size(const std::string& text, const std::string& what);
 SlidingWindow parse_sliding(const std::string& text);
 // "0.75,1,1.25"
 std::vector<double> parse_scales(const std::string& text);
-// --sliding, --scales and --flip as the inference options they spell.
-InferenceOptions parse_inference(const CommandLine& cl);
-// --max-pixels N: the decoders' pixel limit (data/decode_limits.h), when given.
-void apply_max_pixels(const CommandLine& cl);
 // "cpu", "cuda", "cuda:1"; "" picks cuda when a GPU is present, else the CPU.
 Device parse_device(const std::string& text);
 
@@ -62,8 +41,6 @@ struct LoadedModel {
 };
 LoadedModel load_model(const std::string& weights, const std::string& name, int64_t num_classes,
                        Device device);
-// The same from --weights, and --model and --classes when given.
-LoadedModel load_model(const CommandLine& cl, Device device);
 
 // ImageNet's mean and std on 0..255 values, as the torchvision and mmseg recipes normalise.
 data::Normalize imagenet_normalize();

@@ -250,7 +250,7 @@ TEST(DataCheck, ToolRunOnTinyFolderDatasets) {
       << none.str();
 
   std::ostringstream unknown;
-  EXPECT_EQ(run_check("nonsense", dir.path("good"), "", unknown), 2);
+  EXPECT_EQ(run_check("nonsense", dir.path("good"), "", unknown), 1);
   EXPECT_NE(unknown.str().find("unknown format 'nonsense'"), std::string::npos);
 }
 
