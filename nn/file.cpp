@@ -108,4 +108,11 @@ void AtomicFile::commit() {
                ": written, but syncing its directory failed: ", reason());
 }
 
+void write_text_atomically(const std::string& path, const std::string& text,
+                           const std::string& who) {
+  AtomicFile file(path, who);
+  file.write(text.data(), text.size());
+  file.commit();
+}
+
 }  // namespace tessel::nn

@@ -50,4 +50,9 @@ class AtomicFile {
   bool committed_ = false;
 };
 
+// `text` as the whole of `path`, through AtomicFile: the old file stays until the new one is
+// complete. `who` names the caller in errors.
+void write_text_atomically(const std::string& path, const std::string& text,
+                           const std::string& who);
+
 }  // namespace tessel::nn

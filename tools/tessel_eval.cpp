@@ -4,8 +4,10 @@
 
 #include "data/open_dataset.h"
 #include "engine/ops.h"
+#include "nn/file.h"
 #include "tools/cli/model_flags.h"
 #include "tools/cli/tool.h"
+#include "train/logger.h"
 #include "train/metrics.h"
 #include "train/plots.h"
 
@@ -20,7 +22,7 @@ int main(int argc, char** argv) {
   model.add(app);
   tools::DeviceFlag device_flag;
   device_flag.add(app);
-  std::string format, root, split, confusion;
+  std::string format, root, split, confusion, json;
   app.add_option("--dataset", format, "the dataset format")
       ->type_name("FORMAT")
       ->required()
@@ -30,8 +32,12 @@ int main(int argc, char** argv) {
       ->type_name("S");
   train::InferenceOptions inference;
   tools::add_inference_flags(app, inference);
-  app.add_option("--confusion", confusion, "also write the confusion matrix as this PNG")
-      ->type_name("FILE.png");
+  app.add_option("--confusion", confusion,
+                 "also write the confusion matrix: an SVG with the class names (FILE.svg) or a "
+                 "heat map (FILE.png)")
+      ->type_name("FILE.svg|FILE.png");
+  app.add_option("--json", json, "also write every metric and the confusion counts as JSON")
+      ->type_name("FILE.json");
   tools::add_max_pixels(app, "images and masks");
   return tools::run(app, argc, argv, [&] {
     const Device device = device_flag.resolve();
@@ -41,18 +47,26 @@ int main(int argc, char** argv) {
     TESSEL_CHECK(dataset->classes().num_classes() == classes, "the dataset has ",
                  dataset->classes().num_classes(), " classes but the model has ", classes);
     ConfusionMatrix cm(classes, device, dataset->classes().ignore_index);
+    train::ProgressMeter progress("evaluating images", int64_t(dataset->size()),
+                                  [](const std::string& line) { std::cerr << line; });
     for (size_t i = 0; i < dataset->size(); ++i) {
       const data::Sample s = dataset->get(i);
       Tensor logits = train::infer_logits(
           *loaded.model, train::image_batch(s.image, loaded.normalize, device), inference);
       Tensor target = from_vector(s.mask.labels, {1, s.mask.height, s.mask.width}, DType::U8);
       cm.update(logits, target.to(device));
+      progress.advance(1);
     }
     const ConfusionCounts counts = cm.read();
-    std::cout << dataset->size() << " images\n"
-              << train::metrics_table(train::segmentation_metrics(counts),
-                                      dataset->classes().names);
-    if (!confusion.empty()) train::write_confusion_png(confusion, counts);
+    const std::vector<std::string>& names = dataset->classes().names;
+    const train::SegmentationMetrics metrics = train::segmentation_metrics(counts);
+    std::cout << dataset->size() << " images\n" << train::metrics_table(metrics, names);
+    if (confusion.ends_with(".svg"))
+      nn::write_text_atomically(confusion, train::confusion_svg(counts, names), "tessel-eval");
+    else if (!confusion.empty())
+      train::write_confusion_png(confusion, counts);
+    if (!json.empty())
+      nn::write_text_atomically(json, train::metrics_json(metrics, counts, names), "tessel-eval");
     return 0;
   });
 }

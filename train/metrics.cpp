@@ -4,6 +4,7 @@
 #include <numeric>
 
 #include "core/error.h"
+#include "core/json.h"
 
 namespace tessel::train {
 namespace {
@@ -129,6 +130,36 @@ std::string metrics_table(const SegmentationMetrics& m, const std::vector<std::s
       percent(m.mean_iou.value), percent(m.mean_dice.value), percent(m.mean_accuracy.value), "");
   out += "pixel accuracy " + percent(m.pixel_accuracy) + ", fwIoU " + percent(m.fw_iou) + "\n";
   return out;
+}
+
+std::string metrics_json(const SegmentationMetrics& m, const ConfusionCounts& counts,
+                         const std::vector<std::string>& names) {
+  TESSEL_CHECK(names.size() == size_t(m.num_classes), "metrics_json: ", names.size(),
+               " class names for ", m.num_classes, " classes");
+  auto value = [](const std::optional<double>& v) { return v ? Json(*v) : Json(); };
+  auto at = [](const ClassValues& v, size_t c) { return c < v.size() ? v[c] : std::nullopt; };
+  Json classes = Json::array();
+  for (size_t c = 0; c < names.size(); ++c)
+    classes.push_back({{"name", names[c]},
+                       {"present", c < m.present.size() && m.present[c]},
+                       {"iou", value(at(m.iou, c))},
+                       {"dice", value(at(m.dice, c))},
+                       {"recall", value(at(m.recall, c))},
+                       {"precision", value(at(m.precision, c))}});
+  Json confusion = Json::array();
+  for (int64_t t = 0; t < counts.num_classes; ++t) {
+    Json row = Json::array();
+    for (int64_t p = 0; p < counts.num_classes; ++p) row.push_back(counts.at(t, p));
+    confusion.push_back(std::move(row));
+  }
+  const Json out = {{"mIoU", value(m.mean_iou.value)},
+                    {"mDice", value(m.mean_dice.value)},
+                    {"mAcc", value(m.mean_accuracy.value)},
+                    {"aAcc", value(m.pixel_accuracy)},
+                    {"fwIoU", value(m.fw_iou)},
+                    {"classes", std::move(classes)},
+                    {"confusion", std::move(confusion)}};
+  return out.dump(2) + "\n";
 }
 
 }  // namespace tessel::train

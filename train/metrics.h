@@ -55,6 +55,12 @@ struct BoundaryMetrics {
 BoundaryMetrics boundary_metrics(const BoundaryCounts& counts,
                                  const std::vector<int64_t>& classes = {});
 
+// Every metric as JSON, for scripts: the means, pixel accuracy and fwIoU, and per class (by
+// name) IoU, Dice, recall, precision and whether it is present, as fractions (null where absent),
+// and the confusion counts (rows: target, columns: predicted).
+std::string metrics_json(const SegmentationMetrics& m, const ConfusionCounts& counts,
+                         const std::vector<std::string>& names);
+
 // One row per class (IoU, Dice, recall, precision in percent; "-" where absent), then the means
 // and pixel accuracy. `names` (optional) labels the rows.
 std::string metrics_table(const SegmentationMetrics& m, const std::vector<std::string>& names = {});

@@ -54,11 +54,8 @@ std::string environment_json(const Recipe& r, Device device, const std::string& 
   return env.dump(2) + "\n";
 }
 
-// The file whole or not at all (an interrupted write leaves the old one).
 void write_text_atomically(const std::string& path, const std::string& text) {
-  nn::AtomicFile file(path, "Trainer");
-  file.write(text.data(), text.size());
-  file.commit();
+  nn::write_text_atomically(path, text, "Trainer");
 }
 
 using Clock = std::chrono::steady_clock;

@@ -2,6 +2,10 @@
 // initialised fcn_resnet18 saved as a checkpoint directory.
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <iterator>
+
+#include "core/json.h"
 #include "data/datasets.h"
 #include "data/image_io.h"
 #include "models/registry.h"
@@ -53,6 +57,23 @@ TEST(Tools, EvalPrintsTheMetricsTable) {
   r = run_tool(dir, "tessel-eval",
                common + paths + " --sliding 24x24:16x16 --scales 0.75,1 --flip");
   ASSERT_EQ(r.code, 0) << r.output;
+
+  // Machine-readable: every metric and the counts; the matrix as an SVG with the class names.
+  r = run_tool(dir, "tessel-eval",
+               common + " --weights " + dir.path("ckpt") + " --root " + dir.path("data") +
+                   " --json " + dir.path("m.json") + " --confusion " + dir.path("cm.svg"));
+  ASSERT_EQ(r.code, 0) << r.output;
+  const Json m = read_json(dir.path("m.json"));
+  ASSERT_EQ(m.at("classes").size(), 3u);
+  EXPECT_EQ(m.at("classes")[1].at("name"), "square");
+  int64_t pixels = 0;
+  for (const Json& row : m.at("confusion"))
+    for (const Json& count : row) pixels += count.get<int64_t>();
+  EXPECT_EQ(pixels, 2 * 32 * 32);
+  EXPECT_TRUE(m.at("mIoU").is_number());
+  std::ifstream svg(dir.path("cm.svg"));
+  const std::string text((std::istreambuf_iterator<char>(svg)), std::istreambuf_iterator<char>());
+  EXPECT_NE(text.find(">square</text>"), std::string::npos);
 }
 
 TEST(Tools, EvalErrorsSayWhatToDo) {
