@@ -2,9 +2,11 @@
 
 #include <algorithm>
 #include <array>
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <fstream>
 
 #include "core/error.h"
 #include "core/strings.h"
@@ -150,6 +152,34 @@ std::string confusion_csv(const ConfusionCounts& cm, const std::vector<std::stri
     csv += "\n";
   }
   return csv;
+}
+
+ConfusionCounts read_confusion_csv(const std::string& path, int64_t num_classes) {
+  std::ifstream in(path);
+  TESSEL_CHECK(in, "read_confusion_csv: cannot open ", path);
+  ConfusionCounts cm{num_classes, {}};
+  std::string line;
+  std::getline(in, line);  // the header
+  for (int row = 0; std::getline(in, line) && !line.empty(); ++row) {
+    // A class name may hold commas (quoted): the counts are the last num_classes fields.
+    size_t end = line.size();
+    std::vector<int64_t> counts(static_cast<size_t>(num_classes));
+    for (int64_t p = num_classes - 1; p >= 0; --p) {
+      const size_t comma = line.rfind(',', end - 1);
+      TESSEL_CHECK(comma != std::string::npos && end > comma + 1, "read_confusion_csv: ", path,
+                   ": row ", row + 1, " has fewer than ", num_classes, " counts");
+      const char* first = line.data() + comma + 1;
+      auto [ptr, ec] = std::from_chars(first, line.data() + end, counts[size_t(p)]);
+      TESSEL_CHECK(ec == std::errc() && ptr == line.data() + end, "read_confusion_csv: ", path,
+                   ": row ", row + 1, ": '", line.substr(comma + 1, end - comma - 1),
+                   "' is not a count");
+      end = comma;
+    }
+    cm.counts.insert(cm.counts.end(), counts.begin(), counts.end());
+  }
+  TESSEL_CHECK(cm.counts.size() == size_t(num_classes * num_classes), "read_confusion_csv: ", path,
+               ": ", cm.counts.size() / size_t(num_classes), " rows for ", num_classes, " classes");
+  return cm;
 }
 
 data::Image upscale_nearest(const data::Image& image, int64_t min_side) {

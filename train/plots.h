@@ -29,6 +29,9 @@ void write_confusion_png(const std::string& path, const ConfusionCounts& cm, int
 std::string confusion_svg(const ConfusionCounts& cm, const std::vector<std::string>& names);
 // The counts as CSV: a header "target \ predicted,<names...>", then one row per target class.
 std::string confusion_csv(const ConfusionCounts& cm, const std::vector<std::string>& names);
+// The counts of a file confusion_csv wrote, for `num_classes` classes; an Error naming the file
+// when it does not hold them.
+ConfusionCounts read_confusion_csv(const std::string& path, int64_t num_classes);
 
 // The image (8-bit grey, RGB or RGBA) as RGB with each pixel's class colour blended in with
 // weight `alpha`; labels with no palette entry (e.g. the ignore index) leave the pixel as it is.

@@ -148,7 +148,7 @@ std::string report_html(const ReportPage& page) {
       xml_escaped(page.title), "</h1>\n<p>", xml_escaped(page.status), "</p>\n<h2>Curves</h2>\n",
       chart("training loss", pick({"train/loss"})), chart("learning rate", pick({"train/lr"})),
       chart("validation (fractions)", pick({"val/mIoU", "val/mDice", "val/mAcc", "val/aAcc"})),
-      "\n<h2>Evaluation at iteration ", page.eval_iteration,
+      "\n<h2>Best evaluation, at iteration ", page.eval_iteration,
       "</h2>\n<table><tr><th>class</th>"
       "<th>IoU %</th><th>Dice %</th><th>recall %</th><th>precision %</th></tr>\n");
   for (size_t c = 0; c < page.class_names.size(); ++c) {

@@ -1,5 +1,5 @@
 // report.html: the page a person opens first. One self-contained file (no network, no script):
-// the loss, learning-rate and metric curves as inline SVG, the latest evaluation's per-class
+// the loss, learning-rate and metric curves as inline SVG, the best evaluation's per-class
 // table, its confusion matrix and overlays (embedded PNGs, with a legend of class colours), the
 // best checkpoints so far, and the recipe as run. The Trainer rewrites it at each evaluation.
 #pragma once
@@ -19,7 +19,7 @@ struct ReportPage {
   std::string status;       // "iteration 300 of 600 on cpu"
   std::string metrics_csv;  // the run's metrics.csv (iteration,name,value): the curves
   int64_t eval_iteration = 0;
-  SegmentationMetrics metrics;  // of the latest evaluation
+  SegmentationMetrics metrics;  // of the evaluation shown (the best so far)
   ConfusionCounts counts;
   std::vector<std::string> class_names;
   std::vector<data::Rgb> class_colours;

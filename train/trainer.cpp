@@ -9,6 +9,8 @@
 #include <cstdlib>
 #include <ctime>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <limits>
 #include <map>
 #include <set>
@@ -295,15 +297,37 @@ void Trainer::write_report(const SegmentationMetrics& m, const ConfusionCounts& 
   ReportPage page;
   page.title = r.model.name + " on " + r.data.format +
                (r.data.root.empty() ? std::string() : " (" + r.data.root + ")");
-  page.status = detail::str_cat("iteration ", progress_.iteration, " of ", total_, " on ",
-                                device_.str(), "; ", r.source);
+  page.status =
+      detail::str_cat("iteration ", progress_.iteration, " of ", total_, " on ", device_.str(),
+                      "; ", r.source, "; latest evaluation: ", r.checkpoint.metric, " ",
+                      metric_value(m, r.checkpoint.metric) * 100, "%");
   page.metrics_csv = csv_->path();
   page.eval_iteration = progress_.iteration;
   page.metrics = m;
   page.counts = counts;
+  page.overlay_pngs = std::move(overlay_pngs);
+  // The best evaluation's table and pictures, read back from its folder when it is an earlier
+  // one (a resumed run has only the files).
+  if (!progress_.best.empty() && progress_.best.front().first != progress_.iteration) {
+    const int64_t best = progress_.best.front().first;
+    const fs::path dir = fs::path(r.train.output_dir) / "eval" / checkpoint_name(best);
+    try {
+      page.counts = read_confusion_csv((dir / "confusion.csv").string(), counts.num_classes);
+      page.metrics = segmentation_metrics(page.counts);
+      page.eval_iteration = best;
+      page.overlay_pngs.clear();
+      for (int64_t i = 0; fs::exists(dir / ("sample_" + std::to_string(i) + ".png")); ++i) {
+        std::ifstream in(dir / ("sample_" + std::to_string(i) + ".png"), std::ios::binary);
+        page.overlay_pngs.emplace_back(std::istreambuf_iterator<char>(in),
+                                       std::istreambuf_iterator<char>());
+      }
+    } catch (const Error& e) {  // its files are gone: show the latest evaluation instead
+      console_->warn(std::string("report.html shows the latest evaluation: ") + e.what() + "\n");
+      page.eval_iteration = progress_.iteration, page.metrics = m, page.counts = counts;
+    }
+  }
   page.class_names = val_set_->classes().names;
   page.class_colours = val_set_->classes().colours;
-  page.overlay_pngs = std::move(overlay_pngs);
   page.metric = r.checkpoint.metric;
   page.best = progress_.best;
   page.recipe_yaml = recipe_yaml(r);

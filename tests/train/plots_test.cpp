@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
+
 #include "core/error.h"
 #include "data/image_io.h"
 #include "tests/data/temp_dir.h"
@@ -94,6 +96,19 @@ TEST(Plots, ConfusionCsvHasOneRowPerTargetClass) {
   ConfusionCounts cm{2, {5, 1, 2, 9}};
   EXPECT_EQ(confusion_csv(cm, {"road", "car, parked"}),
             "target \\ predicted,road,\"car, parked\"\nroad,5,1\n\"car, parked\",2,9\n");
+}
+
+// What confusion_csv writes reads back (the report shows an earlier best evaluation from it).
+TEST(Plots, ConfusionCsvReadsBack) {
+  testing::TempDir dir;
+  ConfusionCounts cm{2, {5, 1, 2, 9}};
+  std::ofstream(dir.path("cm.csv")) << confusion_csv(cm, {"road", "car, parked"});
+  EXPECT_EQ(read_confusion_csv(dir.path("cm.csv"), 2).counts, cm.counts);
+  EXPECT_ERROR(read_confusion_csv(dir.path("cm.csv"), 3),
+               dir.path("cm.csv") + ": row 1 has fewer than 3 counts");
+  std::ofstream(dir.path("short.csv")) << "target \\ predicted,a,b\na,1,2\n";
+  EXPECT_ERROR(read_confusion_csv(dir.path("short.csv"), 2),
+               dir.path("short.csv") + ": 1 rows for 2 classes");
 }
 
 TEST(Plots, UpscaleNearestRepeatsPixelsToTheMinimumSide) {
