@@ -13,6 +13,13 @@ namespace tessel::testing {
 
 // A file under tests/fixtures. The environment variable TESSEL_FIXTURES overrides the folder
 // compiled in, for a test binary run from another checkout (tools/gpu_check.sh on a GPU machine).
+// How many times `what` occurs in `text` (overlaps counted).
+inline size_t occurrences(const std::string& text, const std::string& what) {
+  size_t n = 0;
+  for (size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+  return n;
+}
+
 inline std::string fixture_path(const std::string& file) {
   const char* root = std::getenv("TESSEL_FIXTURES");
   return std::string(root ? root : TESSEL_FIXTURES) + "/" + file;

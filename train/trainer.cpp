@@ -279,9 +279,10 @@ std::vector<std::string> Trainer::write_eval_plots(const std::string& dir,
         upscale_nearest(side_by_side(overlay(sample.image, sample.mask, classes.colours),
                                      overlay(sample.image, predicted, classes.colours)));
     const std::string name = "sample_" + std::to_string(i);
-    write_png((fs::path(dir) / (name + ".png")).string(), pair);
+    // Encoded once: the same bytes go to the file, TensorBoard and the report.
     const std::vector<uint8_t> png = data::encode_png(pair, name);
     overlay_pngs.emplace_back(png.begin(), png.end());
+    write_text_atomically((fs::path(dir) / (name + ".png")).string(), overlay_pngs.back());
     events_->add_image("val/" + name, {pair.height, pair.width, 3, overlay_pngs.back()},
                        progress_.iteration);
   }

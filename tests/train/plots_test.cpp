@@ -7,9 +7,12 @@
 #include "core/error.h"
 #include "data/image_io.h"
 #include "tests/data/temp_dir.h"
+#include "tests/fixture.h"
 
 namespace tessel::train {
 namespace {
+
+using testing::occurrences;
 
 data::Rgb pixel(const data::Image& img, int64_t y, int64_t x) {
   const auto i = size_t((y * img.width + x) * img.channels);
@@ -63,12 +66,6 @@ TEST(Plots, OverlayBlendsPaletteColours) {
   data::Image grey{2, 2, 1, 8, {10, 20, 30, 40}};
   EXPECT_EQ(pixel(overlay(grey, mask, palette, 0.0), 1, 1), (data::Rgb{40, 40, 40}));
   EXPECT_THROW(overlay(grey, data::Mask{1, 1, {0}}, palette), Error);
-}
-
-size_t occurrences(const std::string& text, const std::string& what) {
-  size_t n = 0;
-  for (size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
-  return n;
 }
 
 // The SVG names both axes with the classes (escaped for XML), colours every cell, labels cells

@@ -10,18 +10,15 @@
 
 #include "data/image_io.h"
 #include "tests/data/temp_dir.h"
+#include "tests/fixture.h"
 #include "tests/op_harness.h"
 
 namespace tessel::train {
 namespace {
 
-namespace fs = std::filesystem;
+using testing::occurrences;
 
-size_t occurrences(const std::string& text, const std::string& what) {
-  size_t n = 0;
-  for (size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
-  return n;
-}
+namespace fs = std::filesystem;
 
 ReportPage sample_page(const testing::TempDir& dir) {
   const std::string csv = dir.path("metrics.csv");

@@ -75,10 +75,7 @@ TEST(Trainer, LearnsSyntheticShapesAndCallsBack) {
   const std::string html((std::istreambuf_iterator<char>(report)),
                          std::istreambuf_iterator<char>());
   EXPECT_NE(html.find("Best evaluation, at iteration "), std::string::npos);
-  size_t images = 0;
-  for (size_t at = html.find("<img "); at != std::string::npos; at = html.find("<img ", at + 1))
-    ++images;
-  EXPECT_EQ(images, 4u);  // eval.overlays
+  EXPECT_EQ(tessel::testing::occurrences(html, "<img "), 4u);  // eval.overlays
 }
 
 // The shipped quickstart recipe (RegSeg-48 on the built-in synthetic shapes) learns the shapes,
