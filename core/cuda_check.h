@@ -1,7 +1,7 @@
 // Check macros for CUDA runtime calls: they throw tessel::Error with the expression, file, line
 // and the runtime's own message. TESSEL_CUDA_WARN prints instead of throwing, for destructors.
 // cuBLAS and cuDNN have their own checks where those libraries are used
-// (kernels/cuda/cublas_check.h, kernels/cuda/cudnn_check.h), so this header pulls in only the
+// (kernels/cuda/cublas.h, kernels/cuda/cudnn_check.h), so this header pulls in only the
 // runtime.
 #pragma once
 

@@ -6,7 +6,7 @@
 
 #include "core/cuda_check.h"
 #include "engine/cuda/caching_allocator.h"
-#include "kernels/cuda/cublas_check.h"
+#include "kernels/cuda/cublas.h"
 #include "kernels/cuda/cudnn_check.h"
 
 namespace tessel::cuda {
@@ -68,8 +68,8 @@ cublasContext* cublas_handle(int device) {
   DeviceContext& c = state(device);
   std::call_once(c.cublas_once, [&] {
     DeviceGuard guard(device);
-    TESSEL_CUBLAS_CHECK(cublasCreate(&c.cublas));
-    TESSEL_CUBLAS_CHECK(cublasSetStream(c.cublas, current_stream(device)));
+    TESSEL_CUBLAS_CHECK(kernels::cublas().create(&c.cublas));
+    TESSEL_CUBLAS_CHECK(kernels::cublas().set_stream(c.cublas, current_stream(device)));
   });
   return c.cublas;
 }

@@ -1,6 +1,6 @@
 #include <climits>
 
-#include "kernels/cuda/cublas_check.h"
+#include "kernels/cuda/cublas.h"
 #include "kernels/cuda/launch.cuh"
 #include "kernels/matmul.h"
 
@@ -47,11 +47,11 @@ void matmul(const CudaContext& ctx, const Gemm& g, DType type, const void* a, co
   int m = as_int(g.m, "m"), n = as_int(g.n, "n"), k = as_int(g.k, "k");
   int lda = as_int(g.lda, "lda"), ldb = as_int(g.ldb, "ldb"), ldc = as_int(g.ldc, "ldc");
   if (g.batch == 1) {
-    TESSEL_CUBLAS_CHECK(cublasGemmEx(handle, op_b, op_a, n, m, k, alpha, b, dt, ldb, a, dt, lda,
-                                     beta, c, dt, ldc, compute, CUBLAS_GEMM_DEFAULT));
+    TESSEL_CUBLAS_CHECK(cublas().gemm_ex(handle, op_b, op_a, n, m, k, alpha, b, dt, ldb, a, dt, lda,
+                                         beta, c, dt, ldc, compute, CUBLAS_GEMM_DEFAULT));
     return;
   }
-  TESSEL_CUBLAS_CHECK(cublasGemmStridedBatchedEx(
+  TESSEL_CUBLAS_CHECK(cublas().gemm_strided_batched_ex(
       handle, op_b, op_a, n, m, k, alpha, b, dt, ldb, g.stride_b, a, dt, lda, g.stride_a, beta, c,
       dt, ldc, g.stride_c, as_int(g.batch, "batch"), compute, CUBLAS_GEMM_DEFAULT));
 }
