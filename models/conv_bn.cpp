@@ -9,8 +9,8 @@ std::shared_ptr<nn::Sequential> conv_bn(int64_t in_channels, int64_t out_channel
                                                  o.dilation * (kernel_size.w / 2)};
   auto seq = std::make_shared<nn::Sequential>(std::initializer_list<nn::ModulePtr>{
       std::make_shared<nn::Conv2d>(in_channels, out_channels, kernel_size, o.stride, padding,
-                                   o.dilation, o.groups, o.bias),
-      std::make_shared<nn::BatchNorm2d>(out_channels)});
+                                   o.dilation, o.groups, o.bias || !o.batch_norm)});
+  if (o.batch_norm) seq->push_back(std::make_shared<nn::BatchNorm2d>(out_channels));
   if (o.relu) seq->push_back(std::make_shared<nn::ReLU>());
   return seq;
 }

@@ -15,6 +15,7 @@ struct ConvBNOptions {
   int64_t groups = 1;
   bool bias = false;  // a bias before BatchNorm is redundant, but some references keep it
   bool relu = true;
+  bool batch_norm = true;  // false: Conv (with bias) - ReLU, for networks built without norms
 };
 
 std::shared_ptr<nn::Sequential> conv_bn(int64_t in_channels, int64_t out_channels,

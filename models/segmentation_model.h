@@ -8,11 +8,22 @@
 
 namespace tessel::models {
 
+// The shape of "unet", with milesial/Pytorch-UNet's parameters (smp's decoder_use_batchnorm for
+// batch_norm). The defaults are the paper's network; "unet_small" is {16, 4, true, true}.
+struct UNetOptions {
+  int64_t base_width = 64;  // channels of the first level, doubled at each level down
+  int64_t depth = 4;        // 2x2 max-pool steps down, and as many steps up
+  bool bilinear = false;    // bilinear x2 (align_corners) instead of 2x2 transposed convolutions
+  bool batch_norm = true;   // Conv-BN-ReLU, or Conv (with bias)-ReLU
+  bool operator==(const UNetOptions&) const = default;
+};
+
 // How a network is built (models::create takes these with a name).
 struct ModelOptions {
   int64_t num_classes = 21;
   bool aux = false;           // an auxiliary head on an earlier stage, for a deep-supervision loss
   int64_t output_stride = 8;  // of the backbone: 8, 16 or 32 (dilation replaces the rest)
+  UNetOptions unet;           // read by "unet" only
 };
 
 // Named outputs, each [N, num_classes, H, W] for an [N, 3, H, W] input: "out", then "aux" when

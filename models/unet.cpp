@@ -7,9 +7,13 @@
 namespace tessel::models {
 namespace {
 
-std::shared_ptr<nn::Sequential> double_conv(int64_t in_channels, int64_t out_channels) {
+// milesial's DoubleConv: two 3x3 Conv-BN-ReLU, the first to `mid` channels.
+std::shared_ptr<nn::Sequential> double_conv(int64_t in_channels, int64_t out_channels,
+                                            int64_t mid = 0, bool batch_norm = true) {
+  if (mid == 0) mid = out_channels;
   return std::make_shared<nn::Sequential>(std::initializer_list<nn::ModulePtr>{
-      conv_bn(in_channels, out_channels, 3), conv_bn(out_channels, out_channels, 3)});
+      conv_bn(in_channels, mid, 3, {.batch_norm = batch_norm}),
+      conv_bn(mid, out_channels, 3, {.batch_norm = batch_norm})});
 }
 
 void check_no_aux(const std::string& model, const ModelOptions& options) {
@@ -23,18 +27,38 @@ UNet::UNet(const ModelOptions& options) : SegmentationModel("UNet") {
   encoder = register_module("encoder", std::make_shared<nn::ModuleList>());
   upsample = register_module("upsample", std::make_shared<nn::ModuleList>());
   decoder = register_module("decoder", std::make_shared<nn::ModuleList>());
-  encoder->push_back(double_conv(3, 64));
-  for (int64_t c = 64; c < 1024; c *= 2) encoder->push_back(double_conv(c, c * 2));
-  for (int64_t c = 512; c >= 64; c /= 2) {
-    upsample->push_back(std::make_shared<nn::ConvTranspose2d>(c * 2, c, 2, 2));
-    decoder->push_back(double_conv(c * 2, c));
+  const UNetOptions& u = options.unet;
+  TESSEL_CHECK(u.depth >= 1 && u.depth <= 6, "unet: model.unet.depth is ", u.depth,
+               "; it must be 1 to 6");
+  TESSEL_CHECK(u.base_width >= 2 && u.base_width <= 256 && u.base_width % 2 == 0,
+               "unet: model.unet.base_width is ", u.base_width, "; it must be even, 2 to 256");
+  depth_ = u.depth;
+  // Level l has base_width << l channels; bilinear upsampling adds no channels, so the deepest
+  // level and every decoder level but the last give half theirs (milesial's `factor`).
+  const int64_t w = u.base_width, factor = u.bilinear ? 2 : 1;
+  const bool bn = u.batch_norm;
+  encoder->push_back(double_conv(3, w, 0, bn));
+  for (int64_t l = 1; l <= u.depth; ++l) {
+    const int64_t out = (w << l) / (l == u.depth ? factor : 1);
+    encoder->push_back(double_conv(w << (l - 1), out, 0, bn));
+  }
+  for (int64_t l = u.depth; l >= 1; --l) {
+    const int64_t in = w << l, out = (w << (l - 1)) / (l == 1 ? 1 : factor);
+    if (u.bilinear) {
+      upsample->push_back(std::make_shared<nn::Upsample>(
+          nn::Upsample::Options{.scale_factor = 2.0, .mode = "bilinear", .align_corners = true}));
+      decoder->push_back(double_conv(in, out, in / 2, bn));
+    } else {
+      upsample->push_back(std::make_shared<nn::ConvTranspose2d>(in, in / 2, 2, 2));
+      decoder->push_back(double_conv(in, out, 0, bn));
+    }
   }
   classifier =
-      register_module("classifier", std::make_shared<nn::Conv2d>(64, options.num_classes, 1));
+      register_module("classifier", std::make_shared<nn::Conv2d>(w, options.num_classes, 1));
 }
 
 Outputs UNet::forward_outputs(const Tensor& x) {
-  check_input("unet", x, 16);
+  check_input("unet", x, int64_t(1) << depth_);
   std::vector<Tensor> skips;
   Tensor y = x;
   for (size_t level = 0; level < encoder->size(); ++level) {

@@ -1,8 +1,10 @@
 // UNet, two ways:
-//  - UNet (Ronneberger et al. 2015) with base 64 channels: four 2x2 max-pool steps down, four 2x2
-//    transposed convolutions up (the paper's "up-conv 2x2"), two 3x3 convolutions per level.
-//    Unlike the paper the convolutions are padded and batch-normalised (as milesial's
-//    Pytorch-UNet, bilinear=False), so the output has the input's size.
+//  - UNet (Ronneberger et al. 2015), shaped by ModelOptions::unet: by default base 64 channels,
+//    four 2x2 max-pool steps down, four 2x2 transposed convolutions up (the paper's "up-conv
+//    2x2"), two 3x3 convolutions per level. Unlike the paper the convolutions are padded and
+//    batch-normalised, so the output has the input's size. The layout is milesial's
+//    Pytorch-UNet: with bilinear upsampling the deepest level and each decoder level but the last
+//    have half the channels, and a decoder level's first convolution goes to half its input.
 //  - UNetResNet34: segmentation_models_pytorch's Unet("resnet34"): torchvision's ResNet-34 as
 //    encoder, decoder blocks (nearest x2, concatenate the skip, two conv-BN-ReLU) with channels
 //    (256, 128, 64, 32, 16), and a 3x3 convolution to the classes.
@@ -18,10 +20,13 @@ class UNet : public SegmentationModel {
   explicit UNet(const ModelOptions& options);
   Outputs forward_outputs(const Tensor& x) override;
 
-  std::shared_ptr<nn::ModuleList> encoder;   // 5 levels: 64, 128, 256, 512, 1024 channels
-  std::shared_ptr<nn::ModuleList> upsample;  // 4 transposed convolutions, deepest first
-  std::shared_ptr<nn::ModuleList> decoder;   // 4 levels: 512, 256, 128, 64 channels
+  std::shared_ptr<nn::ModuleList> encoder;   // depth + 1 levels: 64, 128, 256, 512, 1024 channels
+  std::shared_ptr<nn::ModuleList> upsample;  // depth transposed convolutions or Upsamples
+  std::shared_ptr<nn::ModuleList> decoder;   // depth levels, deepest first: 512, 256, 128, 64
   std::shared_ptr<nn::Conv2d> classifier;
+
+ private:
+  int64_t depth_;
 };
 
 class UNetResNet34 : public SegmentationModel {

@@ -7,6 +7,15 @@ namespace tessel::models {
 
 void add_unet_stdc_models(Registry& r) {
   r["unet"] = [](const ModelOptions& o) { return std::make_shared<UNet>(o); };
+  // The small UNet of CPU training benchmarks and quick experiments.
+  r["unet_small"] = [](const ModelOptions& o) {
+    TESSEL_CHECK(o.unet == UNetOptions{},
+                 "unet_small: its shape is fixed (base width 16, "
+                 "bilinear); set model.unet.* with model.name: unet instead");
+    ModelOptions small = o;
+    small.unet = {.base_width = 16, .depth = 4, .bilinear = true, .batch_norm = true};
+    return std::make_shared<UNet>(small);
+  };
   r["unet_resnet34"] = [](const ModelOptions& o) { return std::make_shared<UNetResNet34>(o); };
   for (int version : {1, 2})
     r["stdc" + std::to_string(version) + "_seg"] = [version](const ModelOptions& o) {

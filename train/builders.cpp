@@ -39,7 +39,7 @@ std::unique_ptr<data::Dataset> make_dataset(const Recipe& r, bool train) {
 
 std::shared_ptr<models::SegmentationModel> make_model(const Recipe& r, int64_t num_classes) {
   const Recipe::Model& m = r.model;
-  auto model = models::create(m.name, {num_classes, m.aux, m.output_stride});
+  auto model = models::create(m.name, {num_classes, m.aux, m.output_stride, m.unet});
   if (!m.weights.empty()) {
     nn::load_state_dict_file(m.weights, *model, /*strict=*/true);
     std::printf("model.weights: loaded %s\n", m.weights.c_str());

@@ -95,6 +95,14 @@ std::map<std::string, std::string> normalize_metadata(const data::Normalize& n) 
   return {{"normalize_mean", join_numbers(n.mean)}, {"normalize_std", join_numbers(n.std)}};
 }
 
+std::map<std::string, std::string> unet_metadata(const models::UNetOptions& u) {
+  auto flag = [](bool b) { return std::string(b ? "true" : "false"); };
+  return {{"unet_base_width", std::to_string(u.base_width)},
+          {"unet_depth", std::to_string(u.depth)},
+          {"unet_bilinear", flag(u.bilinear)},
+          {"unet_batch_norm", flag(u.batch_norm)}};
+}
+
 LoadedModel load_model(const std::string& weights, const std::string& name, int64_t num_classes,
                        Device device) {
   const std::string file = weights_file(weights);
@@ -121,6 +129,16 @@ LoadedModel load_model(const std::string& weights, const std::string& name, int6
   options.aux = entry("aux") == "true";
   if (!entry("output_stride").empty())
     options.output_stride = parse_int(entry("output_stride"), file + ": output_stride metadata");
+  if (!entry("unet_depth").empty()) {
+    auto flag = [&](const char* key) {
+      TESSEL_CHECK(entry(key) == "true" || entry(key) == "false", file, ": ", key,
+                   " metadata: expected true or false, got '", entry(key), "'");
+      return entry(key) == "true";
+    };
+    options.unet = {parse_int(entry("unet_base_width"), file + ": unet_base_width metadata"),
+                    parse_int(entry("unet_depth"), file + ": unet_depth metadata"),
+                    flag("unet_bilinear"), flag("unet_batch_norm")};
+  }
   out.model = models::create(out.name, options);
   nn::load_state_dict_file(file, *out.model);
   out.model->to(device);

@@ -47,6 +47,9 @@ data::Normalize imagenet_normalize();
 // The metadata entries that record a normalisation ("normalize_mean", "normalize_std": comma
 // separated), as the trainer writes them into checkpoints.
 std::map<std::string, std::string> normalize_metadata(const data::Normalize& n);
+// The entries that rebuild a "unet" of this shape ("unet_base_width", "unet_depth",
+// "unet_bilinear", "unet_batch_norm"), as the trainer writes them into its checkpoints.
+std::map<std::string, std::string> unet_metadata(const models::UNetOptions& u);
 // An 8-bit grey, RGB or RGBA image as a normalised RGB batch of one, [1, 3, H, W] on `device`.
 Tensor image_batch(const data::Image& image, const data::Normalize& n, Device device);
 

@@ -37,6 +37,10 @@ const std::vector<Field>& schema() {
       TESSEL_FIELD("model.name", model.name),
       TESSEL_FIELD("model.aux", model.aux),
       TESSEL_FIELD("model.output_stride", model.output_stride),
+      TESSEL_FIELD("model.unet.base_width", model.unet.base_width),
+      TESSEL_FIELD("model.unet.depth", model.unet.depth),
+      TESSEL_FIELD("model.unet.bilinear", model.unet.bilinear),
+      TESSEL_FIELD("model.unet.batch_norm", model.unet.batch_norm),
       TESSEL_FIELD("model.weights", model.weights),
       TESSEL_FIELD("model.backbone_weights", model.backbone_weights),
       TESSEL_FIELD("loss", loss),
@@ -277,6 +281,8 @@ void validate(const Recipe& r) {
       TESSEL_FAIL(o, ": loss[", i, "]: ", e.what());
     }
   }
+  TESSEL_CHECK(r.model.name == "unet" || r.model.unet == models::UNetOptions{}, o,
+               ": model.unet.* shapes model.name: unet, not ", r.model.name);
   TESSEL_CHECK(r.model.weights.empty() || r.model.backbone_weights.empty(), o,
                ": set at most one of model.weights (the whole network) and "
                "model.backbone_weights (the backbone only)");

@@ -22,6 +22,7 @@
 #include "core/device.h"
 #include "core/dtype.h"
 #include "data/augment.h"
+#include "models/segmentation_model.h"
 #include "nn/loss_registry.h"
 
 namespace tessel::train {
@@ -33,6 +34,7 @@ struct Recipe {
     std::string name = "fcn_resnet18";
     bool aux = false;
     int64_t output_stride = 8;
+    models::UNetOptions unet;  // model.unet.*, for model.name: unet
     // Safetensors files to start from (at most one; "" for none): `weights` the whole network,
     // strictly (every key, every shape); `backbone_weights` an ImageNet classifier's weights into
     // the backbone only, loading what matches and printing what was loaded, missing and

@@ -133,6 +133,7 @@ CheckpointParts Trainer::parts() {
                        {"output_stride", std::to_string(r.model.output_stride)},
                        {"iteration", std::to_string(progress_.iteration)}};
   // The tools read these to build the model and normalise its inputs as training did.
+  if (r.model.name == "unet") meta.merge(unet_metadata(r.model.unet));
   meta.merge(
       normalize_metadata(data::Pipeline::from_description(recipe_.data.val_augment).normalize()));
   return {

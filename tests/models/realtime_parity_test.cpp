@@ -1,7 +1,8 @@
-// RegSeg-48, DDRNet-23-slim, STDC1-Seg and PP-LiteSeg-T against torch transcriptions of
-// SuperGradients' definitions with their forward passes (tests/fixtures/gen_ddrnet_models.py,
-// gen_unet_stdc_models.py): state dict names, shapes and order, which the closed-form weights of
-// tests/models/closed_form_init.h follow, then every head's eval-mode output under those weights.
+// RegSeg-48, DDRNet-23-slim, STDC1-Seg, PP-LiteSeg-T and the small UNet (milesial's, bilinear)
+// against torch transcriptions of SuperGradients' definitions with their forward passes
+// (tests/fixtures/gen_ddrnet_models.py, gen_unet_stdc_models.py): state dict names, shapes and
+// order, which the closed-form weights of tests/models/closed_form_init.h follow, then every head's
+// eval-mode output under those weights.
 #include <gtest/gtest.h>
 
 #include "models/registry.h"
@@ -38,7 +39,8 @@ INSTANTIATE_TEST_SUITE_P(
         ParityCase{"regseg48", "ddrnet_models.txt", false, {"out"}},
         ParityCase{"ddrnet_23_slim", "ddrnet_models.txt", true, {"out", "aux"}},
         ParityCase{"stdc1_seg", "unet_stdc_models.txt", true, {"out", "aux1", "aux2", "detail"}},
-        ParityCase{"pp_liteseg_t", "unet_stdc_models.txt", true, {"out", "aux1", "aux2", "aux3"}}),
+        ParityCase{"pp_liteseg_t", "unet_stdc_models.txt", true, {"out", "aux1", "aux2", "aux3"}},
+        ParityCase{"unet_small", "unet_stdc_models.txt", false, {"out"}}),
     [](const ::testing::TestParamInfo<ParityCase>& info) { return info.param.name; });
 
 }  // namespace

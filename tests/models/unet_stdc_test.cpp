@@ -16,6 +16,7 @@ namespace {
 // Reference counts, each from a PyTorch transcription of the reference code in
 // tests/fixtures/gen_unet_stdc_models.py, which also agrees with the published figures:
 //   unet (2 classes)           31,037,698  milesial/Pytorch-UNet, bilinear=False
+//   unet_small (2 classes)      1,080,946  the same at base width 16, bilinear=True
 //   unet_resnet34 (1 class)    24,436,369  segmentation_models_pytorch Unet("resnet34")
 //   STDC1 / STDC2 as ImageNet classifiers: 8,441,504 / 12,471,968, the paper's 8.44M / 12.5M
 //   (our backbones, without the classifier: 5,318,304 / 9,348,768)
@@ -30,6 +31,7 @@ struct ModelCase {
 
 const ModelCase kCases[] = {
     {"unet", false, {"out"}, 2, 31037698, 0},
+    {"unet_small", false, {"out"}, 2, 1080946, 0},
     {"unet_resnet34", false, {"out"}, 1, 24436369, 0},
     {"stdc1_seg", true, {"out", "aux1", "aux2", "detail"}, 19, 8275104, 9310176},
     {"stdc2_seg", true, {"out", "aux1", "aux2", "detail"}, 19, 12305568, 13340640},
@@ -105,6 +107,27 @@ INSTANTIATE_TEST_SUITE_P(Models, UnetStdc, ::testing::ValuesIn(kCases),
                          [](const ::testing::TestParamInfo<ModelCase>& info) {
                            return info.param.name;
                          });
+
+// Other shapes (ModelOptions::unet), counted by the same transcription; a depth of 5 needs inputs
+// in multiples of 32.
+TEST(UnetStdcModels, UNetShapesMatchTheReference) {
+  struct Shaped {
+    UNetOptions unet;
+    int64_t params;
+  };
+  for (const Shaped& c : {Shaped{{.base_width = 32, .depth = 3, .batch_norm = false}, 1925634},
+                          Shaped{{.base_width = 8, .depth = 5, .bilinear = true}, 1083066}}) {
+    auto model = create("unet", {.num_classes = 2, .unet = c.unet});
+    EXPECT_EQ(model->num_parameters(), c.params) << c.unet.depth;
+    model->eval();
+    NoGradGuard no_grad;
+    EXPECT_EQ(model->forward(zeros({1, 3, 32, 64})).sizes(), (Shape{1, 2, 32, 64}));
+    if (c.unet.depth == 5) EXPECT_ERROR(model->forward(zeros({1, 3, 16, 16})), "32");
+  }
+  EXPECT_ERROR(create("unet", {.unet = {.depth = 7}}), "model.unet.depth is 7");
+  EXPECT_ERROR(create("unet", {.unet = {.base_width = 3}}), "model.unet.base_width is 3");
+  EXPECT_ERROR(create("unet_small", {.unet = {.depth = 3}}), "its shape is fixed");
+}
 
 TEST(UnetStdcModels, StdcBackbonesGiveStrides8To32) {
   NoGradGuard no_grad;

@@ -53,6 +53,19 @@ TEST(Recipe, OverridesAreTypedByTheSchema) {
   EXPECT_EQ(r.model.name, "unet");
 }
 
+TEST(Recipe, UNetShapeIsNestedUnderModel) {
+  Recipe r = parse_recipe(kRecipe, "r.yaml",
+                          {"model={name: unet, unet: {base_width: 16, bilinear: true}}",
+                           "model.unet.batch_norm=false"});
+  EXPECT_EQ(
+      r.model.unet,
+      (models::UNetOptions{.base_width = 16, .depth = 4, .bilinear = true, .batch_norm = false}));
+  // The resolved recipe (recipe.yaml of a run) reads back to the same shape.
+  EXPECT_EQ(parse_recipe(recipe_yaml(r), "recipe.yaml").model.unet, r.model.unet);
+  EXPECT_ERROR(parse_recipe(kRecipe, "r.yaml", {"model.unet.depth=3"}),
+               "r.yaml: model.unet.* shapes model.name: unet, not fcn_resnet18");
+}
+
 TEST(Recipe, UnknownKeysNameTheNearestKey) {
   EXPECT_ERROR(parse_recipe("optimizer: {lrr: 0.1}\ntrain: {iterations: 1}", "r.yaml"),
                "r.yaml: unknown key 'optimizer.lrr'; nearest: optimizer.lr");

@@ -152,6 +152,25 @@ TEST(Tools, CheckpointMetadataBuildsTheModel) {
   EXPECT_NE(r.output.find("pass --model"), std::string::npos) << r.output;
 }
 
+// A UNet of another shape than the default is rebuilt from the checkpoint's unet_* entries; bad
+// entries are named.
+TEST(Tools, CheckpointMetadataBuildsTheUNetShape) {
+  testing::TempDir dir;
+  models::ModelOptions options;
+  options.num_classes = 3;
+  options.unet = {.base_width = 8, .depth = 3, .bilinear = true, .batch_norm = false};
+  nn::Metadata meta = {{"model", "unet"}, {"num_classes", "3"}};
+  meta.merge(train::unet_metadata(options.unet));
+  nn::save_state_dict(dir.path("unet/model.safetensors"), *models::create("unet", options), meta);
+  const train::LoadedModel loaded = train::load_model(dir.path("unet"), "", 0, kCPU);
+  EXPECT_EQ(loaded.model->num_parameters(), models::create("unet", options)->num_parameters());
+
+  meta["unet_bilinear"] = "yes";
+  nn::save_state_dict(dir.path("bad/model.safetensors"), *models::create("unet", options), meta);
+  EXPECT_ERROR(train::load_model(dir.path("bad"), "", 0, kCPU),
+               "unet_bilinear metadata: expected true or false, got 'yes'");
+}
+
 // tessel-data synth writes the built-in synthetic shapes as a folder dataset that reads back the
 // same samples; export does the same for any format.
 TEST(Tools, DataSynthAndExportWriteFolderDatasets) {
