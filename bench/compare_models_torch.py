@@ -1,11 +1,14 @@
 """Whole networks side by side: bench/models_bench (ours) and the PyTorch equivalents on the same
 shapes, inference and one SGD training step each, with peak memory, printed as one table.
 
-  /usr/bin/python3 bench/compare_models_torch.py [--bench-dir build/bench] [--device cpu|cuda]
-                                                 [--filter REGEX] [--threads N]
+  python3 bench/compare_models_torch.py [--bench-dir build/bench] [--device cpu|cuda]
+                                        [--filter REGEX] [--threads N] [--torch-python PY]...
 
-Shapes come from models_bench's entries (BM_model/<name>_<infer|train>_<cpu|CUDA>/<batch>/<size>:
-CPU 1 or 2 x 3x128x128, CUDA 8x3x512x512), 21 classes; the training step is forward,
+Every registered model that models_bench runs (BM_model/<name>_<infer|train>_<cpu|CUDA>/<batch>/
+<size>: CPU 1 or 2 x 3x128x128 and unet_small also at 16x3x96x96, CUDA 8x3x512x512), 21 classes,
+against each PyTorch named by --torch-python (an interpreter with torch and torchvision: e.g.
+Debian's /usr/bin/python3 with python3-torch 1.13 and a venv with pip's torch 2.x; default this
+interpreter), a column pair per PyTorch; the training step is forward,
 cross-entropy on "out" plus 0.4 x on each auxiliary head, backward and SGD (momentum 0.9) on
 both sides. The PyTorch models are torchvision's (fcn_resnet50, deeplabv3_resnet50 with their
 aux heads, lraspp_mobilenet_v3_large) and the torch transcriptions in tests/fixtures/gen_*.py,
@@ -74,6 +77,17 @@ def _unet():
     return unet(CLASSES)
 
 
+def _unet_small():
+    from gen_unet_stdc_models import unet_small
+    return unet_small(CLASSES)
+
+
+def _stdc_seg(name):
+    """SuperGradients' STDC-Seg and PP-LiteSeg (with their forward), without auxiliary heads."""
+    from gen_unet_stdc_models import SEG_MODELS
+    return SEG_MODELS[name](CLASSES, False)
+
+
 def _bisenetv2():
     from gen_enet_bisenetv2 import BiSeNetV2
     return BiSeNetV2(CLASSES)
@@ -85,8 +99,7 @@ def _regseg48():
 
 
 def _pp_liteseg_t():
-    from gen_unet_stdc_models import PPLiteSeg
-    return PPLiteSeg("t", CLASSES, aux=False)
+    return _stdc_seg("pp_liteseg_t")
 
 
 def _ddrnet_23_slim():
@@ -108,6 +121,12 @@ TORCH = {
     "pp_liteseg_t": _at_input_size(_pp_liteseg_t),
     "ddrnet_23_slim": _at_input_size(_ddrnet_23_slim),
     "unet": _at_input_size(_unet),
+    "unet_small": _at_input_size(_unet_small),
+    "stdc1_seg": _at_input_size(lambda: _stdc_seg("stdc1_seg")),
+    "stdc2_seg": _at_input_size(lambda: _stdc_seg("stdc2_seg")),
+    "pp_liteseg_b": _at_input_size(lambda: _stdc_seg("pp_liteseg_b")),
+    "fcn_resnet101": _torchvision("fcn_resnet101"),
+    "deeplabv3_resnet101": _torchvision("deeplabv3_resnet101"),
 }
 
 
@@ -153,16 +172,38 @@ def torch_one(name, mode, n, hw, device):
     print(json.dumps({"seconds": seconds, "peak_mb": peak_mb(device)}))
 
 
-def ours(bench_dir, name, mode, device, threads):
-    dev = "CUDA" if device == "cuda" else "cpu"
-    out = subprocess.run([os.path.join(bench_dir, "models_bench"),
-                          f"--benchmark_filter=^BM_model/{name}_{mode}_{dev}/",
+def ours(bench_dir, benchmark, threads):
+    """One models_bench entry in its own process (its peak RSS is its own)."""
+    out = subprocess.run([os.path.join(bench_dir, "models_bench"), f"--benchmark_filter=^{re.escape(benchmark)}$",
                           "--benchmark_format=json", "--benchmark_min_time=0.5"],
                          capture_output=True, text=True, env=dict(os.environ, OMP_NUM_THREADS=str(threads)))
     if out.returncode != 0 or not out.stdout.strip():
         return None, out.stderr.strip()[-300:]
     rows = [b for b in json.loads(out.stdout)["benchmarks"] if not b.get("error_occurred")]
     return (rows[0] if rows else None), ""
+
+
+def benchmarks(bench_dir, device):
+    """models_bench's entries for `device`: (benchmark name, model, mode, batch, size)."""
+    dev = "CUDA" if device == "cuda" else "cpu"
+    out = subprocess.run([os.path.join(bench_dir, "models_bench"), "--benchmark_list_tests"],
+                         capture_output=True, text=True, check=True)
+    pattern = re.compile(rf"^BM_model/(\w+)_(infer|train)_{dev}/(\d+)/(\d+)/\w+$")
+    return [(m.group(0), m.group(1), m.group(2), int(m.group(3)), int(m.group(4)))
+            for m in map(pattern.match, out.stdout.split()) if m]
+
+
+def torch_run(python, name, mode, n, hw, device, threads):
+    """(seconds, peak MB) of one torch measurement in its own process, or (None, None)."""
+    if TORCH.get(name) is None:
+        return None, None
+    t = subprocess.run([python, __file__, "--device", device, "--threads", str(threads),
+                        "--torch-one", name, mode, str(n), str(hw)], capture_output=True, text=True)
+    if t.returncode != 0:
+        print(f"# {python}: torch {name} {mode} failed: {t.stderr.strip()[-300:]}", flush=True)
+        return None, None
+    r = json.loads(t.stdout.strip().splitlines()[-1])
+    return r["seconds"], r["peak_mb"]
 
 
 def main():
@@ -173,6 +214,8 @@ def main():
     ap.add_argument("--threads", type=int, default=os.cpu_count(),
                     help="CPU threads of both sides (OMP_NUM_THREADS for ours); on a busy machine 1 avoids "
                          "oversubscribed OpenMP loops")
+    ap.add_argument("--torch-python", action="append",
+                    help="an interpreter with torch and torchvision to compare with (repeatable; default this one)")
     ap.add_argument("--torch-one", nargs=4, metavar=("NAME", "MODE", "BATCH", "SIZE"), help=argparse.SUPPRESS)
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
@@ -181,40 +224,37 @@ def main():
         torch_one(name, mode, int(n), int(hw), args.device)
         return
     dev = args.device
-    where = torch.cuda.get_device_name() if dev == "cuda" else f"CPU, {torch.get_num_threads()} thread(s) each side"
-    mem = "peak alloc MB" if dev == "cuda" else "peak RSS MB"
-    print(f"# {where}; torch {torch.__version__}; {CLASSES} classes; f32")
-    if dev == "cpu":
-        base = subprocess.run([sys.executable, "-c", "import torch, torchvision; print(open('/proc/self/status')"
-                               ".read().split('VmHWM:')[1].split()[0])"], capture_output=True, text=True)
-        print(f"# torch's peak RSS after importing torch and torchvision alone: {int(base.stdout) * 1024 / 1e6:.0f} MB")
-    print(f"{'model':<27} {'step':<6} {'input':<12} {'ours ms':>9} {'torch ms':>9} {'speed-up':>8} "
-          f"{'ours ' + mem:>17} {'torch ' + mem:>17}")
-    for name in TORCH:
+    pythons = args.torch_python or [sys.executable]
+    where = torch.cuda.get_device_name() if dev == "cuda" else f"CPU, {args.threads} thread(s) each side"
+    mem = "MB" if dev == "cuda" else "RSS MB"
+    print(f"# {where}; {CLASSES} classes; f32; times in ms, peak memory in MB "
+          f"({'the caching allocators' if dev == 'cuda' else 'peak resident set'})")
+    for i, python in enumerate(pythons):
+        probe = ("import torch, torchvision; print(torch.__version__, open('/proc/self/status')"
+                 ".read().split('VmHWM:')[1].split()[0])")
+        version, kb = subprocess.run([python, "-c", probe], capture_output=True, text=True,
+                                     check=True).stdout.split()
+        print(f"# torch{i + 1}: {python}: torch {version}; its peak RSS after importing torch and "
+              f"torchvision alone: {int(kb) * 1024 / 1e6:.0f} MB")
+    head = f"{'model':<27} {'step':<6} {'input':<12} {'ours ms':>8} {'ours ' + mem:>10}"
+    for i in range(len(pythons)):
+        head += f" {f'torch{i + 1} ms':>10} {'speed-up':>8} {f'torch{i + 1} ' + mem:>12}"
+    print(head)
+    for benchmark, name, mode, n, hw in benchmarks(args.bench_dir, dev):
         if not re.search(args.filter, name):
             continue
-        for mode in ("infer", "train"):
-            b, err = ours(args.bench_dir, name, mode, dev, args.threads)
-            if b is None:
-                print(f"{name:<27} {mode:<6} models_bench failed: {err}", flush=True)
-                continue
-            n, hw = (int(v) for v in re.search(r"/(\d+)/(\d+)", b["name"]).groups())
-            ours_s = b["real_time"] * {"ns": 1e-9, "us": 1e-6, "ms": 1e-3, "s": 1.0}[b["time_unit"]]
-            ours_mb = b.get("peak_MB", b.get("peak_rss_MB", 0))
-            torch_s = torch_mb = None
-            if TORCH[name] is not None:
-                t = subprocess.run([sys.executable, __file__, "--device", dev, "--threads", str(args.threads),
-                                    "--torch-one", name, mode, str(n), str(hw)], capture_output=True, text=True)
-                if t.returncode == 0:
-                    r = json.loads(t.stdout.strip().splitlines()[-1])
-                    torch_s, torch_mb = r["seconds"], r["peak_mb"]
-                else:
-                    print(f"# torch {name} {mode} failed: {t.stderr.strip()[-300:]}")
-            ts = f"{torch_s * 1e3:9.1f}" if torch_s else f"{'-':>9}"
-            su = f"{torch_s / ours_s:8.2f}" if torch_s else f"{'-':>8}"
-            tm = f"{torch_mb:17.0f}" if torch_mb else f"{'-':>17}"
-            print(f"{name:<27} {mode:<6} {f'{n}x3x{hw}x{hw}':<12} {ours_s * 1e3:9.1f} {ts} {su} {ours_mb:17.0f} {tm}",
-                  flush=True)
+        b, err = ours(args.bench_dir, benchmark, args.threads)
+        if b is None:
+            print(f"{name:<27} {mode:<6} models_bench failed: {err}", flush=True)
+            continue
+        ours_s = b["real_time"] * {"ns": 1e-9, "us": 1e-6, "ms": 1e-3, "s": 1.0}[b["time_unit"]]
+        ours_mb = b.get("peak_MB", b.get("peak_rss_MB", 0))
+        line = f"{name:<27} {mode:<6} {f'{n}x3x{hw}x{hw}':<12} {ours_s * 1e3:8.1f} {ours_mb:10.0f}"
+        for python in pythons:
+            torch_s, torch_mb = torch_run(python, name, mode, n, hw, dev, args.threads)
+            line += (f" {torch_s * 1e3:10.1f} {torch_s / ours_s:8.2f} {torch_mb:12.0f}" if torch_s
+                     else f" {'-':>10} {'-':>8} {'-':>12}")
+        print(line, flush=True)
 
 
 if __name__ == "__main__":

@@ -2,13 +2,15 @@
 // cross-entropy on "out" plus 0.4 x on each auxiliary head, backward, update), 21 classes, random
 // images. The arguments are the batch and the (square) image size: on the CPU 1x3x128x128 for
 // inference and 2 images for training (BatchNorm after global pooling needs more than one value
-// per channel, as in PyTorch), on CUDA 8x3x512x512. fcn_resnet50 and deeplabv3_resnet50 run with
-// torchvision's auxiliary head, the real-time networks without theirs (as deployed).
+// per channel, as in PyTorch), on CUDA 8x3x512x512. torchvision's FCN and DeepLabV3 run with
+// their auxiliary head, the other networks without theirs (as deployed).
 // bench/compare_models_torch.py runs these next to the PyTorch equivalents.
 // Counters: peak_MB, the CUDA caching allocator's peak since the model was built (weights,
 // activations, optimizer state); peak_rss_MB on the CPU, the process's resident high-water mark
 // so far, so filter to one benchmark to read it alone.
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "bench/bench_util.h"
 #include "engine/host_memory.h"
@@ -55,33 +57,39 @@ static void BM_model(benchmark::State& st, const char* name, Device d, bool trai
       benchmark::Counter(double(n), benchmark::Counter::kIsIterationInvariantRate);
 }
 
-#define MODEL_BENCH(name, aux)                                                      \
-  BENCHMARK_CAPTURE(BM_model, name##_infer_cpu, #name, kCPU, false, aux)            \
-      ->Args({1, 128})                                                              \
-      ->UseRealTime()                                                               \
-      ->Unit(benchmark::kMillisecond);                                              \
-  BENCHMARK_CAPTURE(BM_model, name##_train_cpu, #name, kCPU, true, aux)             \
-      ->Args({2, 128})                                                              \
-      ->UseRealTime()                                                               \
-      ->Unit(benchmark::kMillisecond);                                              \
-  BENCHMARK_CAPTURE(BM_model, name##_infer_CUDA, #name, cuda_device(0), false, aux) \
-      ->Args({8, 512})                                                              \
-      ->UseManualTime()                                                             \
-      ->Unit(benchmark::kMillisecond);                                              \
-  BENCHMARK_CAPTURE(BM_model, name##_train_CUDA, #name, cuda_device(0), true, aux)  \
-      ->Args({8, 512})                                                              \
-      ->UseManualTime()                                                             \
-      ->Unit(benchmark::kMillisecond);
+// Every registered model, on each device: inference and training step, at the shapes above; the
+// small UNet also at the shape of CPU training benchmarks (batch 16, 96x96). torchvision's FCN and
+// DeepLabV3 run with their auxiliary head, as torchvision builds them for training.
+void register_models() {
+  struct Shape {
+    int64_t infer_batch, train_batch, size;
+  };
+  for (const std::string& name : models::names()) {
+    const bool aux = name.starts_with("fcn_") || name.starts_with("deeplabv3_");
+    std::vector<std::pair<Device, Shape>> runs = {{kCPU, {1, 2, 128}},
+                                                  {cuda_device(0), {8, 8, 512}}};
+    if (name == "unet_small") runs.push_back({kCPU, {16, 16, 96}});
+    for (const auto& [device, shape] : runs) {
+      for (bool train : {false, true}) {
+        const std::string label = "BM_model/" + name + (train ? "_train_" : "_infer_") +
+                                  (device.is_cuda() ? "CUDA" : "cpu");
+        auto* b = benchmark::RegisterBenchmark(label.c_str(),
+                                               [name, device, train, aux](benchmark::State& st) {
+                                                 BM_model(st, name.c_str(), device, train, aux);
+                                               });
+        b->Args({train ? shape.train_batch : shape.infer_batch, shape.size})
+            ->Unit(benchmark::kMillisecond);
+        device.is_cuda() ? b->UseManualTime() : b->UseRealTime();
+      }
+    }
+  }
+}
 
-MODEL_BENCH(fcn_resnet50, true)
-MODEL_BENCH(deeplabv3_resnet50, true)
-MODEL_BENCH(lraspp_mobilenet_v3_large, false)
-MODEL_BENCH(regseg48, false)
-MODEL_BENCH(pp_liteseg_t, false)
-MODEL_BENCH(ddrnet_23_slim, false)
-MODEL_BENCH(bisenetv2, false)
-MODEL_BENCH(enet, false)
-MODEL_BENCH(segformer_b0, false)
-MODEL_BENCH(unet, false)
-
-BENCHMARK_MAIN();
+int main(int argc, char** argv) {
+  register_models();
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}

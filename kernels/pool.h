@@ -51,12 +51,10 @@ TESSEL_HD int64_t adaptive_end(int64_t o, int64_t in, int64_t out) {
   return ((o + 1) * in + out - 1) / out;
 }
 
-// Element `e` (a linear output index) of max pooling: the value (NaN wins, as in PyTorch) and
-// the index h * W + w of its pixel within the plane.
+// Output (oh, ow) of max pooling over plane `x`: the value (NaN wins, as in PyTorch) and the
+// index h * W + w of its pixel within the plane.
 template <typename T, typename C>
-TESSEL_HD C max_pool_at(const Pool2d& p, const T* in, int64_t e, int64_t* argmax) {
-  int64_t ow = e % p.out_w, oh = e / p.out_w % p.out_h, plane = e / (p.out_w * p.out_h);
-  const T* x = in + plane * p.in_h * p.in_w;
+TESSEL_HD C max_pool_window(const Pool2d& p, const T* x, int64_t oh, int64_t ow, int64_t* argmax) {
   int64_t h0 = oh * p.sh - p.ph, w0 = ow * p.sw - p.pw;
   while (h0 < 0) h0 += p.dh;
   while (w0 < 0) w0 += p.dw;
@@ -72,6 +70,13 @@ TESSEL_HD C max_pool_at(const Pool2d& p, const T* in, int64_t e, int64_t* argmax
     }
   *argmax = arg;
   return best;
+}
+
+// Element `e` (a linear output index) of max pooling.
+template <typename T, typename C>
+TESSEL_HD C max_pool_at(const Pool2d& p, const T* in, int64_t e, int64_t* argmax) {
+  int64_t ow = e % p.out_w, oh = e / p.out_w % p.out_h, plane = e / (p.out_w * p.out_h);
+  return max_pool_window<T, C>(p, in + plane * p.in_h * p.in_w, oh, ow, argmax);
 }
 
 // Gradient of input element `e` of max pooling: the outputs that picked it.

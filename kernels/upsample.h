@@ -2,9 +2,11 @@
 // coordinate rules (F.interpolate, modes 'bilinear' and 'nearest'). The per-axis source math is
 // written once here for host and device; the CPU and CUDA files only loop over it.
 //
-// Both backwards are gathers: input pixel i finds, from the inverse mapping, the range of outputs
-// that read it and sums their gradients with the weights recomputed exactly as the forward did.
-// That is deterministic, and on a GPU at least as fast as scattering with atomics: grad_out is read
+// On the GPU both backwards are gathers: input pixel i finds, from the inverse mapping, the range
+// of outputs that read it and sums their gradients with the weights recomputed exactly as the
+// forward did. (The CPU's bilinear passes loop over per-axis tap tables instead, and its backward
+// spreads each plane separably: kernels/cpu/upsample.cpp.) That is deterministic, and on a GPU at
+// least as fast as scattering with atomics: grad_out is read
 // through the caches by neighbouring threads (DRAM traffic stays near one read of grad_out) and
 // every grad_in element is written once, whereas a scatter needs a zero-fill pass over grad_in,
 // four read-modify-write atomics per output pixel (emulated with compare-and-swap for 16-bit

@@ -22,24 +22,55 @@ void for_each_element(DType type, const char* what, int64_t n, int64_t work, con
 
 }  // namespace
 
+// A row of outputs per step, so the index arithmetic is per row; comparisons in T (a maximum
+// needs no wider type: the conversion would be exact).
 void max_pool2d(const CpuContext&, const Pool2d& p, DType type, void* out, int64_t* argmax,
                 const void* in) {
-  for_each_element(type, "max_pool2d", p.planes * p.out_h * p.out_w, p.kh * p.kw,
-                   [&](auto tag, int64_t e) {
-                     using T = typename decltype(tag)::type;
-                     static_cast<T*>(out)[e] =
-                         T(max_pool_at<T, double>(p, static_cast<const T*>(in), e, argmax + e));
-                   });
+  dispatch_float(type, "max_pool2d", [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    const int64_t rows = p.planes * p.out_h;
+    parallel_for(rows, std::max<int64_t>(1, kGrain / (p.out_w * p.kh * p.kw)),
+                 [&](int64_t b, int64_t e) {
+                   for (int64_t row = b; row < e; ++row) {
+                     const T* x = static_cast<const T*>(in) + row / p.out_h * p.in_h * p.in_w;
+                     T* y = static_cast<T*>(out) + row * p.out_w;
+                     int64_t* a = argmax + row * p.out_w;
+                     for (int64_t ow = 0; ow < p.out_w; ++ow)
+                       y[ow] = max_pool_window<T, T>(p, x, row % p.out_h, ow, a + ow);
+                   }
+                 });
+  });
 }
 
+// Windows that do not overlap (UNet's and most encoders' 2x2 stride 2) hand each input at most
+// one output's gradient: a scatter per plane, in output order, gives exactly the gather's result
+// for a fraction of its index arithmetic. Overlapping windows sum in double through the gather.
 void max_pool2d_backward(const CpuContext&, const Pool2d& p, DType type, void* grad_in,
                          const void* grad_out, const int64_t* argmax) {
-  for_each_element(
-      type, "max_pool2d_backward", p.planes * p.in_h * p.in_w, 4, [&](auto tag, int64_t e) {
-        using T = typename decltype(tag)::type;
-        static_cast<T*>(grad_in)[e] =
-            T(max_pool_grad_at<T, double>(p, static_cast<const T*>(grad_out), argmax, e));
-      });
+  const bool disjoint = p.sh >= (p.kh - 1) * p.dh + 1 && p.sw >= (p.kw - 1) * p.dw + 1;
+  if (!disjoint) {
+    for_each_element(
+        type, "max_pool2d_backward", p.planes * p.in_h * p.in_w, 4, [&](auto tag, int64_t e) {
+          using T = typename decltype(tag)::type;
+          static_cast<T*>(grad_in)[e] =
+              T(max_pool_grad_at<T, double>(p, static_cast<const T*>(grad_out), argmax, e));
+        });
+    return;
+  }
+  const int64_t in_plane = p.in_h * p.in_w, out_plane = p.out_h * p.out_w;
+  dispatch_float(type, "max_pool2d_backward", [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    parallel_for(p.planes, std::max<int64_t>(1, kGrain / (in_plane + out_plane)),
+                 [&](int64_t b, int64_t e) {
+                   for (int64_t plane = b; plane < e; ++plane) {
+                     T* gi = static_cast<T*>(grad_in) + plane * in_plane;
+                     const T* go = static_cast<const T*>(grad_out) + plane * out_plane;
+                     const int64_t* picked = argmax + plane * out_plane;
+                     std::fill(gi, gi + in_plane, T(0));
+                     for (int64_t o = 0; o < out_plane; ++o) gi[picked[o]] = go[o];
+                   }
+                 });
+  });
 }
 
 void avg_pool2d(const CpuContext&, PoolKind kind, const Pool2d& p, DType type, void* out,

@@ -135,6 +135,18 @@ TEST(Pool, Gradcheck) {
         return max_pool2d(in[0], {3, 2}, {2, 2}, {1, 1}, {1, 2}, true);
       },
       {x});
+  // Windows that do not overlap take the CPU's scatter: with ceil mode's partial windows, and
+  // with gaps between windows and padding.
+  expect_gradcheck(
+      [](auto& in) {
+        return max_pool2d(in[0], {2, 2}, {2, 2}, {0, 0}, {1, 1}, true);
+      },
+      {x});
+  expect_gradcheck(
+      [](auto& in) {
+        return max_pool2d(in[0], {2, 2}, {3, 3}, {1, 1}, {1, 1}, false);
+      },
+      {x});
   expect_gradcheck(
       [](auto& in) {
         return avg_pool2d(in[0], {3, 3}, {2, 1}, {1, 1}, true, true);
