@@ -3,7 +3,7 @@
 // and holds the backbone's own state dict, named as its module: for torchvision's families the
 // classifier's names ("conv1.weight", "layer1.0.conv1.weight", ..., plus "fc.*", reported as
 // unexpected). tools/convert_weights.py writes one from torchvision, timm, SuperGradients,
-// segmentation_models_pytorch and HuggingFace checkpoints (not yet mmsegmentation's). A whole
+// segmentation_models_pytorch, HuggingFace and mmsegmentation checkpoints. A whole
 // network's file also works: when keys start with the backbone's path ("backbone.conv1.weight",
 // HuggingFace's "segformer.encoder.*"), only those are read, with the path removed (mmseg's
 // prefix=).

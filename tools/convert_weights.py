@@ -9,7 +9,9 @@ classifier's weights without its classifier. What each --from reads:
   torchvision  ResNet-18 .. 152 classifiers: keys unchanged, fc.* dropped. MobileNetV3-Large:
                features.N.* become N.* (LR-ASPP's backbone), classifier.* dropped.
   timm         ResNet (resnet18 .. 152 and their *.tv_in1k, *.a1_in1k, ... weights): timm names
-               ResNet as torchvision does, so the same map.
+               ResNet as torchvision does, so the same map. MobileNetV3 (mobilenetv3_large_100):
+               to torchvision's features.N names, as above (timm's BatchNorm eps is 1e-5,
+               torchvision's 1e-3). timm has no STDC.
   smp          a segmentation_models_pytorch Unet("resnet34"), the whole network: our unet_resnet34
                (model.weights; model.backbone_weights takes its encoder.*, torchvision's names).
   sg           SuperGradients (checkpoints hold the weights under "net"): DDRNet-23-slim, STDC1-Seg,
@@ -20,6 +22,12 @@ classifier's weights without its classifier. What each --from reads:
                segformer.encoder.* without that prefix, or transformers 5's segformer.stages.*
                renamed to those names; the classifier and decode head dropped. A model.safetensors
                from the hub (older names: ours) also loads as it is, with no conversion.
+  mmseg        mmsegmentation (its configs' names): PSPNet and DeepLabV3+ on ResNetV1b (*_r50b-d8:
+               pspnet_*, deeplabv3plus_*, whole), BiSeNetV2 (whole), STDC1/2-Seg (stdc*_seg less
+               the classifier, which has a bias in mmseg, and the auxiliary heads, which read
+               other features: model.backbone_weights), the backbone of other ResNetV1b networks
+               and SegFormer's MiT encoder (segformer_b0; query, key and value split from
+               in_proj). Refused, saying why: ResNetV1c (*_r50-d8, deep stem), UNet, DDRNet.
 
 The checkpoint may be a bare state dict or a dict holding one under "state_dict", "model",
 "model_state_dict" or "net" (SuperGradients); a "module." prefix (DistributedDataParallel) is
@@ -45,6 +53,12 @@ class Zeros:
 
     def __init__(self, dtype, shape):
         self.dtype, self.shape = dtype, shape
+
+    def chunk(self, n):
+        return [Zeros(self.dtype, [self.shape[0] // n] + self.shape[1:])] * n
+
+    def reshape(self, shape):
+        return Zeros(self.dtype, shape)
 
     def encoded(self):
         numel = 1
@@ -74,7 +88,13 @@ class Torch:
     """Encodes torch tensors (imported only when a checkpoint is read)."""
 
     def __init__(self, tensor):
-        self.tensor = tensor
+        self.tensor, self.shape = tensor, list(tensor.shape)
+
+    def chunk(self, n):
+        return [Torch(t) for t in self.tensor.chunk(n)]
+
+    def reshape(self, shape):
+        return Torch(self.tensor.reshape(shape))
 
     def encoded(self):
         import torch
@@ -129,6 +149,17 @@ def renamed(state, rules):
     return out
 
 
+def first_key(state, prefix):
+    return next((k for k in state if k.startswith(prefix)), None)
+
+
+def dropped(state, prefix, why):
+    """`state` without the keys under `prefix`, saying so on stderr when there were any."""
+    if first_key(state, prefix):
+        print(f"note: left out {prefix}* ({why})", file=sys.stderr)
+    return without(state, prefix)
+
+
 def torchvision_map(state):
     if any(k.startswith("features.") for k in state):  # MobileNetV3
         return only(state, "features.")
@@ -176,6 +207,133 @@ SG_RULES = [(r"\.seq\.conv\.", ".0."), (r"\.seq\.bn\.", ".1."),
             (r"^(upsample(?:32|16))\.1\.", r"\1.")]
 
 
+# timm's MobileNetV3: the stem, then blocks.S.B numbered on as torchvision's features.N, each
+# block's parts by its kind (an inverted residual with conv_pwl, its projection after the SE
+# when there is one; the first stage's depthwise-separable block; the last 1x1 ConvBnAct); the
+# head (conv_head, a linear layer as a 1x1 conv) and classifier dropped, as torchvision's.
+TIMM_MOBILENETV3_PARTS = {
+    "conv_pwl": {"conv_pw": "block.0.0", "bn1": "block.0.1", "conv_dw": "block.1.0",
+                 "bn2": "block.1.1", "se.conv_reduce": "block.2.fc1",
+                 "se.conv_expand": "block.2.fc2", "conv_pwl": "block.P.0", "bn3": "block.P.1"},
+    "conv_pw": {"conv_dw": "block.0.0", "bn1": "block.0.1", "conv_pw": "block.1.0",
+                "bn2": "block.1.1"},
+    "conv": {"conv": "0", "bn1": "1"}}
+
+
+def timm_mobilenetv3_map(state):
+    blocks = sorted({(int(m[1]), int(m[2])) for k in state
+                     if (m := re.match(r"blocks\.(\d+)\.(\d+)\.", k))})
+    out = {}
+    for key, v in without(without(state, "conv_head."), "classifier.").items():
+        if m := re.match(r"(conv_stem|bn1)\.(\w+)$", key):
+            out[f"0.{0 if m[1] == 'conv_stem' else 1}.{m[2]}"] = v
+            continue
+        m = re.match(r"blocks\.(\d+)\.(\d+)\.(.+)\.(\w+)$", key)
+        block = m and f"blocks.{m[1]}.{m[2]}."
+        kind = m and next((k for k in TIMM_MOBILENETV3_PARTS if f"{block}{k}.weight" in state),
+                          None)
+        part = kind and TIMM_MOBILENETV3_PARTS[kind].get(m[3])
+        if not part:
+            sys.exit(f"--from timm: {key}: not a part of timm's MobileNetV3 that this map knows")
+        projection = "3" if block + "se.conv_reduce.weight" in state else "2"
+        index = blocks.index((int(m[1]), int(m[2]))) + 1
+        out[f"{index}.{part.replace('P', projection)}.{m[4]}"] = v
+    return out
+
+
+def timm_map(state):
+    return timm_mobilenetv3_map(state) if "conv_stem.weight" in state else torchvision_map(state)
+
+
+# mmsegmentation (weights under "state_dict"; mmcv's ConvModule names its parts "conv", "bn").
+# Networks are told apart by their keys. Those whose layout no Tessel network has are refused:
+MMSEG_REFUSED = [
+    ("backbone.stem.0.weight", "mmseg's ResNetV1c (the *_r50-d8 configs) has a deep stem of three "
+     "3x3 convolutions (backbone.stem.*) where torchvision's ResNet, which Tessel's ResNets are, "
+     "has one 7x7 conv1; the *_r50b-d8 configs' ResNetV1b checkpoints convert"),
+    ("backbone.encoder.0.0.convs.", "mmseg's UNet upsamples by interpolation and a 1x1 ConvModule "
+     "(decoder.N.upsample.interp_upsample) and classifies with an FCNHead; Tessel's unet uses 2x2 "
+     "transposed convolutions and a 1x1 classifier"),
+    ("backbone.context_branch_layers.", "mmseg's DDRNet is not mapped: its modules are named and "
+     "nested differently from SuperGradients' DDRNet that Tessel's ddrnet_* mirror, and no test "
+     "checks that its layers line up; convert SuperGradients' checkpoints (--from sg)")]
+
+# STDC-Seg (STDCContextPathNet): to SuperGradients' names, which stdc1_seg / stdc2_seg have. In a
+# stride-2 STDC module, mmseg's "downsample" (the strided depthwise conv) leads SG's second branch.
+MMSEG_STDC_RULES = [
+    (r"^backbone\.backbone\.stages\.([01])\.",
+     lambda m: f"backbone.stages.block_s{2 ** (int(m[1]) + 1)}.0."),
+    (r"^backbone\.backbone\.stages\.([234])\.",
+     lambda m: f"backbone.stages.block_s{2 ** (int(m[1]) + 1)}."),
+    (r"(block_s\d+\.0)\.downsample\.", r"\1.conv_list.1.0."),
+    (r"(block_s\d+\.0)\.layers\.1\.", r"\1.conv_list.1.1."),
+    (r"\.layers\.(\d)\.", r".conv_list.\1."),
+    (r"^backbone\.arms\.0\.", "arm32."), (r"^backbone\.arms\.1\.", "arm16."),
+    (r"\.conv_layer\.", ".conv_first."), (r"\.atten_conv_layer\.", ".attention_block."),
+    (r"^backbone\.convs\.0\.", "upsample32."), (r"^backbone\.convs\.1\.", "upsample16."),
+    (r"^backbone\.conv_avg\.", "context_embedding.1."),
+    (r"^backbone\.ffm\.conv0\.", "ffm.pw_conv."),
+    (r"^backbone\.ffm\.attention\.1\.conv\.", "ffm.attention_block.1."),
+    (r"^backbone\.ffm\.attention\.2\.conv\.", "ffm.attention_block.3."),
+    (r"^decode_head\.convs\.0\.", "segmentation_head.0."),
+    (r"\.conv\.", ".0."), (r"\.bn\.", ".1.")]
+
+# MiT (MixVisionTransformer, keys under "backbone."): to the names of HuggingFace's encoder. mmseg
+# packs each attention's query, key and value into nn.MultiheadAttention's in_proj (split below)
+# and makes the MLP's linear layers 1x1 convolutions (reshaped below).
+MMSEG_MIT_RULES = [
+    (r"^layers\.(\d+)\.0\.projection\.", r"patch_embeddings.\1.proj."),
+    (r"^layers\.(\d+)\.0\.norm\.", r"patch_embeddings.\1.layer_norm."),
+    (r"^layers\.(\d+)\.1\.(\d+)\.", r"block.\1.\2."),
+    (r"^layers\.(\d+)\.2\.", r"layer_norm.\1."),
+    (r"\.norm([12])\.", r".layer_norm_\1."),
+    (r"\.attn\.attn\.out_proj\.", ".attention.output.dense."),
+    (r"\.attn\.attn\.in_proj_", ".attention.self.in_proj."),
+    (r"\.attn\.sr\.", ".attention.self.sr."), (r"\.attn\.norm\.", ".attention.self.layer_norm."),
+    (r"\.ffn\.layers\.0\.", ".mlp.dense1."), (r"\.ffn\.layers\.1\.", ".mlp.dwconv.dwconv."),
+    (r"\.ffn\.layers\.4\.", ".mlp.dense2.")]
+
+
+def mmseg_mit_map(state):
+    out = {}
+    for key, v in renamed(only(state, "backbone."), MMSEG_MIT_RULES).items():
+        if ".in_proj." in key:
+            for name, part in zip(("query", "key", "value"), v.chunk(3)):
+                out[key.replace("in_proj", name)] = part
+        elif ".mlp.dense" in key and key.endswith(".weight"):
+            out[key] = v.reshape(v.shape[:2])
+        else:
+            out[key] = v
+    return out
+
+
+def mmseg_map(state):
+    for prefix, why in MMSEG_REFUSED:
+        if key := first_key(state, prefix):
+            sys.exit(f"--from mmseg: {key}: {why}")
+    if "backbone.layers.0.0.projection.weight" in state:  # SegFormer
+        dropped(state, "decode_head.", "mmseg's SegformerHead, a ConvModule per stage, is not "
+                "HuggingFace's all-MLP head that segformer_b0 has: the file is the encoder")
+        return mmseg_mit_map(state)
+    if first_key(state, "backbone.backbone.stages."):  # STDC-Seg
+        state = dropped(state, "decode_head.conv_seg.", "mmseg's classifier has a bias, "
+                        "SuperGradients' (stdc*_seg's) none: train it anew")
+        return renamed(dropped(state, "auxiliary_head.", "mmseg's auxiliary heads read the context "
+                               "path, SuperGradients' (stdc*_seg with aux) the backbone"),
+                       MMSEG_STDC_RULES)
+    if first_key(state, "backbone.detail."):  # BiSeNetV2: ours has mmseg's names
+        return state
+    if "backbone.layer1.0.conv1.weight" in state:  # ResNetV1b: torchvision's names
+        # PSPHead and DepthwiseSeparableASPPHead: our pspnet_* and deeplabv3plus_* have them.
+        if any(first_key(state, f"decode_head.{h}.") for h in ("psp_modules", "c1_bottleneck")):
+            return state
+        head = ("no Tessel network has this mmseg decode head; the backbone loads with "
+                "model.backbone_weights")
+        return dropped(dropped(state, "decode_head.", head), "auxiliary_head.", head)
+    sys.exit(f"--from mmseg: no Tessel network mirrors this mmsegmentation model (first keys: "
+             f"{', '.join(list(state)[:4])})")
+
+
 def sg_map(state):
     return renamed(state, SG_RULES)
 
@@ -189,8 +347,8 @@ def hf_map(state):
             **renamed(only(state, "segformer.stages."), HF5_RULES)}
 
 
-MAPS = {"torchvision": torchvision_map, "timm": torchvision_map, "smp": smp_map, "hf": hf_map,
-        "sg": sg_map}
+MAPS = {"torchvision": torchvision_map, "timm": timm_map, "smp": smp_map, "hf": hf_map,
+        "sg": sg_map, "mmseg": mmseg_map}
 
 
 def write_safetensors(path, state):

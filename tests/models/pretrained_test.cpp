@@ -1,12 +1,14 @@
 // Pretrained backbones (models/pretrained.h) from the checkpoints people have: the state dict key
-// lists of torchvision, timm, segmentation_models_pytorch and transformers
-// (tests/fixtures/weights/*.txt, written by gen_weight_keys.py with those libraries), converted by
-// tools/convert_weights.py as a user would (zeros of those shapes: the script reads a shape list
-// without PyTorch), load into our networks' backbones, every tensor of them.
+// lists of torchvision, timm, segmentation_models_pytorch, transformers, SuperGradients and
+// mmsegmentation (tests/fixtures/weights/*.txt, written by gen_weight_keys.py with those
+// libraries), converted by tools/convert_weights.py as a user would (zeros of those shapes: the
+// script reads a shape list without PyTorch), load into our networks' backbones, every tensor of
+// them.
 #include "models/pretrained.h"
 
 #include <gtest/gtest.h>
 
+#include "core/strings.h"
 #include "models/registry.h"
 #include "nn/safetensors.h"
 #include "tests/models/weight_files.h"
@@ -20,14 +22,21 @@ using testing::convert;
 using testing::have_python;
 using testing::unconverted;
 
+// What a converted file holds: the backbone; the whole network (model.weights loads it
+// strictly); part of it (every tensor of the file is one of the network's, by name and shape).
+enum Holds { only_backbone, whole, part };
+
 struct Checkpoint {
   const char* model;
   ModelOptions options;
   const char* fixture;
   const char* source;        // convert_weights.py --from
   int64_t backbone_tensors;  // all loaded by model.backbone_weights; 0: no backbone
-  bool whole = false;        // the file is the whole network: model.weights loads it strictly
+  Holds holds = only_backbone;
 };
+
+// Cityscapes' 19 classes, with the auxiliary heads.
+const ModelOptions kCityscapesAux{.num_classes = 19, .aux = true};
 
 class ConvertedCheckpoint : public ::testing::TestWithParam<Checkpoint> {};
 
@@ -48,8 +57,10 @@ TEST_P(ConvertedCheckpoint, Loads) {
     for (auto& [name, t] : backbone->state_dict())
       EXPECT_EQ(sum(abs(t.to(DType::F64))).item(), 0.0) << name << " was not loaded";
   }
-  if (c.whole) {
-    EXPECT_TRUE(nn::load_state_dict_file(file, *create(c.model, c.options), true).empty());
+  if (c.holds != only_backbone) {
+    nn::IncompatibleKeys keys =
+        nn::load_state_dict_file(file, *create(c.model, c.options), c.holds == whole);
+    EXPECT_TRUE(keys.unexpected_keys.empty()) << join(keys.unexpected_keys);
   }
 }
 
@@ -57,6 +68,12 @@ TEST_P(ConvertedCheckpoint, Loads) {
 // fc.bias; MobileNetV3's two linear layers; SegFormer's), or, from a whole network's checkpoint,
 // the keys under its backbone's path. SuperGradients' networks as its models.get builds them
 // (19 Cityscapes classes; STDC1-Seg with its auxiliary and detail heads, the others without).
+// mmsegmentation's as its configs build them: the whole network where ours mirrors it
+// (PSPNet and DeepLabV3+ on ResNetV1b, BiSeNetV2), the backbone where only that matches
+// (DeepLabV3's ASPPHead, SegFormer's head), STDC-Seg less its auxiliary heads and classifier.
+// SuperGradients' ImageNet backbone for DDRNet-23-slim ("ddrnet23_slim_bb_imagenet.pth") as its
+// Cityscapes recipes load it, into the ImageNet classifier's .backbone: _backbone and the
+// high-resolution branch beside it (230 tensors; model.backbone_weights loads _backbone's 128).
 INSTANTIATE_TEST_SUITE_P(
     Libraries, ConvertedCheckpoint,
     ::testing::Values(
@@ -68,14 +85,38 @@ INSTANTIATE_TEST_SUITE_P(
         Checkpoint{"pspnet_resnet50", {}, "timm_resnet50", "timm", 318},
         Checkpoint{"unet_resnet34", {}, "torchvision_resnet34", "torchvision", 216},
         Checkpoint{"segformer_b0", {}, "hf_mit_b0", "hf", 192},
-        Checkpoint{"unet_resnet34", {.num_classes = 21}, "smp_unet_resnet34", "smp", 216, true},
+        Checkpoint{"unet_resnet34", {.num_classes = 21}, "smp_unet_resnet34", "smp", 216, whole},
         Checkpoint{"pp_liteseg_t", {}, "sg_stdc1_classification", "sg", 174},
-        Checkpoint{"ddrnet_23_slim", {.num_classes = 19}, "sg_ddrnet_23_slim", "sg", 128, true},
-        Checkpoint{
-            "stdc1_seg", {.num_classes = 19, .aux = true}, "sg_stdc1_seg50", "sg", 174, true},
-        Checkpoint{"pp_liteseg_t", {.num_classes = 19}, "sg_pp_lite_t_seg75", "sg", 174, true},
-        Checkpoint{"regseg48", {.num_classes = 19}, "sg_regseg48", "sg", 0, true}),
+        Checkpoint{"ddrnet_23_slim", {.num_classes = 19}, "sg_ddrnet_23_slim", "sg", 128, whole},
+        Checkpoint{"stdc1_seg", kCityscapesAux, "sg_stdc1_seg50", "sg", 174, whole},
+        Checkpoint{"pp_liteseg_t", {.num_classes = 19}, "sg_pp_lite_t_seg75", "sg", 174, whole},
+        Checkpoint{"regseg48", {.num_classes = 19}, "sg_regseg48", "sg", 0, whole},
+        Checkpoint{"lraspp_mobilenet_v3_large", {}, "timm_mobilenetv3_large_100", "timm", 308},
+        Checkpoint{"pspnet_resnet50", kCityscapesAux, "mmseg_pspnet_r50b", "mmseg", 318, whole},
+        Checkpoint{"deeplabv3plus_resnet50", kCityscapesAux, "mmseg_deeplabv3plus_r50b", "mmseg",
+                   318, whole},
+        Checkpoint{"deeplabv3_resnet50", {}, "mmseg_deeplabv3_r50b", "mmseg", 318},
+        Checkpoint{"bisenetv2", kCityscapesAux, "mmseg_bisenetv2", "mmseg", 0, whole},
+        Checkpoint{"stdc1_seg", {.num_classes = 19}, "mmseg_stdc1", "mmseg", 174, part},
+        Checkpoint{"stdc2_seg", {.num_classes = 19}, "mmseg_stdc2", "mmseg", 318, part},
+        Checkpoint{"ddrnet_23_slim", {}, "sg_ddrnet_23_slim_bb_imagenet", "sg", 128, part},
+        Checkpoint{"segformer_b0", {}, "mmseg_segformer_mit_b0", "mmseg", 192}),
     [](const auto& info) { return std::string(info.param.fixture); });
+
+// mmsegmentation checkpoints whose backbone no Tessel network has are refused, saying why.
+TEST(PretrainedWeights, ConverterRefusesMmsegNetworksWeDoNotHave) {
+  if (!have_python()) GTEST_SKIP() << "python3 runs tools/convert_weights.py";
+  TempDir dir;
+  std::string messages;
+  EXPECT_NE(testing::run_convert(dir, "mmseg_pspnet_r50", "mmseg", messages), 0);
+  EXPECT_NE(messages.find("--from mmseg: backbone.stem.0.weight: mmseg's ResNetV1c"),
+            std::string::npos)
+      << messages;
+  EXPECT_NE(testing::run_convert(dir, "mmseg_unet_s5_d16", "mmseg", messages), 0);
+  EXPECT_NE(messages.find("--from mmseg: backbone.encoder.0.0.convs.0.conv.weight: mmseg's UNet"),
+            std::string::npos)
+      << messages;
+}
 
 // A checkpoint as torchvision writes it: the classifier is reported as unexpected. Into
 // ResNet-101, layer3's blocks 6 to 22 are missing too (17 blocks of 3 convolutions and 3 norms of

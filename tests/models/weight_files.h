@@ -7,6 +7,7 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <iterator>
 #include <sstream>
 #include <string>
 
@@ -24,16 +25,27 @@ inline bool have_python() {
   return std::system("python3 -c pass > /dev/null 2>&1") == 0;
 }
 
-// tools/convert_weights.py FIXTURE OUT --from SOURCE, for tests/fixtures/weights/FIXTURE.txt;
-// returns OUT, in `dir`.
+// Runs tools/convert_weights.py FIXTURE OUT --from SOURCE, for tests/fixtures/weights/FIXTURE.txt,
+// writing OUT in `dir`: its exit status, and what it printed on stderr in `messages`.
+inline int run_convert(const TempDir& dir, const std::string& fixture, const std::string& source,
+                       std::string& messages) {
+  std::string errors = dir.path(fixture + ".stderr");
+  std::string command = "python3 " + fixture_path("../../tools/convert_weights.py") + " " +
+                        fixture_path("weights/" + fixture + ".txt") + " " +
+                        dir.path(fixture + ".safetensors") + " --from " + source +
+                        " > /dev/null 2> " + errors;
+  int status = std::system(command.c_str());
+  std::ifstream in(errors);
+  messages.assign(std::istreambuf_iterator<char>(in), {});
+  return status;
+}
+
+// The file convert_weights.py writes from FIXTURE, which it must convert.
 inline std::string convert(const TempDir& dir, const std::string& fixture,
                            const std::string& source) {
-  std::string out = dir.path(fixture + ".safetensors");
-  std::string command = "python3 " + fixture_path("../../tools/convert_weights.py") + " " +
-                        fixture_path("weights/" + fixture + ".txt") + " " + out + " --from " +
-                        source + " > /dev/null";
-  EXPECT_EQ(std::system(command.c_str()), 0) << command;
-  return out;
+  std::string messages;
+  EXPECT_EQ(run_convert(dir, fixture, source, messages), 0) << fixture << ": " << messages;
+  return dir.path(fixture + ".safetensors");
 }
 
 // Zeros of the shapes of tests/fixtures/weights/FIXTURE.txt named as there (a checkpoint not
