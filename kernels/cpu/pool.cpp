@@ -85,8 +85,32 @@ void avg_pool2d(const CpuContext&, PoolKind kind, const Pool2d& p, DType type, v
                    });
 }
 
+// Adaptive pooling to a size that divides the input's (the global pooling of squeeze-excitation,
+// PSP and ASPP image pooling) gives each input exactly one window: a row of inputs takes its
+// windows' gradients by a fill, with the gather's arithmetic (one term, divided in double).
+template <typename T>
+void adaptive_avg_pool2d_backward_tiled(const Pool2d& p, T* grad_in, const T* grad_out) {
+  const int64_t fh = p.in_h / p.out_h, fw = p.in_w / p.out_w;
+  parallel_for(p.planes * p.in_h, std::max<int64_t>(1, kGrain / p.in_w), [&](int64_t b, int64_t e) {
+    for (int64_t row = b; row < e; ++row) {
+      const int64_t plane = row / p.in_h, oh = row % p.in_h / fh;
+      const T* g = grad_out + (plane * p.out_h + oh) * p.out_w;
+      T* gi = grad_in + row * p.in_w;
+      for (int64_t ow = 0; ow < p.out_w; ++ow)
+        std::fill(gi + ow * fw, gi + (ow + 1) * fw, T(double(g[ow]) / double(fh * fw)));
+    }
+  });
+}
+
 void avg_pool2d_backward(const CpuContext&, PoolKind kind, const Pool2d& p, DType type,
                          void* grad_in, const void* grad_out) {
+  if (kind == PoolKind::AdaptiveAvg && p.in_h % p.out_h == 0 && p.in_w % p.out_w == 0) {
+    return dispatch_float(type, "adaptive_avg_pool2d_backward", [&](auto tag) {
+      using T = typename decltype(tag)::type;
+      adaptive_avg_pool2d_backward_tiled(p, static_cast<T*>(grad_in),
+                                         static_cast<const T*>(grad_out));
+    });
+  }
   for_each_element(type, "avg_pool2d_backward", p.planes * p.in_h * p.in_w, 4,
                    [&](auto tag, int64_t e) {
                      using T = typename decltype(tag)::type;

@@ -159,6 +159,9 @@ TEST(Pool, Gradcheck) {
       {x});
   expect_gradcheck([](auto& in) { return adaptive_avg_pool2d(in[0], {3, 4}); }, {x});
   expect_gradcheck([](auto& in) { return adaptive_avg_pool2d(in[0], {7, 4}); }, {x});
+  // Sizes that divide the input's take the CPU's one-window-per-input path.
+  expect_gradcheck([](auto& in) { return adaptive_avg_pool2d(in[0], {1, 1}); }, {x});
+  expect_gradcheck([](auto& in) { return adaptive_avg_pool2d(in[0], {5, 3}); }, {x});
 }
 
 TEST(Pool, Errors) {
