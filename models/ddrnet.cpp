@@ -193,7 +193,11 @@ class DDRNet : public SegmentationModel {
     });
   }
 
-  std::string backbone_path() const override { return "_backbone"; }
+  // SuperGradients pretrains the high-resolution branch with the backbone ("_bb_imagenet").
+  std::vector<std::string> backbone_paths() const override {
+    return {"_backbone",    "compression3", "down3",       "layer3_skip",
+            "compression4", "down4",        "layer4_skip", "layer5_skip"};
+  }
 
   Outputs forward_outputs(const Tensor& input) override {
     TESSEL_CHECK(input.dim() == 4, type_name(), ": input must be [N, C, H, W], got ",

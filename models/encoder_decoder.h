@@ -74,7 +74,7 @@ class EncoderDecoder : public SegmentationModel {
   EncoderDecoder(std::string type_name, std::shared_ptr<ResNet> backbone,
                  std::shared_ptr<DecodeHead> decode_head, const ModelOptions& options);
   Outputs forward_outputs(const Tensor& x) override;
-  std::string backbone_path() const override { return "backbone"; }
+  std::vector<std::string> backbone_paths() const override { return {"backbone"}; }
 
   std::shared_ptr<ResNet> backbone;
   std::shared_ptr<DecodeHead> decode_head, auxiliary_head;

@@ -28,7 +28,7 @@ class LRASPP : public SegmentationModel {
  public:
   explicit LRASPP(int64_t num_classes);
   Outputs forward_outputs(const Tensor& x) override;
-  std::string backbone_path() const override { return "backbone"; }
+  std::vector<std::string> backbone_paths() const override { return {"backbone"}; }
 
   std::shared_ptr<nn::Sequential> backbone;
   std::shared_ptr<LRASPPHead> classifier;

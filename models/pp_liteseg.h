@@ -39,7 +39,7 @@ class PPLiteSeg : public SegmentationModel {
   // variant: 'T' or 'B'.
   PPLiteSeg(char variant, const ModelOptions& options);
   Outputs forward_outputs(const Tensor& x) override;
-  std::string backbone_path() const override { return "backbone"; }
+  std::vector<std::string> backbone_paths() const override { return {"backbone"}; }
 
   std::shared_ptr<STDCBackbone> backbone;
   std::shared_ptr<nn::ModuleList> proj_convs;  // strides 8, 16, 32

@@ -18,7 +18,7 @@ namespace tessel::models {
 
 struct BackboneLoad {
   std::string path;      // the file
-  std::string backbone;  // SegmentationModel::backbone_path()
+  std::string backbone;  // SegmentationModel::backbone_paths(), joined with ", "
   int64_t loaded = 0;    // backbone tensors the file gave ...
   int64_t total = 0;     // ... of all the backbone's state dict
   // missing: backbone keys the file lacks (they keep their initialisation); unexpected: the

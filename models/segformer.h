@@ -35,7 +35,7 @@ class SegFormer : public SegmentationModel {
   SegFormer(MixTransformerOptions encoder_options, int64_t decoder_channels,
             const ModelOptions& options);
   Outputs forward_outputs(const Tensor& x) override;
-  std::string backbone_path() const override { return "segformer.encoder"; }
+  std::vector<std::string> backbone_paths() const override { return {"segformer.encoder"}; }
 
   std::shared_ptr<MixTransformer> encoder;  // "segformer.encoder"
   std::shared_ptr<SegformerDecodeHead> decode_head;

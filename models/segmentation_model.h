@@ -35,11 +35,12 @@ class SegmentationModel : public nn::Module {
   using nn::Module::Module;
   virtual Outputs forward_outputs(const Tensor& x) = 0;
   Tensor forward(const Tensor& x) override { return forward_outputs(x).at("out"); }
-  // The child whose weights an ImageNet classifier provides, as its dotted path in state_dict()
-  // ("backbone", "encoder", "segformer.encoder"); "" for a network trained from scratch by
-  // design (UNet, ENet, RegSeg, BiSeNetV2). model.backbone_weights loads into it
-  // (models/pretrained.h).
-  virtual std::string backbone_path() const { return ""; }
+  // The children whose weights an ImageNet classifier provides, as dotted paths in state_dict():
+  // one for most ("backbone", "encoder", "segformer.encoder"), several where the pretrained part
+  // is not one module (DDRNet: _backbone and its high-resolution branch, as SuperGradients'
+  // ImageNet backbone holds them); none for a network trained from scratch by design (UNet,
+  // ENet, RegSeg, BiSeNetV2). model.backbone_weights loads into them (models/pretrained.h).
+  virtual std::vector<std::string> backbone_paths() const { return {}; }
 };
 
 // torchvision's _SimpleSegmentationModel (FCN, DeepLabV3): the classifier reads the backbone's
@@ -51,7 +52,7 @@ class SimpleSegmentationModel : public SegmentationModel {
   SimpleSegmentationModel(std::string type_name, std::shared_ptr<ResNet> backbone,
                           nn::ModulePtr classifier, nn::ModulePtr aux_classifier);
   Outputs forward_outputs(const Tensor& x) override;
-  std::string backbone_path() const override { return "backbone"; }
+  std::vector<std::string> backbone_paths() const override { return {"backbone"}; }
 
   std::shared_ptr<ResNet> backbone;
   nn::ModulePtr classifier, aux_classifier;

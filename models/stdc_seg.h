@@ -33,7 +33,7 @@ class STDCSeg : public SegmentationModel {
  public:
   STDCSeg(int version, const ModelOptions& options);
   Outputs forward_outputs(const Tensor& x) override;
-  std::string backbone_path() const override { return "backbone"; }
+  std::vector<std::string> backbone_paths() const override { return {"backbone"}; }
 
   std::shared_ptr<STDCBackbone> backbone;
   std::shared_ptr<nn::Sequential> context_embedding, upsample32, upsample16;

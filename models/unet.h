@@ -33,7 +33,7 @@ class UNetResNet34 : public SegmentationModel {
  public:
   explicit UNetResNet34(const ModelOptions& options);
   Outputs forward_outputs(const Tensor& x) override;
-  std::string backbone_path() const override { return "encoder"; }
+  std::vector<std::string> backbone_paths() const override { return {"encoder"}; }
 
   std::shared_ptr<ResNet> encoder;
   std::shared_ptr<nn::ModuleList> decoder;  // 5 blocks, deepest first

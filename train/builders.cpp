@@ -46,7 +46,7 @@ std::shared_ptr<models::SegmentationModel> make_model(const Recipe& r, int64_t n
   } else if (!m.backbone_weights.empty()) {
     std::printf("model.backbone_weights: %s\n",
                 models::load_backbone_weights(*model, m.backbone_weights).summary().c_str());
-  } else if (!model->backbone_path().empty() && r.train.resume.empty()) {
+  } else if (!model->backbone_paths().empty() && r.train.resume.empty()) {
     std::fprintf(stderr,
                  "warning: %s: no model.backbone_weights: %s's backbone starts from scratch "
                  "(random initialisation), which schedules tuned for ImageNet-pretrained "

@@ -48,14 +48,18 @@ TEST_P(ConvertedCheckpoint, Loads) {
   if (c.backbone_tensors > 0) {
     auto model = create(c.model, c.options);
     // Non-zero everywhere, so that the zeros of the file show where it loaded.
-    nn::ModulePtr backbone = model->get_submodule(model->backbone_path());
-    for (auto& [name, t] : backbone->state_dict()) t.fill_(1.0);
+    std::vector<nn::ModulePtr> backbone;
+    for (const std::string& part : model->backbone_paths())
+      backbone.push_back(model->get_submodule(part));
+    for (const nn::ModulePtr& part : backbone)
+      for (auto& [name, t] : part->state_dict()) t.fill_(1.0);
     const std::string n = std::to_string(c.backbone_tensors);
     EXPECT_EQ(load_backbone_weights(*model, file).summary(),
               "loaded " + n + "/" + n + " backbone tensors from " + file + " into " +
-                  model->backbone_path() + "; missing: none; unexpected: none");
-    for (auto& [name, t] : backbone->state_dict())
-      EXPECT_EQ(sum(abs(t.to(DType::F64))).item(), 0.0) << name << " was not loaded";
+                  join(model->backbone_paths()) + "; missing: none; unexpected: none");
+    for (const nn::ModulePtr& part : backbone)
+      for (auto& [name, t] : part->state_dict())
+        EXPECT_EQ(sum(abs(t.to(DType::F64))).item(), 0.0) << name << " was not loaded";
   }
   if (c.holds != only_backbone) {
     nn::IncompatibleKeys keys =
@@ -73,7 +77,7 @@ TEST_P(ConvertedCheckpoint, Loads) {
 // (DeepLabV3's ASPPHead, SegFormer's head), STDC-Seg less its auxiliary heads and classifier.
 // SuperGradients' ImageNet backbone for DDRNet-23-slim ("ddrnet23_slim_bb_imagenet.pth") as its
 // Cityscapes recipes load it, into the ImageNet classifier's .backbone: _backbone and the
-// high-resolution branch beside it (230 tensors; model.backbone_weights loads _backbone's 128).
+// high-resolution branch beside it (230 tensors, all of which model.backbone_weights loads).
 INSTANTIATE_TEST_SUITE_P(
     Libraries, ConvertedCheckpoint,
     ::testing::Values(
@@ -87,7 +91,7 @@ INSTANTIATE_TEST_SUITE_P(
         Checkpoint{"segformer_b0", {}, "hf_mit_b0", "hf", 192},
         Checkpoint{"unet_resnet34", {.num_classes = 21}, "smp_unet_resnet34", "smp", 216, whole},
         Checkpoint{"pp_liteseg_t", {}, "sg_stdc1_classification", "sg", 174},
-        Checkpoint{"ddrnet_23_slim", {.num_classes = 19}, "sg_ddrnet_23_slim", "sg", 128, whole},
+        Checkpoint{"ddrnet_23_slim", {.num_classes = 19}, "sg_ddrnet_23_slim", "sg", 230, whole},
         Checkpoint{"stdc1_seg", kCityscapesAux, "sg_stdc1_seg50", "sg", 174, whole},
         Checkpoint{"pp_liteseg_t", {.num_classes = 19}, "sg_pp_lite_t_seg75", "sg", 174, whole},
         Checkpoint{"regseg48", {.num_classes = 19}, "sg_regseg48", "sg", 0, whole},
@@ -99,7 +103,7 @@ INSTANTIATE_TEST_SUITE_P(
         Checkpoint{"bisenetv2", kCityscapesAux, "mmseg_bisenetv2", "mmseg", 0, whole},
         Checkpoint{"stdc1_seg", {.num_classes = 19}, "mmseg_stdc1", "mmseg", 174, part},
         Checkpoint{"stdc2_seg", {.num_classes = 19}, "mmseg_stdc2", "mmseg", 318, part},
-        Checkpoint{"ddrnet_23_slim", {}, "sg_ddrnet_23_slim_bb_imagenet", "sg", 128, part},
+        Checkpoint{"ddrnet_23_slim", {}, "sg_ddrnet_23_slim_bb_imagenet", "sg", 230, part},
         Checkpoint{"segformer_b0", {}, "mmseg_segformer_mit_b0", "mmseg", 192}),
     [](const auto& info) { return std::string(info.param.fixture); });
 
@@ -158,7 +162,8 @@ TEST(PretrainedWeights, ErrorsNameTheFileAndTheKey) {
   Tensor before = resnet18->get_parameter("backbone.conv1.weight").clone();
   std::string msg = tessel::testing::error_of([&] { load_backbone_weights(*resnet18, resnet50); });
   EXPECT_NE(msg.find("load_backbone_weights: " + resnet50), std::string::npos) << msg;
-  EXPECT_NE(msg.find("size mismatch for layer1.0.conv1.weight: copying a tensor with shape "
+  EXPECT_NE(msg.find("size mismatch for backbone.layer1.0.conv1.weight: copying a tensor with "
+                     "shape "
                      "[64, 64, 1, 1] from the state_dict, the shape in the current model is "
                      "[64, 64, 3, 3]"),
             std::string::npos)
