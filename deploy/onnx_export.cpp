@@ -178,6 +178,23 @@ class Writer {
   std::unordered_map<trace::Key, std::pair<int, const trace::Op*>, trace::KeyHash> convs_;
 };
 
+// The argmax head: `labels`, the class of the largest logit of `out`, first on ties, [N, H, W].
+void add_argmax_head(OnnxGraph& g, const Tensor& out, const OnnxOptions& options) {
+  std::string labels = g.fresh("labels");
+  bool u8 = options.labels == Labels::U8;
+  onnx::NodeProto& arg = g.node("ArgMax", {"out"}, {u8 ? g.fresh("labels_i64") : labels});
+  set_attr(arg, "axis", int64_t(1));
+  set_attr(arg, "keepdims", int64_t(0));
+  if (u8) {
+    TESSEL_CHECK(out.size(1) <= 256, "onnx: u8 labels hold 256 classes, the model has ",
+                 out.size(1));
+    set_attr(g.node("Cast", {arg.output(0)}, {labels}), "to", int64_t(onnx::TensorProto::UINT8));
+  }
+  Shape label_shape{out.size(0), out.size(2), out.size(3)};
+  set_value_info(*g.proto().add_output(), labels, u8 ? DType::U8 : DType::I64, label_shape,
+                 options.dynamic_batch);
+}
+
 }  // namespace
 
 onnx::ModelProto to_onnx(models::SegmentationModel& model, const Tensor& example,
@@ -220,26 +237,13 @@ onnx::ModelProto to_onnx(models::SegmentationModel& model, const Tensor& example
 
   set_value_info(*graph.add_input(), "input", example.dtype(), example.sizes(),
                  options.dynamic_batch);
-  const Tensor& out = outputs.at("out");
   if (options.labels == Labels::None) {
     for (const auto& [name, t] : outputs)
       set_value_info(*graph.add_output(), name, t.dtype(), t.sizes(), options.dynamic_batch);
-    return proto;
+  } else {
+    add_argmax_head(g, outputs.at("out"), options);
   }
-  // The argmax head: the class of the largest logit, first on ties, as [N, H, W].
-  std::string labels = g.fresh("labels");
-  bool u8 = options.labels == Labels::U8;
-  onnx::NodeProto& arg = g.node("ArgMax", {"out"}, {u8 ? g.fresh("labels_i64") : labels});
-  set_attr(arg, "axis", int64_t(1));
-  set_attr(arg, "keepdims", int64_t(0));
-  if (u8) {
-    TESSEL_CHECK(out.size(1) <= 256, "onnx: u8 labels hold 256 classes, the model has ",
-                 out.size(1));
-    set_attr(g.node("Cast", {arg.output(0)}, {labels}), "to", int64_t(onnx::TensorProto::UINT8));
-  }
-  Shape label_shape{out.size(0), out.size(2), out.size(3)};
-  set_value_info(*graph.add_output(), labels, u8 ? DType::U8 : DType::I64, label_shape,
-                 options.dynamic_batch);
+  g.prune();
   return proto;
 }
 

@@ -1,5 +1,7 @@
 #include "deploy/onnx_graph.h"
 
+#include <algorithm>
+
 #include "core/error.h"
 
 namespace tessel::deploy {
@@ -89,6 +91,34 @@ std::string OnnxGraph::batch_shape(const std::string& x, const Shape& s) {
   set_attr(node("Concat", {batch, ints(Shape(s.begin() + 1, s.end()), "dims")}, {out}), "axis",
            int64_t(0));
   return out;
+}
+
+void OnnxGraph::prune() {
+  auto read = [&] {
+    std::unordered_set<std::string> names;
+    for (const auto& n : graph_->node())
+      for (const std::string& i : n.input()) names.insert(i);
+    for (const auto& o : graph_->output()) names.insert(o.name());
+    return names;
+  };
+  for (bool changed = true; changed;) {
+    std::unordered_set<std::string> used = read();
+    auto& nodes = *graph_->mutable_node();
+    int before = nodes.size();
+    nodes.erase(std::remove_if(nodes.begin(), nodes.end(),
+                               [&](const onnx::NodeProto& n) {
+                                 return std::none_of(
+                                     n.output().begin(), n.output().end(),
+                                     [&](const std::string& o) { return used.count(o) > 0; });
+                               }),
+                nodes.end());
+    changed = nodes.size() != before;
+  }
+  std::unordered_set<std::string> used = read();
+  auto& inits = *graph_->mutable_initializer();
+  inits.erase(std::remove_if(inits.begin(), inits.end(),
+                             [&](const onnx::TensorProto& t) { return !used.count(t.name()); }),
+              inits.end());
 }
 
 namespace {

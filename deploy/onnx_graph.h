@@ -37,6 +37,9 @@ class OnnxGraph {
   std::string batch_shape(const std::string& x, const Shape& s);
 
   onnx::GraphProto& proto() { return *graph_; }
+  // Drops nodes whose outputs nothing reads (graph outputs count) and initializers no node
+  // reads: what folding replaced.
+  void prune();
 
  private:
   onnx::GraphProto* graph_;

@@ -1,6 +1,5 @@
 #include "deploy/onnx_ops.h"
 
-#include <cmath>
 #include <map>
 #include <numbers>
 
@@ -23,8 +22,8 @@ double real(const trace::Op& op, const std::string& key) {
 const Shape& in_shape(const OpNode& n, size_t i = 0) {
   return n.op.inputs.at(i).sizes();
 }
-const Shape& out_shape(const OpNode& n, size_t i = 0) {
-  return n.op.outputs.at(i).sizes();
+const Shape& out_shape(const OpNode& n) {
+  return n.op.outputs.at(0).sizes();
 }
 
 // [h, w] padding as ONNX's [h_begin, w_begin, h_end, w_end].
@@ -199,11 +198,12 @@ void cat(OnnxGraph& g, const OpNode& n) {
   set_attr(emit(g, n, "Concat", n.in), "axis", integer(n.op, "dim"));
 }
 
-// Reshape's target; a leading dim equal to the input's is 0 (ONNX: kept), so a dynamic batch
-// passes through.
+// Reshape's target, its leading dim left to the run time so that a dynamic batch passes: 0 (the
+// input's) when it equals the input's, else -1 (what the others leave), since a reshape that
+// changes the leading dim merges the batch into it ([N, L, C] -> [N L, C]) or splits it out.
 void reshape(OnnxGraph& g, const OpNode& n) {
   Shape s = out_shape(n);
-  if (!s.empty() && !in_shape(n).empty() && s[0] == in_shape(n)[0]) s[0] = 0;
+  if (!s.empty() && !in_shape(n).empty()) s[0] = s[0] == in_shape(n)[0] ? 0 : -1;
   emit(g, n, "Reshape", {n.in[0], g.ints(s, "shape")});
 }
 

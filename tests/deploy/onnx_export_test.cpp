@@ -137,6 +137,17 @@ TEST(OnnxExport, FoldBnLeavesNoBatchNormAfterAConvolution) {
   EXPECT_EQ(node_types(folded).count("BatchNormalization"), 0u);
   EXPECT_EQ(node_types(folded).count("Conv"), node_types(plain).count("Conv"));
   EXPECT_NE(initializer(folded, "backbone.conv1/Conv2d.folded_weight"), nullptr);
+  // What folding replaced is gone.
+  EXPECT_EQ(initializer(folded, "backbone.conv1.weight"), nullptr);
+  EXPECT_EQ(initializer(folded, "backbone.bn1.running_var"), nullptr);
+  for (const auto& n : folded.graph().node())
+    for (const std::string& i : n.input())
+      EXPECT_TRUE(i.empty() || i == "input" || initializer(folded, i) ||
+                  std::any_of(folded.graph().node().begin(), folded.graph().node().end(),
+                              [&](const onnx::NodeProto& p) {
+                                return std::count(p.output().begin(), p.output().end(), i) > 0;
+                              }))
+          << i;
 }
 
 TEST(OnnxExport, ArgmaxHeadOutputsTheLabelMap) {
@@ -163,6 +174,19 @@ TEST(OnnxExport, Fp16StoresHalfWeightsAndDynamicBatchIsSymbolic) {
   EXPECT_EQ(dims(m.graph().input(0))[0], -1);
   EXPECT_EQ(m.graph().input(0).type().tensor_type().shape().dim(0).dim_param(), "batch");
   EXPECT_EQ(dims(m.graph().output(0))[0], -1);
+  // SegFormer's attention reshapes [N, L, C] to [N L, C] and back: every Reshape leaves its
+  // leading dim, where the batch is, to the run time (0: the input's, -1: inferred).
+  onnx::ModelProto segformer = exported("segformer_b0", {.dynamic_batch = true});
+  check(segformer);
+  int reshapes = 0;
+  for (const auto& n : segformer.graph().node()) {
+    if (n.op_type() != "Reshape") continue;
+    const onnx::TensorProto* shape = initializer(segformer, n.input(1));
+    ASSERT_NE(shape, nullptr);
+    EXPECT_LE(shape->int64_data(0), 0) << n.name();
+    ++reshapes;
+  }
+  EXPECT_GT(reshapes, 0);
 }
 
 TEST(OnnxExport, AnOpWithoutMappingNamesTheOpAndTheModule) {
