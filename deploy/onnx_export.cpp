@@ -243,7 +243,7 @@ onnx::ModelProto to_onnx(models::SegmentationModel& model, const Tensor& example
   } else {
     add_argmax_head(g, outputs.at("out"), options);
   }
-  g.prune();
+  g.finish();
   return proto;
 }
 

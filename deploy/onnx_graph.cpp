@@ -1,6 +1,7 @@
 #include "deploy/onnx_graph.h"
 
 #include <algorithm>
+#include <unordered_map>
 
 #include "core/error.h"
 
@@ -93,18 +94,34 @@ std::string OnnxGraph::batch_shape(const std::string& x, const Shape& s) {
   return out;
 }
 
-void OnnxGraph::prune() {
-  auto read = [&] {
-    std::unordered_set<std::string> names;
-    for (const auto& n : graph_->node())
-      for (const std::string& i : n.input()) names.insert(i);
-    for (const auto& o : graph_->output()) names.insert(o.name());
-    return names;
-  };
-  for (bool changed = true; changed;) {
-    std::unordered_set<std::string> used = read();
-    auto& nodes = *graph_->mutable_node();
-    int before = nodes.size();
+namespace {
+
+std::unordered_set<std::string> read_names(const onnx::GraphProto& g) {
+  std::unordered_set<std::string> names;
+  for (const auto& n : g.node())
+    for (const std::string& i : n.input()) names.insert(i);
+  for (const auto& o : g.output()) names.insert(o.name());
+  return names;
+}
+
+// Appends node i to `out` after the nodes writing its inputs (depth first, keeping the order
+// otherwise).
+void place(const onnx::GraphProto& g, int i, const std::unordered_map<std::string, int>& writer,
+           std::vector<bool>& placed, google::protobuf::RepeatedPtrField<onnx::NodeProto>& out) {
+  if (placed[size_t(i)]) return;
+  placed[size_t(i)] = true;
+  for (const std::string& in : g.node(i).input())
+    if (auto w = writer.find(in); w != writer.end()) place(g, w->second, writer, placed, out);
+  *out.Add() = g.node(i);
+}
+
+}  // namespace
+
+void OnnxGraph::finish() {
+  auto& nodes = *graph_->mutable_node();
+  for (size_t before = 0; before != size_t(nodes.size());) {
+    before = size_t(nodes.size());
+    std::unordered_set<std::string> used = read_names(*graph_);
     nodes.erase(std::remove_if(nodes.begin(), nodes.end(),
                                [&](const onnx::NodeProto& n) {
                                  return std::none_of(
@@ -112,13 +129,19 @@ void OnnxGraph::prune() {
                                      [&](const std::string& o) { return used.count(o) > 0; });
                                }),
                 nodes.end());
-    changed = nodes.size() != before;
   }
-  std::unordered_set<std::string> used = read();
+  std::unordered_set<std::string> used = read_names(*graph_);
   auto& inits = *graph_->mutable_initializer();
   inits.erase(std::remove_if(inits.begin(), inits.end(),
                              [&](const onnx::TensorProto& t) { return !used.count(t.name()); }),
               inits.end());
+  std::unordered_map<std::string, int> writer;
+  for (int i = 0; i < nodes.size(); ++i)
+    for (const std::string& o : nodes[i].output()) writer[o] = i;
+  std::vector<bool> placed(size_t(nodes.size()), false);
+  google::protobuf::RepeatedPtrField<onnx::NodeProto> ordered;
+  for (int i = 0; i < nodes.size(); ++i) place(*graph_, i, writer, placed, ordered);
+  nodes.Swap(&ordered);
 }
 
 namespace {

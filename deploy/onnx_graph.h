@@ -38,8 +38,9 @@ class OnnxGraph {
 
   onnx::GraphProto& proto() { return *graph_; }
   // Drops nodes whose outputs nothing reads (graph outputs count) and initializers no node
-  // reads: what folding replaced.
-  void prune();
+  // reads (what folding replaced), then orders the nodes so that each comes after those it
+  // reads from (a folded convolution's new weights are written after it), as ONNX requires.
+  void finish();
 
  private:
   onnx::GraphProto* graph_;

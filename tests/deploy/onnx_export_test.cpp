@@ -174,6 +174,8 @@ TEST(OnnxExport, Fp16StoresHalfWeightsAndDynamicBatchIsSymbolic) {
   EXPECT_EQ(dims(m.graph().input(0))[0], -1);
   EXPECT_EQ(m.graph().input(0).type().tensor_type().shape().dim(0).dim_param(), "batch");
   EXPECT_EQ(dims(m.graph().output(0))[0], -1);
+  // Folded weights in f16: their casts come before the convolutions that read them.
+  check(exported("fcn_resnet18", {.fold_bn = true, .fp16 = true}));
   // SegFormer's attention reshapes [N, L, C] to [N L, C] and back: every Reshape leaves its
   // leading dim, where the batch is, to the run time (0: the input's, -1: inferred).
   onnx::ModelProto segformer = exported("segformer_b0", {.dynamic_batch = true});
