@@ -81,7 +81,9 @@ std::string Node::name() const {
   return accumulates() ? "AccumulateGrad" : std::string(op) + "Backward";
 }
 
-Node* record(Tensor& out, const char* op, const std::vector<Tensor>& inputs) {
+Node* record(Tensor& out, const char* op, const std::vector<Tensor>& inputs,
+             trace::DetailsFn details) {
+  trace::on_record(op, inputs, out, details);
   if (!any_requires_grad(inputs)) return nullptr;
   auto node = std::make_shared<Node>();
   node->op = op;

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "engine/tensor.h"
+#include "engine/trace.h"
 
 namespace tessel {
 
@@ -79,7 +80,10 @@ bool any_requires_grad(const std::vector<Tensor>& inputs);
 //   if (Node* n = record(y, "Conv2d", {x, w, b}))
 //     n->rule = [s, xs = SavedTensor(n->needs_grad(1) ? xc : Tensor())](const Tensor& g,
 //                                                                         const Node& self) {...};
-Node* record(Tensor& out, const char* op, const std::vector<Tensor>& inputs);
+// It is also where an open trace (engine/trace.h) sees the op: `details`, run only then, gives
+// its attributes and any tensors it reads or writes beyond `inputs` and `out`.
+Node* record(Tensor& out, const char* op, const std::vector<Tensor>& inputs,
+             trace::DetailsFn details = {});
 
 // Runs backward from `roots` with the given output gradients.
 void run_backward(const std::vector<Tensor>& roots, const std::vector<Tensor>& grads,

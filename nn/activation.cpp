@@ -21,6 +21,7 @@ Tanh::Tanh() : Activation("Tanh", [](const Tensor& x) { return tanh(x); }) {}
 
 LeakyReLU::LeakyReLU(double negative_slope) : Module("LeakyReLU"), negative_slope(negative_slope) {}
 Tensor LeakyReLU::forward(const Tensor& x) {
+  auto scope = trace_scope();
   return leaky_relu(x, negative_slope);
 }
 std::string LeakyReLU::extra_repr() const {
@@ -29,6 +30,7 @@ std::string LeakyReLU::extra_repr() const {
 
 ELU::ELU(double alpha) : Module("ELU"), alpha(alpha) {}
 Tensor ELU::forward(const Tensor& x) {
+  auto scope = trace_scope();
   return elu(x, alpha);
 }
 std::string ELU::extra_repr() const {
@@ -41,6 +43,7 @@ PReLU::PReLU(int64_t num_parameters, double init) : Module("PReLU") {
   weight = register_parameter("weight", full({num_parameters}, init));
 }
 Tensor PReLU::forward(const Tensor& x) {
+  auto scope = trace_scope();
   // One slope per channel (dimension 1) broadcasts over the dimensions after it.
   Shape shape{weight.numel()};
   if (weight.numel() > 1) shape.resize(size_t(std::max<int64_t>(x.dim() - 1, 1)), 1);
@@ -56,6 +59,7 @@ GELU::GELU(std::string approximate) : Module("GELU"), approximate(std::move(appr
                this->approximate, "' is not one of 'none', 'tanh'");
 }
 Tensor GELU::forward(const Tensor& x) {
+  auto scope = trace_scope();
   if (approximate == "none") return gelu(x);
   // 0.5 x (1 + tanh(sqrt(2 / pi) (x + 0.044715 x^3)))
   const double k = std::sqrt(2 / std::numbers::pi);

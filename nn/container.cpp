@@ -23,6 +23,7 @@ const ModulePtr& Sequential::operator[](size_t i) const {
 }
 
 Tensor Sequential::forward(const Tensor& x) {
+  auto scope = trace_scope();
   Tensor y = x;
   for (const auto& [name, m] : child_modules()) y = m->forward(y);
   return y;

@@ -73,6 +73,7 @@ void Conv2d::reset_parameters() {
 }
 
 Tensor Conv2d::forward(const Tensor& x) {
+  auto scope = trace_scope();
   if (padding_mode == "zeros") return conv2d(x, weight, bias, stride, padding, dilation, groups);
   PadMode mode = padding_mode == "reflect" ? PadMode::Reflect : PadMode::Replicate;
   Tensor padded = pad(x, {padding[1], padding[1], padding[0], padding[0]}, mode);
@@ -108,10 +109,12 @@ void ConvTranspose2d::reset_parameters() {
 }
 
 Tensor ConvTranspose2d::forward(const Tensor& x) {
+  auto scope = trace_scope();
   return conv_transpose2d(x, weight, bias, stride, padding, output_padding, groups, dilation);
 }
 
 Tensor ConvTranspose2d::forward(const Tensor& x, Size2 output_size) {
+  auto scope = trace_scope();
   TESSEL_CHECK(x.dim() >= 2, "ConvTranspose2d: input must have a height and width, got shape ",
                shape_str(x.sizes()));
   Size2 extra;

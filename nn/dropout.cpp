@@ -11,6 +11,7 @@ Dropout::Dropout(const char* type_name, double p) : Module(type_name), p(p) {
                ": dropout probability has to be between 0 and 1, but got ", p);
 }
 Tensor Dropout::forward(const Tensor& x) {
+  auto scope = trace_scope();
   return dropout(x, p, is_training(), generator);
 }
 std::string Dropout::extra_repr() const {
@@ -19,6 +20,7 @@ std::string Dropout::extra_repr() const {
 
 Dropout2d::Dropout2d(double p) : Dropout("Dropout2d", p) {}
 Tensor Dropout2d::forward(const Tensor& x) {
+  auto scope = trace_scope();
   return dropout2d(x, p, is_training(), generator);
 }
 

@@ -26,6 +26,7 @@ void Linear::reset_parameters() {
 }
 
 Tensor Linear::forward(const Tensor& x) {
+  auto scope = trace_scope();
   return linear(x, weight, bias);
 }
 

@@ -42,6 +42,7 @@
 #include <vector>
 
 #include "engine/tensor.h"
+#include "engine/trace.h"
 
 namespace tessel::nn {
 
@@ -135,6 +136,9 @@ class Module : public std::enable_shared_from_this<Module> {
   // --- Forward (see the convention at the top of this file).
   virtual Tensor forward(const Tensor& x);
   Tensor operator()(const Tensor& x) { return forward(x); }
+  // Marks the ops a forward runs as this module's in an open trace (engine/trace.h); layers
+  // open it first thing in forward: `auto scope = trace_scope();`.
+  trace::ModuleScope trace_scope() const { return trace::ModuleScope(this); }
 
   // --- Registration. Names are non-empty, contain no '.', and are unique within this module
   // across parameters, buffers and children (else these throw).

@@ -40,6 +40,7 @@ void BatchNorm2d::reset_parameters() {
 }
 
 Tensor BatchNorm2d::forward(const Tensor& x) {
+  auto scope = trace_scope();
   TESSEL_CHECK(x.dim() == 4, "BatchNorm2d: expected 4D input (got ", x.dim(), "D input, shape ",
                shape_str(x.sizes()), ")");
   double factor = momentum.value_or(0.0);
@@ -80,6 +81,7 @@ void GroupNorm::reset_parameters() {
 }
 
 Tensor GroupNorm::forward(const Tensor& x) {
+  auto scope = trace_scope();
   return group_norm(x, num_groups, weight, bias, eps);
 }
 
@@ -106,6 +108,7 @@ void LayerNorm::reset_parameters() {
 }
 
 Tensor LayerNorm::forward(const Tensor& x) {
+  auto scope = trace_scope();
   return layer_norm(x, normalized_shape, weight, bias, eps);
 }
 

@@ -21,10 +21,12 @@ MaxPool2d::MaxPool2d(Int2 kernel_size, Int2 stride, Int2 padding, Int2 dilation,
       ceil_mode(ceil_mode) {}
 
 Tensor MaxPool2d::forward(const Tensor& x) {
+  auto scope = trace_scope();
   return max_pool2d(x, kernel_size, stride, padding, dilation, ceil_mode);
 }
 
 std::pair<Tensor, Tensor> MaxPool2d::forward_with_indices(const Tensor& x) {
+  auto scope = trace_scope();
   return max_pool2d_with_indices(x, kernel_size, stride, padding, dilation, ceil_mode);
 }
 
@@ -41,6 +43,7 @@ MaxUnpool2d::MaxUnpool2d(Int2 kernel_size, Int2 stride, Int2 padding)
       padding(padding) {}
 
 Tensor MaxUnpool2d::forward(const Tensor& x, const Tensor& indices, Size2 output_size) {
+  auto scope = trace_scope();
   return max_unpool2d(x, indices, kernel_size, stride, padding, output_size);
 }
 
@@ -60,6 +63,7 @@ AvgPool2d::AvgPool2d(Int2 kernel_size, Int2 stride, Int2 padding, bool ceil_mode
       count_include_pad(count_include_pad) {}
 
 Tensor AvgPool2d::forward(const Tensor& x) {
+  auto scope = trace_scope();
   return avg_pool2d(x, kernel_size, stride, padding, ceil_mode, count_include_pad);
 }
 
@@ -72,6 +76,7 @@ AdaptiveAvgPool2d::AdaptiveAvgPool2d(Int2 output_size)
     : Module("AdaptiveAvgPool2d"), output_size(output_size) {}
 
 Tensor AdaptiveAvgPool2d::forward(const Tensor& x) {
+  auto scope = trace_scope();
   return adaptive_avg_pool2d(x, output_size);
 }
 

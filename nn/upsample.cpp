@@ -14,6 +14,7 @@ Upsample::Upsample(Options o) : Module("Upsample"), options(std::move(o)) {
 }
 
 Tensor Upsample::forward(const Tensor& x) {
+  auto scope = trace_scope();
   UpsampleOptions o;
   if (options.size) o.size = Size2(*options.size);
   if (options.scale_factor)

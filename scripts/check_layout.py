@@ -36,7 +36,9 @@ ALLOWED = {  # layer -> the layers its files may include
     "data": ["core", "engine", "data"],
     "models": ["core", "engine", "nn", "models"],
     "train": ["core", "engine", "dist", "nn", "data", "models", "train"],
-    "tools": ["core", "kernels", "engine", "dist", "nn", "data", "models", "train", "tools"],
+    "deploy": ["core", "engine", "nn", "models", "deploy"],
+    "tools": ["core", "kernels", "engine", "dist", "nn", "data", "models", "train", "deploy",
+              "tools"],
     "fuzz": ["core", "engine", "nn", "data", "models", "train", "fuzz"],
 }
 INCLUDABLE = set(ALLOWED) | {"tests", "bench"}  # top folders an include is checked against

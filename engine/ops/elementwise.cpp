@@ -324,7 +324,8 @@ Tensor unary(UnaryOp op, const char* name, const Tensor& x, UnaryParams q = {}) 
   check_float(name, x, "input");
   Tensor out = empty(x.sizes(), {x.dtype(), x.device()});
   run_unary(op, q, name, out, x);
-  if (Node* n = record(out, name, {x})) n->rule = UnaryBackward{op, q, name, x};
+  auto details = [&] { return trace::Details{{{"a", q.a}, {"b", q.b}}}; };
+  if (Node* n = record(out, name, {x}, details)) n->rule = UnaryBackward{op, q, name, x};
   return out;
 }
 

@@ -122,7 +122,7 @@ std::pair<Tensor, Tensor> batch_moments(const Tensor& x, Groups stats) {
 // converted to the statistics' dtype; that conversion carries their gradients back.
 Tensor normalize(const char* op, const Tensor& x_in, Groups stats, Groups params,
                  const Tensor& mean, const Tensor& invstd, const Tensor& weight, const Tensor& bias,
-                 bool batch_stats) {
+                 bool batch_stats, trace::DetailsFn details = {}) {
   DType pt = param_dtype(x_in);
   Tensor w = weight.defined() ? weight.to(pt).contiguous() : Tensor();
   Tensor b = bias.defined() ? bias.to(pt).contiguous() : Tensor();
@@ -131,7 +131,7 @@ Tensor normalize(const char* op, const Tensor& x_in, Groups stats, Groups params
   auto a = norm_args(x, stats, params, mean, invstd, w, b);
   on_device(x.device(),
             [&](const auto& ctx) { kernels::norm_forward(ctx, x.dtype(), a, y.data_ptr()); });
-  if (Node* n = record(y, op, {x_in, w, b})) {
+  if (Node* n = record(y, op, {x_in, w, b}, details)) {
     Shape param_shape = w.defined() ? w.sizes() : (b.defined() ? b.sizes() : Shape{});
     // The weight is read only by the input's gradient (the parameters' sums are unweighted).
     n->rule = NormBackward{
@@ -179,7 +179,11 @@ Tensor batch_norm(const Tensor& x, const Tensor& running_mean, const Tensor& run
     mean = running_mean.detach().to(param_dtype(x)).contiguous();
     invstd = rsqrt(running_var.detach().to(param_dtype(x)) + eps);
   }
-  return normalize(op, x, channels, channels, mean, invstd, weight, bias, training);
+  auto details = [&] {
+    return trace::Details{{{"eps", eps}, {"training", int64_t(training)}},
+                          {running_mean, running_var}};
+  };
+  return normalize(op, x, channels, channels, mean, invstd, weight, bias, training, details);
 }
 
 Tensor group_norm(const Tensor& x, int64_t groups, const Tensor& weight, const Tensor& bias,
@@ -216,7 +220,9 @@ Tensor layer_norm(const Tensor& x, const Shape& normalized_shape, const Tensor& 
   int64_t len = shape_numel(normalized_shape);
   Groups rows{x.numel() / len, len};
   auto [mean, var] = batch_moments(x.detach().contiguous(), rows);
-  return normalize(op, x, rows, Groups{len, 1}, mean, rsqrt(var + eps), weight, bias, true);
+  auto details = [&] { return trace::Details{{{"axis", -int64_t(k)}, {"eps", eps}}}; };
+  return normalize(op, x, rows, Groups{len, 1}, mean, rsqrt(var + eps), weight, bias, true,
+                   details);
 }
 
 }  // namespace tessel

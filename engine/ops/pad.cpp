@@ -65,7 +65,10 @@ Tensor pad(const Tensor& x_in, const std::vector<int64_t>& pads, PadMode mode, d
   on_device(x.device(), [&](const auto& ctx) {
     kernels::pad(ctx, g, x.dtype(), out.data_ptr(), x.data_ptr(), value);
   });
-  if (Node* n = record(out, "Pad", {x})) n->rule = PadBackward{g, x.sizes()};
+  auto details = [&] {
+    return trace::Details{{{"pads", pads}, {"mode", int64_t(mode)}, {"value", value}}};
+  };
+  if (Node* n = record(out, "Pad", {x}, details)) n->rule = PadBackward{g, x.sizes()};
   return out;
 }
 

@@ -97,7 +97,19 @@ struct PoolBackward {
 Tensor record_pool(Tensor& out, const Tensor& x, const kernels::Pool2d& p, PoolOp op,
                    const Tensor& indices) {
   const char* names[] = {"MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d", "MaxUnpool2d"};
-  if (Node* n = record(out, names[int(op)], {x})) n->rule = PoolBackward{p, op, indices, x.sizes()};
+  auto details = [&] {
+    using V = std::vector<int64_t>;
+    trace::Details d{{{"kernel", V{p.kh, p.kw}},
+                      {"stride", V{p.sh, p.sw}},
+                      {"padding", V{p.ph, p.pw}},
+                      {"dilation", V{p.dh, p.dw}},
+                      {"count_include_pad", int64_t(p.count_include_pad)}}};
+    if (op == PoolOp::Max) d.outputs = {indices};
+    if (op == PoolOp::MaxUnpool) d.inputs = {indices};
+    return d;
+  };
+  if (Node* n = record(out, names[int(op)], {x}, details))
+    n->rule = PoolBackward{p, op, indices, x.sizes()};
   return out;
 }
 

@@ -77,12 +77,21 @@ Tensor reduce_values(ReduceOp op, const Tensor& x, const std::vector<bool>& mask
   return out;
 }
 
+// For the tracer: the reduced dims and keepdim.
+trace::Details reduce_details(const std::vector<bool>& mask, bool keepdim) {
+  std::vector<int64_t> reduced;
+  for (size_t d = 0; d < mask.size(); ++d)
+    if (mask[d]) reduced.push_back(int64_t(d));
+  return {{{"dims", reduced}, {"keepdim", int64_t(keepdim)}}};
+}
+
 Tensor sum_or_mean(ReduceOp op, const char* name, const Tensor& x_in, const Dims& dims,
                    bool keepdim) {
   Tensor x = x_in.dtype() == DType::Bool || x_in.dtype() == DType::U8 ? x_in.to(DType::I64) : x_in;
   auto mask = reduce_mask(name, x, dims);
   Tensor out = reduce_values(op, x, mask, keepdim);
-  if (Node* n = record(out, name, {x})) {
+  auto details = [&] { return reduce_details(mask, keepdim); };
+  if (Node* n = record(out, name, {x}, details)) {
     double scale =
         op == ReduceOp::Mean ? 1.0 / double(std::max<int64_t>(group_size(x, mask), 1)) : 1.0;
     n->rule = [in = x.sizes(), kept = reduced_shape(x, mask, true), scale](const Tensor& g,
@@ -165,7 +174,8 @@ Tensor extremum(ArgReduceOp op, const char* name, const Tensor& x, const Dims& d
   Rows r = rows_for(x, mask);
   Tensor out = empty(reduced_shape(x, mask, keepdim), {x.dtype(), x.device()});
   Tensor index = arg_rows(op, name, x, r, {r.outer}, out.data_ptr());
-  if (Node* n = record(out, name, {x}))
+  auto details = [&] { return reduce_details(mask, keepdim); };
+  if (Node* n = record(out, name, {x}, details))
     n->rule = ExtremumBackward{index, r.data.sizes(), r.perm, r.inner};
   return out;
 }

@@ -40,7 +40,8 @@ Tensor cat(const std::vector<Tensor>& tensors, int64_t dim) {
     out.narrow(d, start, t.size(d)).copy_(inputs.back());
     start += t.size(d);
   }
-  if (Node* n = record(out, "Cat", inputs))
+  auto details = [&] { return trace::Details{{{"dim", d}}}; };
+  if (Node* n = record(out, "Cat", inputs, details))
     n->rule = [d, sizes](const Tensor& g, const Node& self) {
       std::vector<Tensor> grads(sizes.size());
       int64_t start = 0;

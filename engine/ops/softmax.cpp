@@ -56,7 +56,8 @@ Tensor run_softmax(SoftmaxKind kind, const Tensor& x_in, int64_t dim) {
   on_device(x.device(), [&](const auto& ctx) {
     kernels::softmax(ctx, kind, x.dtype(), y.data_ptr(), x.data_ptr(), l.outer, l.dim, l.inner);
   });
-  if (Node* n = record(y, name, {x_in})) n->rule = SoftmaxBackward{kind, l, y};
+  auto details = [&] { return trace::Details{{{"dim", x_in.wrap_dim(dim)}}}; };
+  if (Node* n = record(y, name, {x_in}, details)) n->rule = SoftmaxBackward{kind, l, y};
   return y;
 }
 

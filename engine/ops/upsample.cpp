@@ -82,7 +82,13 @@ Tensor resample(Pass pass, Pass grad, const Tensor& x_in, const kernels::Resampl
   Tensor out = empty(shape, {x.dtype(), x.device()});
   run(pass, r, out, x);
   const char* op = grad == Pass::BilinearGrad ? "UpsampleBilinear" : "UpsampleNearest";
-  if (Node* n = record(out, op, {x_in})) n->rule = UpsampleBackward{r, grad, x.sizes()};
+  // The scales of the source coordinate (source = (target + 0.5) * scale - 0.5, or target * scale
+  // for nearest and align_corners).
+  auto details = [&] {
+    return trace::Details{{{"align_corners", int64_t(r.align_corners)},
+                           {"coordinate_scale", std::vector<double>{r.h.scale, r.w.scale}}}};
+  };
+  if (Node* n = record(out, op, {x_in}, details)) n->rule = UpsampleBackward{r, grad, x.sizes()};
   return out;
 }
 

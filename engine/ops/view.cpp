@@ -123,7 +123,12 @@ Tensor Tensor::permute(const std::vector<int64_t>& dims) const {
     st[i] = strides()[size_t(d)];
   }
   Tensor out = make_view(*this, s, st, offset());
-  if (Node* n = record(out, "Permute", {*this}))
+  auto details = [&] {
+    std::vector<int64_t> order;
+    for (int64_t d : dims) order.push_back(wrap_dim(d));
+    return trace::Details{{{"dims", order}}};
+  };
+  if (Node* n = record(out, "Permute", {*this}, details))
     n->rule = [inverse](const Tensor& g, const Node&) {
       return std::vector<Tensor>{g.permute(inverse)};
     };
@@ -149,7 +154,10 @@ Tensor Tensor::slice(int64_t d, int64_t start, int64_t end, int64_t step) const 
   s[size_t(d)] = (end - start + step - 1) / step;
   st[size_t(d)] *= step;
   Tensor out = make_view(*this, s, st, offset() + start * strides()[size_t(d)]);
-  if (Node* n = record(out, "Slice", {*this}))
+  auto details = [&] {
+    return trace::Details{{{"dim", d}, {"start", start}, {"end", end}, {"step", step}}};
+  };
+  if (Node* n = record(out, "Slice", {*this}, details))
     n->rule = [in_sizes = sizes(), dtype = dtype(), d, start, end, step](const Tensor& g,
                                                                          const Node&) {
       Tensor gi = zeros(in_sizes, {dtype, g.device()});

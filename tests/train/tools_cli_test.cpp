@@ -10,8 +10,8 @@
 namespace tessel::testing {
 namespace {
 
-const char* const kTools[] = {"tessel-train", "tessel-eval", "tessel-predict", "tessel-data",
-                              "tessel-bench"};
+const char* const kTools[] = {"tessel-train", "tessel-eval",  "tessel-predict",
+                              "tessel-data",  "tessel-bench", "tessel-export"};
 
 // A command line, the exit code it must give and a text its output must hold.
 struct Case {
@@ -74,6 +74,11 @@ TEST(ToolsCli, AWrongCommandLineExitsTwoNamingIt) {
              {"tessel-predict", "--weights w in --out o --max-pixels 0", 2, "--max-pixels"},
              {"tessel-predict", "--weights w in", 2, "--out is required"},
              {"tessel-train", "", 2, "RECIPE is required"},
+             {"tessel-export", "--model enet", 2, "--out is required"},
+             {"tessel-export", "--out m.onnx", 2, "give --weights CKPT, or --model NAME"},
+             {"tessel-export", "--model enet --out m.onnx --opset 21", 2, "--opset"},
+             {"tessel-export", "--model enet --out m.onnx --argmax u16", 2, "--argmax"},
+             {"tessel-export", "--model enet --out m.onnx --size 64", 2, "--size"},
              {"tessel-data", "", 2, "A subcommand is required"},
              {"tessel-data", "frobnicate", 2, "frobnicate"},
              {"tessel-data", "synth " + dir.path("s") + " --count -3", 2, "--count"},
@@ -93,6 +98,7 @@ TEST(ToolsCli, AFailedRunExitsOne) {
           {"tessel-eval", "--weights " + nowhere + " --dataset folder --root r", 1, nowhere},
           {"tessel-predict", "--weights " + nowhere + " in --out " + dir.path("out"), 1, nowhere},
           {"tessel-data", "check folder " + nowhere, 1, nowhere},
+          {"tessel-export", "--weights " + nowhere + " --out " + dir.path("m.onnx"), 1, nowhere},
           {"tessel-data", "export folder " + nowhere + " " + dir.path("out"), 1, nowhere},
           {"tessel-bench", "--model fcn_resnet18 --size 32x32 --device cuda:99", 1,
            "tessel-bench: "},

@@ -20,11 +20,11 @@ void DeviceFlag::add(CLI::App& app) {
           ""));
 }
 
-void ModelFlags::add(CLI::App& app) {
+void ModelFlags::add(CLI::App& app, bool weights_required) {
   app.add_option("--weights", weights,
                  "a .safetensors file or a checkpoint directory holding model.safetensors")
       ->type_name("PATH")
-      ->required();
+      ->required(weights_required);
   app.add_option("--model", model, "the model, for weights that do not name it")
       ->type_name("NAME")
       ->check(model_name());

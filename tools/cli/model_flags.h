@@ -18,12 +18,12 @@ struct DeviceFlag {
   Device resolve() const { return train::parse_device(text); }
 };
 
-// --weights (required), --model and --classes: a checkpoint names its model and classes, plain
-// weights need both flags.
+// --weights (required unless `weights_required` is false), --model and --classes: a checkpoint
+// names its model and classes, plain weights need both flags.
 struct ModelFlags {
   std::string weights, model;
   int64_t classes = 0;  // 0: from the checkpoint
-  void add(CLI::App& app);
+  void add(CLI::App& app, bool weights_required = true);
   train::LoadedModel load(Device device) const {
     return train::load_model(weights, model, classes, device);
   }

@@ -1,0 +1,219 @@
+// ONNX export against Debian's ONNX checker (onnx::checker, full graph check) and the graph's
+// structure; tools/check_onnx.py compares the numbers with onnxruntime where it is installed.
+#include "deploy/onnx_export.h"
+
+#include <onnx/checker.h>
+#include <onnx/shape_inference/implementation.h>
+
+#include <set>
+
+#include "engine/ops.h"
+#include "models/registry.h"
+#include "tests/data/temp_dir.h"
+
+using namespace tessel;
+using deploy::Labels;
+using deploy::OnnxOptions;
+
+namespace {
+
+onnx::ModelProto exported(const std::string& name, const OnnxOptions& options = {},
+                          Shape input = {1, 3, 64, 64}, bool aux = false) {
+  auto model = models::create(name, {.num_classes = 5, .aux = aux});
+  return deploy::to_onnx(*model, randn(input), options);
+}
+
+// The checker's full check: every node against its schema at the model's opset, and shape
+// inference over the graph.
+void check(const onnx::ModelProto& m) {
+  onnx::checker::check_model(m);
+  onnx::ModelProto inferred = m;
+  onnx::shape_inference::InferShapes(inferred, onnx::OpSchemaRegistry::Instance(),
+                                     onnx::ShapeInferenceOptions(true, 1));
+  // The inferred output shapes are the declared ones.
+  for (int i = 0; i < m.graph().output_size(); ++i)
+    EXPECT_EQ(inferred.graph().output(i).DebugString(), m.graph().output(i).DebugString());
+}
+
+std::multiset<std::string> node_types(const onnx::ModelProto& m) {
+  std::multiset<std::string> types;
+  for (const auto& n : m.graph().node()) types.insert(n.op_type());
+  return types;
+}
+
+const onnx::TensorProto* initializer(const onnx::ModelProto& m, const std::string& name) {
+  for (const auto& t : m.graph().initializer())
+    if (t.name() == name) return &t;
+  return nullptr;
+}
+
+std::vector<int64_t> dims(const onnx::ValueInfoProto& v) {
+  std::vector<int64_t> out;
+  for (const auto& d : v.type().tensor_type().shape().dim())
+    out.push_back(d.has_dim_param() ? -1 : d.dim_value());
+  return out;
+}
+
+// A model whose head runs an op ONNX export has no mapping for.
+struct CumsumHead : nn::Module {
+  CumsumHead() : Module("CumsumHead") {}
+  Tensor forward(const Tensor& x) override {
+    auto scope = trace_scope();
+    return cumsum(x.reshape({-1})).reshape(x.sizes());
+  }
+};
+struct Unexportable : models::SegmentationModel {
+  std::shared_ptr<CumsumHead> head;
+  Unexportable() : SegmentationModel("Unexportable") {
+    head = register_module("head", std::make_shared<CumsumHead>());
+  }
+  models::Outputs forward_outputs(const Tensor& x) override { return {{"out", head->forward(x)}}; }
+};
+
+}  // namespace
+
+TEST(OnnxExport, DeepLabV3IsAValidGraphWithItsWeightsAsInitializers) {
+  onnx::ModelProto m = exported("deeplabv3_resnet50", {}, {1, 3, 64, 64}, true);
+  check(m);
+  EXPECT_EQ(m.opset_import(0).version(), 17);
+  ASSERT_EQ(m.graph().input_size(), 1);
+  EXPECT_EQ(m.graph().input(0).name(), "input");
+  EXPECT_EQ(dims(m.graph().input(0)), (std::vector<int64_t>{1, 3, 64, 64}));
+  ASSERT_EQ(m.graph().output_size(), 2);
+  EXPECT_EQ(m.graph().output(0).name(), "out");
+  EXPECT_EQ(m.graph().output(1).name(), "aux");
+  EXPECT_EQ(dims(m.graph().output(0)), (std::vector<int64_t>{1, 5, 64, 64}));
+  // Weights under their state-dict names; BatchNorm's running statistics too.
+  const onnx::TensorProto* w = initializer(m, "backbone.conv1.weight");
+  ASSERT_NE(w, nullptr);
+  EXPECT_EQ(std::vector<int64_t>(w->dims().begin(), w->dims().end()),
+            (std::vector<int64_t>{64, 3, 7, 7}));
+  EXPECT_NE(initializer(m, "backbone.bn1.running_var"), nullptr);
+  std::multiset<std::string> types = node_types(m);
+  EXPECT_EQ(types.count("Conv"), 53 + 5 + 1 + 2 + 2u);  // backbone, ASPP and projection, heads
+  for (const char* t :
+       {"BatchNormalization", "Relu", "MaxPool", "Add", "GlobalAveragePool", "Concat", "Resize"})
+    EXPECT_GT(types.count(t), 0u) << t;
+}
+
+TEST(OnnxExport, EveryRegisteredModelExportsAndChecks) {
+  // Each model's graph is valid at opset 17.
+  for (const std::string& name : models::names()) {
+    SCOPED_TRACE(name);
+    try {
+      check(exported(name, {}, {1, 3, 64, 96}));
+    } catch (const std::exception& e) {
+      ADD_FAILURE() << e.what();
+    }
+  }
+}
+
+TEST(OnnxExport, OpsetsFrom13To17CheckAndOthersAreRefused) {
+  // SegFormer: LayerNormalization from 17, Gelu from 20, decomposed before; HardSwish (LR-ASPP)
+  // from 14.
+  for (const std::string name : {"segformer_b0", "lraspp_mobilenet_v3_large"})
+    for (int opset = 13; opset <= 17; ++opset) {
+      SCOPED_TRACE(name + " opset " + std::to_string(opset));
+      onnx::ModelProto m = exported(name, {.opset = opset});
+      EXPECT_EQ(m.opset_import(0).version(), opset);
+      check(m);
+    }
+  EXPECT_EQ(node_types(exported("segformer_b0", {.opset = 20})).count("Gelu"), 4u * 2);
+  for (int opset : {12, 21}) {
+    try {
+      exported("enet", {.opset = opset});
+      ADD_FAILURE() << "opset " << opset << " was accepted";
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find("choose 13 to 20"), std::string::npos) << e.what();
+    }
+  }
+}
+
+TEST(OnnxExport, FoldBnLeavesNoBatchNormAfterAConvolution) {
+  onnx::ModelProto plain = exported("fcn_resnet18");
+  onnx::ModelProto folded = exported("fcn_resnet18", {.fold_bn = true});
+  check(folded);
+  EXPECT_GT(node_types(plain).count("BatchNormalization"), 0u);
+  EXPECT_EQ(node_types(folded).count("BatchNormalization"), 0u);
+  EXPECT_EQ(node_types(folded).count("Conv"), node_types(plain).count("Conv"));
+  EXPECT_NE(initializer(folded, "backbone.conv1/Conv2d.folded_weight"), nullptr);
+  // What folding replaced is gone.
+  EXPECT_EQ(initializer(folded, "backbone.conv1.weight"), nullptr);
+  EXPECT_EQ(initializer(folded, "backbone.bn1.running_var"), nullptr);
+  for (const auto& n : folded.graph().node())
+    for (const std::string& i : n.input())
+      EXPECT_TRUE(i.empty() || i == "input" || initializer(folded, i) ||
+                  std::any_of(folded.graph().node().begin(), folded.graph().node().end(),
+                              [&](const onnx::NodeProto& p) {
+                                return std::count(p.output().begin(), p.output().end(), i) > 0;
+                              }))
+          << i;
+}
+
+TEST(OnnxExport, ArgmaxHeadOutputsTheLabelMap) {
+  for (Labels labels : {Labels::I64, Labels::U8}) {
+    onnx::ModelProto m = exported("enet", {.labels = labels}, {2, 3, 64, 64});
+    check(m);
+    ASSERT_EQ(m.graph().output_size(), 1);
+    const auto& out = m.graph().output(0);
+    EXPECT_EQ(out.name(), "labels");
+    EXPECT_EQ(dims(out), (std::vector<int64_t>{2, 64, 64}));
+    EXPECT_EQ(out.type().tensor_type().elem_type(),
+              labels == Labels::U8 ? onnx::TensorProto::UINT8 : onnx::TensorProto::INT64);
+    EXPECT_EQ(node_types(m).count("ArgMax"), 1u);
+  }
+}
+
+TEST(OnnxExport, Fp16StoresHalfWeightsAndDynamicBatchIsSymbolic) {
+  onnx::ModelProto m = exported("enet", {.dynamic_batch = true, .fp16 = true});
+  check(m);
+  auto enet = models::create("enet", {});
+  const onnx::TensorProto* w = initializer(m, enet->named_parameters().keys()[0] + ".f16");
+  ASSERT_NE(w, nullptr);
+  EXPECT_EQ(w->data_type(), onnx::TensorProto::FLOAT16);
+  EXPECT_EQ(dims(m.graph().input(0))[0], -1);
+  EXPECT_EQ(m.graph().input(0).type().tensor_type().shape().dim(0).dim_param(), "batch");
+  EXPECT_EQ(dims(m.graph().output(0))[0], -1);
+  // Folded weights in f16: their casts come before the convolutions that read them.
+  check(exported("fcn_resnet18", {.fold_bn = true, .fp16 = true}));
+  // SegFormer's attention reshapes [N, L, C] to [N L, C] and back: every Reshape leaves its
+  // leading dim, where the batch is, to the run time (0: the input's, -1: inferred).
+  onnx::ModelProto segformer = exported("segformer_b0", {.dynamic_batch = true});
+  check(segformer);
+  int reshapes = 0;
+  for (const auto& n : segformer.graph().node()) {
+    if (n.op_type() != "Reshape") continue;
+    const onnx::TensorProto* shape = initializer(segformer, n.input(1));
+    ASSERT_NE(shape, nullptr);
+    EXPECT_LE(shape->int64_data(0), 0) << n.name();
+    ++reshapes;
+  }
+  EXPECT_GT(reshapes, 0);
+}
+
+TEST(OnnxExport, AnOpWithoutMappingNamesTheOpAndTheModule) {
+  Unexportable model;
+  try {
+    deploy::to_onnx(model, randn({1, 3, 8, 8}));
+    ADD_FAILURE() << "exported";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("no ONNX mapping for op 'cumsum' called by module 'head'"),
+              std::string::npos)
+        << e.what();
+  }
+  auto model2 = models::create("enet", {});
+  EXPECT_THROW(deploy::to_onnx(*model2, randn({3, 64, 64})), Error);  // not a batch
+}
+
+TEST(OnnxExport, WritesTheFileAtomicallyAndRestoresTheModelsMode) {
+  tessel::testing::TempDir dir;
+  auto model = models::create("enet", {.num_classes = 3});
+  model->train();
+  const std::string path = dir.path("enet.onnx");
+  deploy::export_onnx(*model, randn({1, 3, 32, 32}), path);
+  EXPECT_TRUE(model->is_training());
+  onnx::checker::check_model(path);
+  EXPECT_EQ(std::distance(std::filesystem::directory_iterator(dir.root()),
+                          std::filesystem::directory_iterator()),
+            1);  // no temporary file left
+}
