@@ -5,6 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/build.sh
+# Debian's ONNX package, whose Python checker tests/deploy runs on an exported file.
+scripts/install_packages.sh python3-onnx
 ctest --test-dir build --output-on-failure
 # A CPU-only build in build-sanitize/ where any sanitizer finding fails its test. The
 # find_package consumer is left out there: it links the libraries without the sanitizer runtime.

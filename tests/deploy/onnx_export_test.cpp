@@ -5,7 +5,12 @@
 #include <onnx/checker.h>
 #include <onnx/shape_inference/implementation.h>
 
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <set>
+#include <sstream>
 
 #include "engine/ops.h"
 #include "models/registry.h"
@@ -54,6 +59,43 @@ std::vector<int64_t> dims(const onnx::ValueInfoProto& v) {
   return out;
 }
 
+// The graph as text, a line per input, output, initializer (name, type, shape) and node (type,
+// inputs, outputs, attributes), in the file's order: what the committed expectation holds.
+std::string structure(const onnx::ModelProto& m) {
+  std::ostringstream out;
+  auto shape = [](const auto& dims) {
+    std::string s = "[";
+    for (decltype(dims.size()) i = 0; i < dims.size(); ++i) {
+      if (i) s += ",";
+      s += std::to_string(dims[i]);
+    }
+    return s + "]";
+  };
+  for (const auto& v : m.graph().input())
+    out << "input " << v.name() << " " << shape(dims(v)) << "\n";
+  for (const auto& v : m.graph().output())
+    out << "output " << v.name() << " " << shape(dims(v)) << "\n";
+  for (const auto& t : m.graph().initializer())
+    out << "initializer " << t.name() << " " << onnx::TensorProto_DataType_Name(t.data_type())
+        << " " << shape(t.dims()) << "\n";
+  for (const auto& n : m.graph().node()) {
+    out << "node " << n.op_type() << " (";
+    for (int i = 0; i < n.input_size(); ++i) out << (i ? " " : "") << n.input(i);
+    out << ") -> (";
+    for (int i = 0; i < n.output_size(); ++i) out << (i ? " " : "") << n.output(i);
+    out << ")";
+    for (const auto& a : n.attribute()) {
+      out << " " << a.name() << "=";
+      if (a.has_i()) out << a.i();
+      if (a.has_f()) out << a.f();
+      if (a.has_s()) out << a.s();
+      if (a.ints_size()) out << shape(a.ints());
+    }
+    out << "\n";
+  }
+  return out.str();
+}
+
 // A model whose head runs an op ONNX export has no mapping for.
 struct CumsumHead : nn::Module {
   CumsumHead() : Module("CumsumHead") {}
@@ -94,6 +136,50 @@ TEST(OnnxExport, DeepLabV3IsAValidGraphWithItsWeightsAsInitializers) {
   for (const char* t :
        {"BatchNormalization", "Relu", "MaxPool", "Add", "GlobalAveragePool", "Concat", "Resize"})
     EXPECT_GT(types.count(t), 0u) << t;
+}
+
+// The whole graph of a small model against the committed expectation: a change to any mapping,
+// attribute, name or order shows here. On a change that is meant, the failure names a file
+// holding the new text to review and copy over tests/fixtures/onnx/unet_small_structure.txt.
+TEST(OnnxExport, SmallUNetGraphIsTheCommittedOne) {
+  const std::string expected_file = std::string(TESSEL_FIXTURES) + "/onnx/unet_small_structure.txt";
+  std::ifstream in(expected_file);
+  ASSERT_TRUE(in.good()) << expected_file;
+  const std::string expected((std::istreambuf_iterator<char>(in)),
+                             std::istreambuf_iterator<char>());
+  auto model = models::create("unet_small", {.num_classes = 5});
+  const std::string actual = structure(deploy::to_onnx(*model, zeros({1, 3, 32, 32}), {}));
+  if (actual != expected) {
+    const std::string written =
+        (std::filesystem::temp_directory_path() / "unet_small_structure.txt").string();
+    std::ofstream(written) << actual;
+    ADD_FAILURE() << "the exported graph differs from " << expected_file << "; it is in "
+                  << written;
+  }
+}
+
+// Debian's ONNX in Python (python3-onnx, which scripts/test.sh installs) checks a file
+// tessel-export's code wrote, as an outside reader would.
+TEST(OnnxExport, PythonOnnxCheckerAcceptsTheFile) {
+  // Debian's interpreter, which Debian's package is for (python3 on PATH may be another).
+  if (std::system("/usr/bin/python3 -c 'import onnx' 2>/dev/null") != 0)
+    GTEST_SKIP() << "/usr/bin/python3 has no onnx module (Debian: python3-onnx)";
+  tessel::testing::TempDir dir;
+  auto model = models::create("unet_small", {.num_classes = 5});
+  const std::string file = dir.path("unet_small.onnx");
+  deploy::export_onnx(*model, zeros({1, 3, 32, 32}), file, {});
+  const std::string command =
+      "/usr/bin/python3 -c 'import onnx, sys; onnx.checker.check_model(sys.argv[1], "
+      "full_check=True); "
+      "print(\"checked\")' " +
+      file + " 2>&1";
+  std::string output;
+  if (FILE* p = popen(command.c_str(), "r")) {
+    char buffer[512];
+    while (fgets(buffer, sizeof buffer, p)) output += buffer;
+    EXPECT_EQ(pclose(p), 0) << output;
+  }
+  EXPECT_NE(output.find("checked"), std::string::npos) << output;
 }
 
 TEST(OnnxExport, EveryRegisteredModelExportsAndChecks) {
