@@ -75,10 +75,8 @@ void column_walk(const ConvShape& s, int64_t channels, int64_t t0, int64_t t1,
             }
           } else {
             std::fill(line, line + lo, T(0));
-            // A loop, not std::copy: runs are an output row or less, too short for memmove's
-            // call to pay off.
             if (sw == 1)
-              for (int64_t r = lo; r < hi; ++r) line[r] = src[ix0 + r];
+              std::copy(src + ix0 + lo, src + ix0 + hi, line + lo);
             else
               for (int64_t r = lo; r < hi; ++r) line[r] = src[ix0 + r * sw];
             std::fill(line + hi, line + run, T(0));
