@@ -29,8 +29,7 @@ int onnx_type(DType t) {
   TESSEL_FAIL("onnx: no ONNX element type for dtype ", t);
 }
 
-OnnxGraph::OnnxGraph(onnx::GraphProto* graph, int opset, bool dynamic_batch)
-    : graph_(graph), opset_(opset), dynamic_batch_(dynamic_batch) {}
+OnnxGraph::OnnxGraph(onnx::GraphProto* graph, int opset) : graph_(graph), opset_(opset) {}
 
 std::string OnnxGraph::fresh(const std::string& hint) {
   std::string name = hint;
@@ -84,14 +83,88 @@ std::string OnnxGraph::floats(const std::vector<float>& values, const std::strin
   return p.name();
 }
 
-std::string OnnxGraph::batch_shape(const std::string& x, const Shape& s) {
-  if (!dynamic_batch_) return ints(s, "shape");
-  std::string batch =
-      op("Slice", {op("Shape", {x}, "shape"), ints({0}, "zero"), ints({1}, "one")}, "batch");
-  std::string out = fresh("shape");
-  set_attr(node("Concat", {batch, ints(Shape(s.begin() + 1, s.end()), "dims")}, {out}), "axis",
-           int64_t(0));
+void OnnxGraph::known(const std::string& value, const Shape& traced, const Shape& probe) {
+  TESSEL_CHECK(traced.size() == probe.size(), "onnx: value '", value, "' has rank ", traced.size(),
+               " in the trace and ", probe.size(), " in the probe trace");
+  known_.push_back({value, traced, probe});
+}
+
+std::optional<std::string> OnnxGraph::dim(int64_t traced, int64_t probe, size_t axis,
+                                          const std::vector<std::string>& near) {
+  if (traced == probe) return ints({traced}, "dim");
+  const Known* found = nullptr;
+  size_t found_axis = 0;
+  // Whether k has the dim on `axis`, or with `any`, on any axis.
+  auto has = [&](const Known& k, bool any) {
+    for (size_t a = 0; a < k.traced.size(); ++a)
+      if ((any || a == axis) && k.traced[a] == traced && k.probe[a] == probe) {
+        found = &k, found_axis = a;
+        return true;
+      }
+    return false;
+  };
+  auto search = [&](bool any) {
+    for (const std::string& name : near)
+      for (const Known& k : known_)
+        if (k.name == name && has(k, any)) return true;
+    for (auto k = known_.rbegin(); k != known_.rend(); ++k)
+      if (has(*k, any)) return true;
+    return false;
+  };
+  if (!search(false) && !search(true)) return std::nullopt;
+  auto [it, added] = dims_.try_emplace({found->name, found_axis});
+  if (added) {
+    int64_t a = int64_t(found_axis);
+    it->second = op("Slice",
+                    {op("Shape", {found->name}, found->name + "_shape"), ints({a}, "axis"),
+                     ints({a + 1}, "axis_end")},
+                    found->name + "_dim" + std::to_string(found_axis));
+  }
+  return it->second;
+}
+
+std::string OnnxGraph::require_dim(int64_t traced, int64_t probe, size_t axis,
+                                   const std::vector<std::string>& near, const std::string& what) {
+  std::optional<std::string> d = dim(traced, probe, axis, near);
+  TESSEL_CHECK(d, "onnx: ", what, " is ", traced, " in the trace and ", probe,
+               " in the probe trace, and no value computed before it has that size to read it "
+               "from at run time; export without dynamic axes");
+  return *d;
+}
+
+std::string OnnxGraph::shape(const std::vector<Dim>& dims, const std::string& hint) {
+  std::vector<std::string> parts;
+  std::vector<int64_t> run;  // consecutive constants, one initializer
+  auto flush = [&] {
+    if (!run.empty()) parts.push_back(ints(run, hint));
+    run.clear();
+  };
+  for (const Dim& d : dims) {
+    if (const int64_t* c = std::get_if<int64_t>(&d)) {
+      run.push_back(*c);
+    } else {
+      flush();
+      parts.push_back(std::get<std::string>(d));
+    }
+  }
+  flush();
+  if (parts.size() == 1) return parts[0];
+  std::string out = fresh(hint);
+  set_attr(node("Concat", parts, {out}), "axis", int64_t(0));
   return out;
+}
+
+std::string OnnxGraph::shape(const Shape& traced, const Shape& probe,
+                             const std::vector<std::string>& near, const std::string& what) {
+  std::vector<Dim> dims;
+  for (size_t i = 0; i < traced.size(); ++i) {
+    if (traced[i] == probe[i])
+      dims.emplace_back(traced[i]);
+    else
+      dims.emplace_back(
+          require_dim(traced[i], probe[i], i, near, what + " dim " + std::to_string(i)));
+  }
+  return shape(dims, "shape");
 }
 
 namespace {

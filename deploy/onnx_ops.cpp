@@ -1,7 +1,10 @@
 #include "deploy/onnx_ops.h"
 
+#include <cmath>
+#include <limits>
 #include <map>
 #include <numbers>
+#include <optional>
 
 #include "core/error.h"
 
@@ -24,6 +27,12 @@ const Shape& in_shape(const OpNode& n, size_t i = 0) {
 }
 const Shape& out_shape(const OpNode& n) {
   return n.op.outputs.at(0).sizes();
+}
+const Shape& probe_in_shape(const OpNode& n, size_t i = 0) {
+  return n.probe.inputs.at(i).sizes();
+}
+const Shape& probe_out_shape(const OpNode& n) {
+  return n.probe.outputs.at(0).sizes();
 }
 
 // [h, w] padding as ONNX's [h_begin, w_begin, h_end, w_end].
@@ -64,18 +73,35 @@ std::string reduce_mean(OnnxGraph& g, const std::string& x, const V& axes, bool 
 
 // --- One mapping per traced op.
 
+// A transposed convolution whose output padding varies with the input (PyTorch's output_size
+// matching a skip connection of either parity) pads by stride - 1 and is cut to the size read at
+// run time: the padding only adds rows and columns at the end.
 void conv(OnnxGraph& g, const OpNode& n) {
   bool transposed = n.op.name == "ConvTranspose2d";
   std::vector<std::string> inputs{n.in[0], n.in[1]};
   if (!n.in[2].empty()) inputs.push_back(n.in[2]);
-  onnx::NodeProto& c = emit(g, n, transposed ? "ConvTranspose" : "Conv", inputs);
+  bool cut = transposed && ints(n.op, "output_padding") != ints(n.probe, "output_padding");
+  std::string full = cut ? g.fresh(n.out[0] + "_uncut") : n.out[0];
+  onnx::NodeProto& c = g.node(transposed ? "ConvTranspose" : "Conv", inputs, {full});
   const Shape& w = in_shape(n, 1);
   set_attr(c, "kernel_shape", V{w[2], w[3]});
   set_attr(c, "strides", ints(n.op, "stride"));
   set_attr(c, "pads", pads2(ints(n.op, "padding")));
   set_attr(c, "dilations", ints(n.op, "dilation"));
   set_attr(c, "group", integer(n.op, "groups"));
-  if (transposed) set_attr(c, "output_padding", ints(n.op, "output_padding"));
+  if (!transposed) return;
+  if (!cut) {
+    set_attr(c, "output_padding", ints(n.op, "output_padding"));
+    return;
+  }
+  // Both axes, as one padding that does not vary between two traces may at a third size.
+  const V& stride = ints(n.op, "stride");
+  set_attr(c, "output_padding", V{stride[0] - 1, stride[1] - 1});
+  const Shape &out = out_shape(n), &probe = probe_out_shape(n);
+  std::string ends = g.shape({g.require_dim(out[2], probe[2], 2, {}, "ConvTranspose2d's height"),
+                              g.require_dim(out[3], probe[3], 3, {}, "ConvTranspose2d's width")},
+                             "ends");
+  g.node("Slice", {full, g.ints({0, 0}, "starts"), ends, g.ints({2, 3}, "axes")}, {n.out[0]});
 }
 
 void batch_norm(OnnxGraph& g, const OpNode& n) {
@@ -198,32 +224,60 @@ void cat(OnnxGraph& g, const OpNode& n) {
   set_attr(emit(g, n, "Concat", n.in), "axis", integer(n.op, "dim"));
 }
 
-// Reshape's target, its leading dim left to the run time so that a dynamic batch passes: 0 (the
-// input's) when it equals the input's, else -1 (what the others leave), since a reshape that
-// changes the leading dim merges the batch into it ([N, L, C] -> [N L, C]) or splits it out.
+// Reshape's target: a dim that keeps the input's at its position in both traces is 0 (ONNX's
+// copy, so a dynamic batch passes), one equal in both traces a constant, one that varies is read
+// at run time from a value that has it, and at most one that none has is -1 (inferred: [N, L, C]
+// -> [N L, C] merges the batch into the leading dim).
 void reshape(OnnxGraph& g, const OpNode& n) {
-  Shape s = out_shape(n);
-  if (!s.empty() && !in_shape(n).empty()) s[0] = s[0] == in_shape(n)[0] ? 0 : -1;
-  emit(g, n, "Reshape", {n.in[0], g.ints(s, "shape")});
+  const Shape &s = out_shape(n), &t = probe_out_shape(n);
+  const Shape &in = in_shape(n), &probe_in = probe_in_shape(n);
+  std::vector<OnnxGraph::Dim> dims;
+  std::optional<size_t> inferred;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (i < in.size() && s[i] == in[i] && t[i] == probe_in[i]) {
+      dims.emplace_back(int64_t(0));
+    } else if (auto d = s[i] == t[i] ? std::nullopt : g.dim(s[i], t[i], i, {n.in[0]})) {
+      dims.emplace_back(*d);
+    } else if (s[i] == t[i]) {
+      dims.emplace_back(s[i]);
+    } else {
+      TESSEL_CHECK(!inferred, "onnx: Reshape to ", shape_str(s), " (", shape_str(t),
+                   " in the probe trace): dims ", *inferred, " and ", i,
+                   " vary with the input and no value has them");
+      inferred = i;
+      dims.emplace_back(int64_t(-1));
+    }
+  }
+  emit(g, n, "Reshape", {n.in[0], g.shape(dims, "shape")});
 }
 
 // Expand's target; dims the input already has are 1 (ONNX broadcasts: kept).
 void expand(OnnxGraph& g, const OpNode& n) {
-  Shape s = out_shape(n);
-  const Shape& in = in_shape(n);
+  Shape s = out_shape(n), t = probe_out_shape(n);
+  const Shape &in = in_shape(n), &probe_in = probe_in_shape(n);
+  size_t lead = s.size() - in.size();
   for (size_t i = 0; i < in.size(); ++i)
-    if (in[i] == s[s.size() - in.size() + i]) s[s.size() - in.size() + i] = 1;
-  emit(g, n, "Expand", {n.in[0], g.ints(s, "shape")});
+    if (in[i] == s[lead + i] && probe_in[i] == t[lead + i]) s[lead + i] = t[lead + i] = 1;
+  emit(g, n, "Expand", {n.in[0], g.shape(s, t, {n.in[0]}, "Expand's shape")});
 }
 
 void permute(OnnxGraph& g, const OpNode& n) {
   set_attr(emit(g, n, "Transpose", {n.in[0]}), "perm", ints(n.op, "dims"));
 }
 
+// A slice to the end of its axis in both traces runs to the end at any size; other bounds that
+// vary with the input are read at run time.
 void slice(OnnxGraph& g, const OpNode& n) {
+  size_t d = size_t(integer(n.op, "dim"));
+  int64_t end = integer(n.op, "end"), probe_end = integer(n.probe, "end");
+  std::string ends = end == in_shape(n)[d] && probe_end == probe_in_shape(n)[d]
+                         ? g.ints({std::numeric_limits<int64_t>::max()}, "ends")
+                         : g.require_dim(end, probe_end, d, {n.in[0]}, "Slice's end");
   emit(g, n, "Slice",
-       {n.in[0], g.ints({integer(n.op, "start")}, "starts"), g.ints({integer(n.op, "end")}, "ends"),
-        g.ints({integer(n.op, "dim")}, "axes"), g.ints({integer(n.op, "step")}, "steps")});
+       {n.in[0],
+        g.require_dim(integer(n.op, "start"), integer(n.probe, "start"), d, {n.in[0]},
+                      "Slice's start"),
+        ends, g.ints({int64_t(d)}, "axes"), g.ints({integer(n.op, "step")}, "steps")});
 }
 
 void pad(OnnxGraph& g, const OpNode& n) {
@@ -243,19 +297,11 @@ void pad(OnnxGraph& g, const OpNode& n) {
   set_attr(node, "mode", std::string(modes[integer(n.op, "mode")]));
 }
 
-// Whether PyTorch's ceil_mode made the pooled size, along `axis` (0: height, 1: width).
-bool ceil_mode(const OpNode& n, int axis) {
-  int64_t in = in_shape(n)[size_t(2 + axis)], out = out_shape(n)[size_t(2 + axis)];
-  int64_t k = ints(n.op, "kernel")[size_t(axis)], s = ints(n.op, "stride")[size_t(axis)];
-  int64_t p = ints(n.op, "padding")[size_t(axis)], d = ints(n.op, "dilation")[size_t(axis)];
-  return out != (in + 2 * p - d * (k - 1) - 1) / s + 1;
-}
-
 void set_window(onnx::NodeProto& node, const OpNode& n) {
   set_attr(node, "kernel_shape", ints(n.op, "kernel"));
   set_attr(node, "strides", ints(n.op, "stride"));
   set_attr(node, "pads", pads2(ints(n.op, "padding")));
-  set_attr(node, "ceil_mode", int64_t(ceil_mode(n, 0) || ceil_mode(n, 1)));
+  set_attr(node, "ceil_mode", integer(n.op, "ceil_mode"));
 }
 
 void max_pool(OnnxGraph& g, const OpNode& n) {
@@ -273,11 +319,14 @@ void avg_pool(OnnxGraph& g, const OpNode& n) {
 }
 
 // Adaptive average pooling along one axis of x: bin i averages [floor(i in / out),
-// ceil((i + 1) in / out)). Equal bins are one AveragePool, others a slice and mean each.
-std::string adaptive_axis(OnnxGraph& g, const std::string& x, int64_t axis, int64_t in,
-                          int64_t out) {
-  if (in == out) return x;
-  if (in % out == 0) {
+// ceil((i + 1) in / out)). Equal bins are one AveragePool, others a slice and mean each. When
+// the axis's size varies with the input, `in_dim` names its run-time value and the bin bounds are
+// computed from it ("": `in` is fixed).
+std::string adaptive_axis(OnnxGraph& g, const std::string& x, int64_t axis, int64_t in, int64_t out,
+                          const std::string& in_dim) {
+  bool fixed = in_dim.empty();
+  if (fixed && in == out) return x;
+  if (fixed && in % out == 0) {
     int64_t k = in / out;
     V kernel = axis == 2 ? V{k, 1} : V{1, k};
     std::string y = g.fresh("adaptive_pool");
@@ -286,12 +335,18 @@ std::string adaptive_axis(OnnxGraph& g, const std::string& x, int64_t axis, int6
     set_attr(p, "strides", kernel);
     return y;
   }
+  // floor(k in / out) + `add`, as ONNX's integer Div truncates.
+  auto bound = [&](int64_t k, int64_t add) {
+    if (fixed) return g.ints({(k * in + add) / out}, "bound");
+    std::string scaled = g.op("Mul", {in_dim, g.ints({k}, "k")}, "bin_scaled");
+    return g.op("Div",
+                {g.op("Add", {scaled, g.ints({add}, "add")}, "bin_shifted"), g.ints({out}, "bins")},
+                "bin_bound");
+  };
   std::vector<std::string> bins;
   for (int64_t i = 0; i < out; ++i) {
-    int64_t lo = i * in / out, hi = ((i + 1) * in + out - 1) / out;
-    std::string part =
-        g.op("Slice", {x, g.ints({lo}, "starts"), g.ints({hi}, "ends"), g.ints({axis}, "axes")},
-             "adaptive_bin");
+    std::string part = g.op(
+        "Slice", {x, bound(i, 0), bound(i + 1, out - 1), g.ints({axis}, "axes")}, "adaptive_bin");
     bins.push_back(reduce_mean(g, part, {axis}, true, "adaptive_mean"));
   }
   std::string y = g.fresh("adaptive_pool");
@@ -300,39 +355,79 @@ std::string adaptive_axis(OnnxGraph& g, const std::string& x, int64_t axis, int6
 }
 
 void adaptive_avg_pool(OnnxGraph& g, const OpNode& n) {
-  const Shape &in = in_shape(n), &out = out_shape(n);
+  const Shape &in = in_shape(n), &probe_in = probe_in_shape(n), &out = out_shape(n);
+  TESSEL_CHECK(out[2] == probe_out_shape(n)[2] && out[3] == probe_out_shape(n)[3],
+               "onnx: AdaptiveAvgPool2d's output size varies with the input (", shape_str(out),
+               ", ", shape_str(probe_out_shape(n)), ")");
   if (out[2] == 1 && out[3] == 1) {
     emit(g, n, "GlobalAveragePool", {n.in[0]});
     return;
   }
-  std::string h = adaptive_axis(g, n.in[0], 2, in[2], out[2]);
-  g.node("Identity", {adaptive_axis(g, h, 3, in[3], out[3])}, {n.out[0]});
+  auto pool = [&](const std::string& x, size_t a) {
+    std::string size = in[a] == probe_in[a] ? ""
+                                            : g.require_dim(in[a], probe_in[a], a, {n.in[0]},
+                                                            "AdaptiveAvgPool2d's input size");
+    return adaptive_axis(g, x, int64_t(a), in[a], out[a], size);
+  };
+  g.node("Identity", {pool(pool(n.in[0], 2), 3)}, {n.out[0]});
 }
 
 void max_unpool(OnnxGraph& g, const OpNode& n) {
-  onnx::NodeProto& node =
-      emit(g, n, "MaxUnpool", {n.in[0], n.in[1], g.batch_shape(n.in[0], out_shape(n))});
+  std::string shape = g.shape(out_shape(n), probe_out_shape(n), {n.in[0]}, "MaxUnpool's output");
+  onnx::NodeProto& node = emit(g, n, "MaxUnpool", {n.in[0], n.in[1], shape});
   set_attr(node, "kernel_shape", ints(n.op, "kernel"));
   set_attr(node, "strides", ints(n.op, "stride"));
   set_attr(node, "pads", pads2(ints(n.op, "padding")));
 }
 
+// Whether ONNX's Resize with `scales` s (f32) makes PyTorch's `out` from `in`: floor(in s).
+bool scales_make(int64_t in, int64_t out, double coord) {
+  return int64_t(std::floor(double(in) * double(float(1.0 / coord)))) == out;
+}
+
 // Resize: align_corners keeps the corners; otherwise the source coordinate is (target + 0.5)
 // * scale - 0.5 (bilinear, half_pixel) or target * scale (nearest, asymmetric, floor). With
 // the output size ONNX takes scale = in / out; a scale_factor PyTorch used as given goes as
-// ONNX's scales, so that both compute the same coordinates.
+// ONNX's scales, so that both compute the same coordinates. Sizes are used where the traced
+// scale is in / out in both traces and the sizes can be had at run time (a value has them);
+// else scales, where they make the traced sizes in both traces.
 void upsample(OnnxGraph& g, const OpNode& n) {
   bool nearest = n.op.name == "UpsampleNearest";
   bool corners = integer(n.op, "align_corners") != 0;
-  const auto& coord = std::get<std::vector<double>>(n.op.attr("coordinate_scale"));
-  const Shape &in = in_shape(n), &out = out_shape(n);
-  size_t r = in.size();
-  bool by_size = corners || (coord[0] == double(in[r - 2]) / double(out[r - 2]) &&
-                             coord[1] == double(in[r - 1]) / double(out[r - 1]));
+  const trace::Op* traces[] = {&n.op, &n.probe};
+  size_t r = in_shape(n).size();
+  bool size_coords = true, by_scale = !corners;
+  for (const trace::Op* op : traces) {
+    const auto& coord = std::get<std::vector<double>>(op->attr("coordinate_scale"));
+    const Shape &in = op->inputs[0].sizes(), &out = op->outputs[0].sizes();
+    for (size_t a = 0; a < 2; ++a) {
+      size_coords = size_coords && coord[a] == double(in[r - 2 + a]) / double(out[r - 2 + a]);
+      by_scale = by_scale && scales_make(in[r - 2 + a], out[r - 2 + a], coord[a]) &&
+                 coord[a] == std::get<std::vector<double>>(n.op.attr("coordinate_scale"))[a];
+    }
+  }
+  bool by_size = corners || size_coords;
   std::string roi = "", scales = "", sizes = "";
+  std::vector<OnnxGraph::Dim> dims;
+  for (size_t a = 0; a < r && by_size; ++a) {
+    int64_t traced = out_shape(n)[a], probe = probe_out_shape(n)[a];
+    std::optional<std::string> d =
+        traced == probe ? std::nullopt : g.dim(traced, probe, a, {n.in[0]});
+    if (traced == probe)
+      dims.emplace_back(traced);
+    else if (d)
+      dims.emplace_back(*d);
+    else
+      by_size = false;
+  }
   if (by_size) {
-    sizes = g.batch_shape(n.in[0], out);
+    sizes = g.shape(dims, "sizes");
   } else {
+    TESSEL_CHECK(by_scale, "onnx: ", n.op.name, " to ", shape_str(out_shape(n)), " (",
+                 shape_str(probe_out_shape(n)),
+                 " in the probe trace): neither a scale nor a "
+                 "value's size gives that size at run time; export without dynamic axes");
+    const auto& coord = std::get<std::vector<double>>(n.op.attr("coordinate_scale"));
     std::vector<float> s(r, 1.0f);
     s[r - 2] = float(1.0 / coord[0]), s[r - 1] = float(1.0 / coord[1]);
     scales = g.floats(s, "scales");

@@ -1,21 +1,24 @@
 #!/usr/bin/env python3
 """Proof that an exported ONNX graph computes what Tessel computes.
 
-  check_onnx.py [--tools-dir DIR] [--models NAME,...] [--weights CKPT ...] [--opset K]
-                [--quick] [--table FILE]
+  check_onnx.py [--tools-dir DIR] [--models NAME,...] [--weights CKPT ...] [--image FILE ...]
+                [--opset K] [--quick] [--table FILE]
 
 For each model (default: every registered one, `tessel-export --list-models`, with fresh
-weights; and each checkpoint given with --weights) and each case (batch and input size; --quick:
-one small case), runs `tessel-export --reference` on a random input, then checks the ONNX file
-with onnx.checker (full check) and runs it with onnxruntime's CPU provider, comparing every
-output with Tessel's: the max absolute difference and the max relative error (|ort - tessel| /
-max |tessel|), which must be <= 1e-4. So must the same model exported with --fold-bn --dynamic
-at batch 1 and run at the case's batch, and that export with --fp16 too (f16 weights) against
-the one without with its weights rounded to f16 here; how far --fp16 is from Tessel is reported,
-not bounded (rounding the weights of a network with fresh weights can change its output by tens
-of percent: ENet's). The argmax head (--argmax u8) must give Tessel's labels except where
-Tessel's top two logits are within 1e-4 of each other. A model that takes only multiples of 16 or 32 is checked
-at the second case's fallback size instead. Prints a Markdown table (also to --table FILE).
+weights and its auxiliary head on where it has one; and each checkpoint given with --weights)
+and each case (batch and input size, on random values; then each --image, default scikit-image's
+astronaut photograph when scikit-image is installed, at the first case's size; --quick: one small
+case), runs `tessel-export --reference`, then checks the ONNX file with onnx.checker (full check)
+and runs it with onnxruntime's CPU provider, comparing every output ('out', 'aux') with Tessel's:
+the max absolute difference and the max relative error (|ort - tessel| / max |tessel|), which
+must be <= 1e-4. So must the same model exported with --fold-bn --dynamic, traced at batch 1
+and another size (DYNAMIC_TRACE) and run at the case's batch and size, and that export with
+--fp16 too (f16 weights) against the one without with its weights rounded to f16 here; how far
+--fp16 is from Tessel is reported, not bounded (rounding the weights of a network with fresh
+weights can change its output by tens of percent: ENet's). The label head (--labels u8) must
+give Tessel's labels except where Tessel's top two logits are within 1e-6 of each other. A model
+that takes only multiples of 16 or 32 is checked at the second case's fallback size instead.
+Prints a Markdown table (also to --table FILE).
 
 Needs numpy, onnx and onnxruntime (pip). Without them it exits 77, which ctest counts as
 skipped; with $TESSEL_ONNX_PYTHON naming an interpreter that has them, it runs under that one.
@@ -42,11 +45,12 @@ except ImportError as missing:
     sys.exit(77)
 
 REL_TOL = 1e-4
-TIE = 1e-4
+TIE = 1e-6
 # batch, WxH, and the WxH for models that take only multiples of 16 or 32: the second case's
 # first size is not a multiple of 32.
 CASES = [(1, "128x96", None), (3, "100x75", "96x64")]
 QUICK = [(2, "96x64", None)]
+DYNAMIC_TRACE = "160x96"  # where the --dynamic exports are traced: no case's size
 DTYPES = {"F32": np.float32, "F16": np.float16, "I64": np.int64, "U8": np.uint8}
 
 
@@ -65,7 +69,7 @@ def read_safetensors(path):
 
 
 def export(tool, source, batch, size, out, extra=()):
-    """`source`: the tool's flags that pick the model."""
+    """`source`: the tool's flags that pick the model (and the input)."""
     ref = out.with_suffix(".safetensors")
     cmd = [tool, *source, "--batch", str(batch), "--size", size, "--out", str(out),
            "--reference", str(ref), *extra]
@@ -104,7 +108,9 @@ def check_case(tool, source, batch, size, work):
     ref = export(tool, source, batch, size, path)
     x = ref["input"]
     abs_err, rel_err = rel_error(run(path, x), ref)
-    export(tool, source, 1, size, path, ["--fold-bn", "--dynamic"])
+    model_only = [f for i, f in enumerate(source)
+                  if f != "--image" and (i == 0 or source[i - 1] != "--image")]
+    export(tool, model_only, 1, DYNAMIC_TRACE, path, ["--fold-bn", "--dynamic"])
     _, folded_err = rel_error(run(path, x), ref)
     rounded = onnx.load(str(path))
     for t in rounded.graph.initializer:
@@ -113,11 +119,11 @@ def check_case(tool, source, batch, size, work):
             t.CopyFrom(onnx.numpy_helper.from_array(values.astype(np.float16).astype(np.float32),
                                                     t.name))
     rounded_out = dict(run(path, x, rounded), input=x)
-    export(tool, source, 1, size, path, ["--fold-bn", "--dynamic", "--fp16"])
+    export(tool, model_only, 1, DYNAMIC_TRACE, path, ["--fold-bn", "--dynamic", "--fp16"])
     f16_out = run(path, x)
     _, f16_rounded_err = rel_error(f16_out, rounded_out)
     _, f16_err = rel_error(f16_out, ref)
-    export(tool, source, batch, size, path, ["--argmax", "u8"])
+    export(tool, source, batch, size, path, ["--labels", "u8"])
     labels = run(path, x)["labels"]
     logits = ref["out"]
     top2 = np.sort(logits, axis=1)[:, -2:]
@@ -128,12 +134,34 @@ def check_case(tool, source, batch, size, work):
            f"{f16_err:.2e} | {wrong}", ok
 
 
+def aux_flag(tool, model, work):
+    """["--aux"] where the model has an auxiliary head to export, else []."""
+    probe = subprocess.run([tool, "--model", model, "--aux", "--size", "64x64", "--out",
+                            str(work / "aux.onnx")], capture_output=True, text=True)
+    return ["--aux"] if probe.returncode == 0 else []
+
+
+def default_images(work):
+    """A real photograph: scikit-image's astronaut (public domain, NASA), when installed."""
+    try:
+        import skimage.data
+        import skimage.io
+    except ImportError:
+        print("check_onnx.py: no scikit-image, so no real image unless --image is given")
+        return []
+    path = work / "astronaut.png"
+    skimage.io.imsave(path, skimage.data.astronaut(), check_contrast=False)
+    return [str(path)]
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[1])
     ap.add_argument("--tools-dir", default="build/tools")
     ap.add_argument("--models", help="comma separated (default: every registered model)")
     ap.add_argument("--weights", action="append", default=[],
                     help="also a checkpoint (repeatable); the model is the one it names")
+    ap.add_argument("--image", action="append", default=[],
+                    help="also a real input (repeatable; default: scikit-image's astronaut)")
     ap.add_argument("--opset", type=int, default=17, help="exported at this opset (default: 17)")
     ap.add_argument("--quick", action="store_true", help="one small case per model")
     ap.add_argument("--table", help="also write the table to this file")
@@ -142,34 +170,44 @@ def main():
     listed = subprocess.run([tool, "--list-models"], check=True, capture_output=True, text=True)
     models = args.models.split(",") if args.models else listed.stdout.split()
     opset = ["--opset", str(args.opset)]
-    sources = [(m, ["--model", m, "--classes", "7", *opset]) for m in models]
-    sources += [(w, ["--weights", w, *opset]) for w in args.weights]
-    lines = [f"onnxruntime {ort.__version__}, onnx {onnx.__version__}, opset {args.opset}, CPU "
-             "provider; "
-             "relative error: max |ort - tessel| / max |tessel|", "",
-             "| model | batch | input WxH | max abs diff | max rel error | rel error, --fold-bn "
-             "--dynamic (traced at batch 1) | the same + --fp16 vs its weights rounded to f16 | "
-             "the same + --fp16 vs Tessel | label errors (--argmax u8) | ok |",
-             "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
-    print("\n".join(lines), flush=True)
     failed = []
     with tempfile.TemporaryDirectory() as tmp:
+        work = pathlib.Path(tmp)
+        images = args.image or default_images(work)
+        sources = [(m, ["--model", m, "--classes", "7", *opset, *aux_flag(tool, m, work)])
+                   for m in models]
+        sources += [(w, ["--weights", w, *opset]) for w in args.weights]
+        cases = [(*c, None) for c in (QUICK if args.quick else CASES)]
+        cases += [(1, cases[0][1], "96x64", image) for image in images]
+        lines = [f"onnxruntime {ort.__version__}, onnx {onnx.__version__}, opset {args.opset}, "
+                 "CPU provider; relative error: max |ort - tessel| / max |tessel| over every "
+                 "output ('out', and 'aux' where the model has it: +aux)", "",
+                 "| model | input | batch | WxH | max abs diff | max rel error | rel error, "
+                 f"--fold-bn --dynamic (traced at batch 1, {DYNAMIC_TRACE}) | the same + --fp16 "
+                 "vs its weights rounded to f16 | the same + --fp16 vs Tessel | label errors "
+                 "(--labels u8) | ok |",
+                 "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+        print("\n".join(lines), flush=True)
         for model, source in sources:
-            for batch, size, fallback in QUICK if args.quick else CASES:
+            name = model + (" +aux" if "--aux" in source else "")
+            for batch, size, fallback, image in cases:
+                given = source + (["--image", image] if image else [])
+                what = pathlib.Path(image).name if image else "random"
                 try:
                     try:
-                        numbers, ok = check_case(tool, source, batch, size, pathlib.Path(tmp))
+                        numbers, ok = check_case(tool, given, batch, size, work)
                     except subprocess.CalledProcessError as e:
                         if not fallback or "must be multiples of" not in e.stderr:
                             raise
                         size = fallback  # the model's own rule, not export's
-                        numbers, ok = check_case(tool, source, batch, size, pathlib.Path(tmp))
-                    row = f"| {model} | {batch} | {size} | {numbers} | {'yes' if ok else 'NO'} |"
+                        numbers, ok = check_case(tool, given, batch, size, work)
+                    row = f"| {name} | {what} | {batch} | {size} | {numbers} | " \
+                          f"{'yes' if ok else 'NO'} |"
                 except Exception as e:  # a failed export or run is a row too
                     detail = e.stderr.strip() if isinstance(e, subprocess.CalledProcessError) \
                         else str(e)
-                    ok, row = False, f"| {model} | {batch} | {size} | - | - | - | - | - | - | NO: " \
-                                     f"{detail.splitlines()[-1] if detail else repr(e)} |"
+                    ok, row = False, f"| {name} | {what} | {batch} | {size} | - | - | - | - | - " \
+                                     f"| - | NO: {detail.splitlines()[-1] if detail else repr(e)} |"
                 if not ok:
                     failed.append(model)
                 lines.append(row)

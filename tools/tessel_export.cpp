@@ -1,10 +1,12 @@
-// tessel-export: a model as an ONNX file, traced on a random input of the given size. The model
+// tessel-export: a model as an ONNX file, traced on a random input (or --image) of the given
+// size, its axes fixed or, with --dynamic, symbolic (deploy/onnx_export.h). The model
 // comes from a checkpoint (--weights, which names it) or by name with fresh weights (--model),
 // e.g. to try an architecture in a runtime before training it. --reference FILE also writes the
 // input and Tessel's outputs on it as safetensors, for tools/check_onnx.py to compare with an
 // ONNX runtime. Exit codes: tools/cli/tool.h.
 #include <iostream>
 
+#include "data/image_io.h"
 #include "deploy/onnx_export.h"
 #include "engine/ops.h"
 #include "models/registry.h"
@@ -16,12 +18,31 @@ namespace {
 
 using namespace tessel;
 
-std::shared_ptr<models::SegmentationModel> load(const tools::ModelFlags& flags) {
-  if (!flags.weights.empty()) return flags.load(kCPU).model;
+train::LoadedModel load(const tools::ModelFlags& flags, bool aux) {
   tools::usage_check([&] {
-    TESSEL_CHECK(!flags.model.empty(), "give --weights CKPT, or --model NAME for fresh weights");
+    TESSEL_CHECK(!aux || flags.weights.empty(), "--aux is for --model; a checkpoint has its heads");
+    TESSEL_CHECK(!flags.weights.empty() || !flags.model.empty(),
+                 "give --weights CKPT, or --model NAME for fresh weights");
   });
-  return models::create(flags.model, {.num_classes = flags.classes > 0 ? flags.classes : 21});
+  if (!flags.weights.empty()) return flags.load(kCPU);
+  int64_t classes = flags.classes > 0 ? flags.classes : 21;
+  return {models::create(flags.model, {.num_classes = classes, .aux = aux}), flags.model, classes,
+          train::imagenet_normalize()};
+}
+
+// The example input: `image` normalised as the model's inputs are and resized bilinearly to
+// `size`, else random values.
+Tensor example_input(const std::string& image, const data::Normalize& normalize, int64_t batch,
+                     Size2 size, int64_t seed) {
+  if (image.empty()) {
+    Generator gen{uint64_t(seed)};
+    return randn({batch, 3, size[0], size[1]}, {}, &gen);
+  }
+  tools::usage_check(
+      [&] { TESSEL_CHECK(batch == 1, "--image makes a batch of one; leave --batch out"); });
+  Tensor x = train::image_batch(data::read_image(image), normalize, kCPU);
+  if (x.size(2) == size[0] && x.size(3) == size[1]) return x;
+  return upsample_bilinear(x, {.size = size});
 }
 
 }  // namespace
@@ -29,7 +50,7 @@ std::shared_ptr<models::SegmentationModel> load(const tools::ModelFlags& flags) 
 int main(int argc, char** argv) {
   CLI::App app{
       "A model as an ONNX file: input 'input' [N, 3, H, W] (normalised as for training), "
-      "outputs the model's ('out', 'aux') or with --argmax the label map 'labels'.",
+      "outputs the model's ('out', 'aux') or with --labels the label map 'labels'.",
       "tessel-export"};
   app.add_flag_callback(
       "--list-models",
@@ -40,8 +61,9 @@ int main(int argc, char** argv) {
       "print the names --model takes, one a line, and exit");
   tools::ModelFlags model;
   model.add(app, false);
-  std::string out, size_text = "512x512", reference, labels;
+  std::string out, size_text = "512x512", reference, labels, image;
   int64_t batch = 1, seed = 0;
+  bool dynamic = false, aux = false;
   deploy::OnnxOptions options;
   app.add_option("--out", out, "the .onnx file to write")->type_name("FILE")->required();
   app.add_option("--size", size_text, "the input's width and height (default: 512x512)")
@@ -52,23 +74,37 @@ int main(int argc, char** argv) {
   app.add_option("--opset", options.opset, "the ONNX opset, 13 to 20 (default: 17)")
       ->type_name("K")
       ->check(CLI::Range(13, 20));
-  app.add_flag("--dynamic", options.dynamic_batch, "a symbolic batch axis ('batch')");
+  app.add_flag("--dynamic", dynamic,
+               "symbolic batch, height and width axes ('batch', 'height', 'width')");
+  app.add_flag("--dynamic-batch", options.dynamic_batch, "a symbolic batch axis only");
   app.add_flag("--fold-bn", options.fold_bn, "fold BatchNorm into the convolution before it");
-  app.add_option("--argmax", labels,
-                 "output the label map 'labels' of this type (i64 or u8) instead of the logits")
+  app.add_option("--labels", labels,
+                 "output the label map 'labels' (the argmax over classes) instead of the logits, "
+                 "as i64 (the default) or u8")
+      ->type_name("[TYPE]")
+      ->expected(0, 1)
+      ->default_str("i64")
       ->check(CLI::IsMember({"i64", "u8"}));
+  app.add_flag("--aux", aux, "with --model: the auxiliary head on, its output 'aux' exported");
   app.add_flag("--fp16", options.fp16, "store float weights as f16");
   app.add_option("--reference", reference,
-                 "also write the random input and Tessel's outputs on it (safetensors)")
+                 "also write the input and Tessel's outputs on it (safetensors)")
+      ->type_name("FILE");
+  app.add_option("--image", image,
+                 "trace (and with --reference compare) on this image, resized to --size, "
+                 "instead of random values")
       ->type_name("FILE");
   app.add_option("--seed", seed, "the seed of the random input (default: 0)")
       ->check(tools::non_negative_integer());
   return tools::run(app, argc, argv, [&] {
     Size2 size = tools::usage_check([&] { return train::parse_size(size_text, "--size"); });
-    if (!labels.empty()) options.labels = labels == "u8" ? deploy::Labels::U8 : deploy::Labels::I64;
-    auto net = load(model);
-    Generator gen{uint64_t(seed)};
-    Tensor input = randn({batch, 3, size[0], size[1]}, {}, &gen);
+    if (app.count("--labels"))
+      options.labels = labels == "u8" ? deploy::Labels::U8 : deploy::Labels::I64;
+    options.dynamic_batch |= dynamic;
+    options.dynamic_size = dynamic;
+    train::LoadedModel loaded = load(model, aux);
+    auto& net = loaded.model;
+    Tensor input = example_input(image, loaded.normalize, batch, size, seed);
     deploy::export_onnx(*net, input, out, options);
     std::cout << "tessel-export: wrote " << out << " (opset " << options.opset << ", input "
               << shape_str(input.sizes()) << ")\n";

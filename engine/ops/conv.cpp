@@ -74,14 +74,17 @@ Tensor run(const ConvShape& s, bool transposed, const Tensor& x, const Tensor& w
   Tensor y = transposed ? input_pass(s, xc, wc, bc) : forward_pass(s, xc, wc, bc);
   auto details = [&] {
     using V = std::vector<int64_t>;
+    trace::Details d{{{"stride", V{s.stride_h, s.stride_w}},
+                      {"padding", V{s.pad_h, s.pad_w}},
+                      {"dilation", V{s.dil_h, s.dil_w}},
+                      {"groups", s.groups}}};
     // The transpose's output size beyond what stride, padding and dilation give.
-    V output_padding{s.h - ((s.oh - 1) * s.stride_h - 2 * s.pad_h + s.dil_h * (s.kh - 1) + 1),
-                     s.w - ((s.ow - 1) * s.stride_w - 2 * s.pad_w + s.dil_w * (s.kw - 1) + 1)};
-    return trace::Details{{{"stride", V{s.stride_h, s.stride_w}},
-                           {"padding", V{s.pad_h, s.pad_w}},
-                           {"dilation", V{s.dil_h, s.dil_w}},
-                           {"groups", s.groups},
-                           {"output_padding", output_padding}}};
+    if (transposed)
+      d.attrs.emplace_back(
+          "output_padding",
+          V{s.h - ((s.oh - 1) * s.stride_h - 2 * s.pad_h + s.dil_h * (s.kh - 1) + 1),
+            s.w - ((s.ow - 1) * s.stride_w - 2 * s.pad_w + s.dil_w * (s.kw - 1) + 1)});
+    return d;
   };
   if (Node* n = record(y, transposed ? "ConvTranspose2d" : "Conv2d", {x, w, bias}, details))
     n->rule = ConvBackward{s, transposed, n->needs_grad(1) ? xc : Tensor(),

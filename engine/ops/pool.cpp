@@ -95,7 +95,7 @@ struct PoolBackward {
 };
 
 Tensor record_pool(Tensor& out, const Tensor& x, const kernels::Pool2d& p, PoolOp op,
-                   const Tensor& indices) {
+                   const Tensor& indices, bool ceil_mode = false) {
   const char* names[] = {"MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d", "MaxUnpool2d"};
   auto details = [&] {
     using V = std::vector<int64_t>;
@@ -103,7 +103,8 @@ Tensor record_pool(Tensor& out, const Tensor& x, const kernels::Pool2d& p, PoolO
                       {"stride", V{p.sh, p.sw}},
                       {"padding", V{p.ph, p.pw}},
                       {"dilation", V{p.dh, p.dw}},
-                      {"count_include_pad", int64_t(p.count_include_pad)}}};
+                      {"count_include_pad", int64_t(p.count_include_pad)},
+                      {"ceil_mode", int64_t(ceil_mode)}}};
     if (op == PoolOp::Max) d.outputs = {indices};
     if (op == PoolOp::MaxUnpool) d.inputs = {indices};
     return d;
@@ -113,14 +114,14 @@ Tensor record_pool(Tensor& out, const Tensor& x, const kernels::Pool2d& p, PoolO
   return out;
 }
 
-Tensor average(PoolKind kind, const kernels::Pool2d& p, const Tensor& x_in) {
+Tensor average(PoolKind kind, const kernels::Pool2d& p, const Tensor& x_in, bool ceil_mode) {
   Tensor x = x_in.detach().contiguous();
   Tensor out = empty(pooled_shape(x, p), {x.dtype(), x.device()});
   on_device(x.device(), [&](const auto& ctx) {
     kernels::avg_pool2d(ctx, kind, p, x.dtype(), out.data_ptr(), x.data_ptr());
   });
   return record_pool(out, x_in, p, kind == PoolKind::Avg ? PoolOp::Avg : PoolOp::AdaptiveAvg,
-                     Tensor());
+                     Tensor(), ceil_mode);
 }
 
 }  // namespace
@@ -169,7 +170,7 @@ std::pair<Tensor, Tensor> max_pool2d_with_indices(const Tensor& x_in, Size2 kern
   on_device(x.device(), [&](const auto& ctx) {
     kernels::max_pool2d(ctx, p, x.dtype(), out.data_ptr(), idx.data<int64_t>(), x.data_ptr());
   });
-  return {record_pool(out, x_in, p, PoolOp::Max, idx), idx};
+  return {record_pool(out, x_in, p, PoolOp::Max, idx, ceil_mode), idx};
 }
 
 Tensor max_pool2d(const Tensor& x, Size2 kernel, Size2 stride, Size2 padding, Size2 dilation,
@@ -181,7 +182,7 @@ Tensor avg_pool2d(const Tensor& x, Size2 kernel, Size2 stride, Size2 padding, bo
                   bool count_include_pad) {
   auto p = window_pool("avg_pool2d", x, kernel, stride, padding, {1, 1}, ceil_mode);
   p.count_include_pad = count_include_pad;
-  return average(PoolKind::Avg, p, x);
+  return average(PoolKind::Avg, p, x, ceil_mode);
 }
 
 Tensor adaptive_avg_pool2d(const Tensor& x, Size2 output_size) {
@@ -191,7 +192,7 @@ Tensor adaptive_avg_pool2d(const Tensor& x, Size2 output_size) {
   int64_t h = x.size(-2), w = x.size(-1);
   kernels::Pool2d p{
       x.numel() / (h * w), h, w, output_size[0], output_size[1], 0, 0, 0, 0, 0, 0, 0, 0, false};
-  return average(PoolKind::AdaptiveAvg, p, x);
+  return average(PoolKind::AdaptiveAvg, p, x, false);
 }
 
 }  // namespace tessel

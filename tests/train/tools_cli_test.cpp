@@ -77,7 +77,7 @@ TEST(ToolsCli, AWrongCommandLineExitsTwoNamingIt) {
              {"tessel-export", "--model enet", 2, "--out is required"},
              {"tessel-export", "--out m.onnx", 2, "give --weights CKPT, or --model NAME"},
              {"tessel-export", "--model enet --out m.onnx --opset 21", 2, "--opset"},
-             {"tessel-export", "--model enet --out m.onnx --argmax u16", 2, "--argmax"},
+             {"tessel-export", "--model enet --out m.onnx --labels u16", 2, "--labels"},
              {"tessel-export", "--model enet --out m.onnx --size 64", 2, "--size"},
              {"tessel-data", "", 2, "A subcommand is required"},
              {"tessel-data", "frobnicate", 2, "frobnicate"},
