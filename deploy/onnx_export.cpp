@@ -87,10 +87,10 @@ class Writer {
              const Names& outputs) {
     std::unordered_map<trace::Key, size_t, trace::KeyHash> last_writer, readers;
     for (size_t i = 0; i < ops.size(); ++i) {
-      for (const Tensor& t : ops[i]->outputs)
-        if (t.defined()) last_writer[trace::key(t)] = i;
-      for (const Tensor& t : ops[i]->inputs)
-        if (t.defined()) ++readers[trace::key(t)];
+      for (const trace::Value& v : ops[i]->outputs)
+        if (v.defined) last_writer[v.key] = i;
+      for (const trace::Value& v : ops[i]->inputs)
+        if (v.defined) ++readers[v.key];
     }
     for (const auto& [k, name] : outputs)
       TESSEL_CHECK(last_writer.count(k), "onnx: output '", name,
@@ -113,8 +113,7 @@ class Writer {
       for (size_t j = 0; j < op.inputs.size(); ++j)
         n.in.push_back(value(op.inputs[j], partner->inputs[j], op));
       for (size_t j = 0; j < op.outputs.size(); ++j) {
-        const Tensor& t = op.outputs[j];
-        trace::Key k = trace::key(t);
+        const trace::Key& k = op.outputs[j].key;
         auto out = outputs.find(k);
         bool is_output = out != outputs.end() && last_writer.at(k) == i;
         n.out.push_back(is_output ? out->second : (readers.count(k) ? g_.fresh(hint) : ""));
@@ -132,10 +131,9 @@ class Writer {
       }
       // Known after the mapping, so that its dims are read from what came before.
       for (size_t j = 0; j < op.outputs.size(); ++j)
-        if (paired && !n.out[j].empty() && op.outputs[j].defined())
+        if (paired && !n.out[j].empty() && op.outputs[j].defined)
           g_.known(n.out[j], op.outputs[j].sizes(), partner->outputs[j].sizes());
-      if (op.name == "Conv2d")
-        convs_[trace::key(op.outputs[0])] = {g_.proto().node_size() - 1, &op};
+      if (op.name == "Conv2d") convs_[op.outputs[0].key] = {g_.proto().node_size() - 1, &op};
     }
     while (next_probe < probe.size() && is_copy(*probe[next_probe])) ++next_probe;
     TESSEL_CHECK(next_probe == probe.size(), "onnx: the model runs ", probe.size() - next_probe,
@@ -154,9 +152,8 @@ class Writer {
   std::string nearest_module(const trace::Op& op) const {
     std::string path = module_path(op);
     if (!path.empty()) return path;
-    for (const Tensor& t : op.inputs)
-      if (auto p = t.defined() ? producers_.find(trace::key(t)) : producers_.end();
-          p != producers_.end())
+    for (const trace::Value& v : op.inputs)
+      if (auto p = v.defined ? producers_.find(v.key) : producers_.end(); p != producers_.end())
         return p->second;
     return "";
   }
@@ -187,16 +184,16 @@ class Writer {
   // The ONNX name of an op's input: a value already written, a parameter or buffer (an
   // initializer under its state-dict name) or a constant the forward made (an initializer, which
   // must be the same in the probe trace).
-  std::string value(const Tensor& t, const Tensor& probe, const trace::Op& op) {
-    if (!t.defined()) return "";
-    trace::Key k = trace::key(t);
-    if (auto it = names_.find(k); it != names_.end()) return it->second;
-    auto p = params_.find(k);
-    TESSEL_CHECK(p != params_.end() || same_constant(t, probe), "onnx: op '", op.name,
+  std::string value(const trace::Value& v, const trace::Value& probe, const trace::Op& op) {
+    if (!v.defined) return "";
+    if (auto it = names_.find(v.key); it != names_.end()) return it->second;
+    // Not written by a traced op, so the trace kept its tensor.
+    auto p = params_.find(v.key);
+    TESSEL_CHECK(p != params_.end() || same_constant(v.data, probe.data), "onnx: op '", op.name,
                  "' called by ", caller(op), " reads a constant made in the forward of shape ",
-                 shape_str(t.sizes()), " that depends on the input's shape (",
+                 shape_str(v.sizes()), " that depends on the input's shape (",
                  shape_str(probe.sizes()), " in the probe trace); export without dynamic axes");
-    return names_[k] = weight(p != params_.end() ? p->second : "const", t);
+    return names_[v.key] = weight(p != params_.end() ? p->second : "const", v.data);
   }
 
   std::string weight(const std::string& hint, const Tensor& t) {
@@ -212,19 +209,24 @@ class Writer {
   bool fold_into_conv(const trace::Op& op, const OpNode& n,
                       const std::unordered_map<trace::Key, size_t, trace::KeyHash>& readers) {
     if (op.name != "batch_norm" || std::get<int64_t>(op.attr("training")) != 0) return false;
-    trace::Key in = trace::key(op.inputs[0]);
+    const trace::Key& in = op.inputs[0].key;
     auto c = convs_.find(in);
     if (c == convs_.end() || readers.at(in) != 1) return false;
     const trace::Op& conv = *c->second.second;
+    // Folding needs the values: weights an op computed in the forward stay unfolded.
+    auto has_values = [](const trace::Value& v) { return !v.defined || v.data.defined(); };
+    for (const trace::Value* v : {&op.inputs[1], &op.inputs[2], &op.inputs[3], &op.inputs[4],
+                                  &conv.inputs[1], &conv.inputs[2]})
+      if (!has_values(*v)) return false;
     NoGradGuard no_grad;
     DType t = op.inputs[0].dtype();
     int64_t channels = op.inputs[0].size(1);
-    Tensor gamma = op.inputs[1].defined() ? op.inputs[1] : ones({channels}, {t});
-    Tensor beta = op.inputs[2].defined() ? op.inputs[2] : zeros({channels}, {t});
-    Tensor s = gamma / sqrt(op.inputs[4] + std::get<double>(op.attr("eps")));
-    Tensor w = conv.inputs[1] * s.reshape({channels, 1, 1, 1});
-    Tensor b = conv.inputs[2].defined() ? conv.inputs[2] : zeros({channels}, {t});
-    b = (b - op.inputs[3]) * s + beta;
+    Tensor gamma = op.inputs[1].defined ? op.inputs[1].data : ones({channels}, {t});
+    Tensor beta = op.inputs[2].defined ? op.inputs[2].data : zeros({channels}, {t});
+    Tensor s = gamma / sqrt(op.inputs[4].data + std::get<double>(op.attr("eps")));
+    Tensor w = conv.inputs[1].data * s.reshape({channels, 1, 1, 1});
+    Tensor b = conv.inputs[2].defined ? conv.inputs[2].data : zeros({channels}, {t});
+    b = (b - op.inputs[3].data) * s + beta;
     onnx::NodeProto& node = *g_.proto().mutable_node(c->second.first);
     std::string base = node.output(0);
     node.set_input(1, weight(base + ".folded_weight", w));

@@ -28,13 +28,17 @@ class Storage {
   uint64_t version() const { return version_; }
   void bump_version() { ++version_; }
 
+  // Unique over the process's life, unlike the address, which a later storage may reuse: the
+  // tracer (engine/trace.h) names values by it without keeping them alive.
+  uint64_t id() const { return id_; }
+
  private:
-  Storage(void* data, size_t nbytes, Device device)
-      : data_(data), nbytes_(nbytes), device_(device) {}
+  Storage(void* data, size_t nbytes, Device device);
   void* data_;
   size_t nbytes_;
   Device device_;
   uint64_t version_ = 0;
+  uint64_t id_;
 };
 
 }  // namespace tessel

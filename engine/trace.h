@@ -8,8 +8,11 @@
 // creates no autograd node and changes no result.
 //
 // Identity: a value is its view of memory (storage, offset, sizes, strides, dtype), so a detached
-// alias (x.detach()) is the same value as x; trace::key() gives it. The scope holds every tensor
-// it recorded, so no storage is freed and reused while it is open.
+// alias (x.detach()) is the same value as x; trace::key() gives it, naming the storage by its
+// id, which no later storage reuses. An op's record keeps the tensors only of inputs no traced op
+// wrote (parameters, buffers, constants the forward made, the model's input): the values an
+// exporter writes out. What ops write is kept as key, shape and dtype, so a traced forward frees
+// its activations as an untraced one does.
 //
 // An op composed of other ops either leaves the recording to them or records itself last; the
 // ops it ran inside then appear before it with outputs nothing else reads. Consumers drop ops
@@ -51,18 +54,9 @@ class DetailsFn {
   Details (*call_)(const void*) = nullptr;
 };
 
-struct Op {
-  std::string name;                                 // record()'s name: "Conv2d", "relu"
-  std::vector<Tensor> inputs, outputs;              // undefined inputs stay, as placeholders
-  std::vector<std::pair<std::string, Attr>> attrs;  // in the order the op gave them
-  std::vector<const void*> modules;                 // module scopes, outermost first
-
-  const Attr& attr(const std::string& key) const;  // throws naming the op when absent
-};
-
 // A value's identity: equal for tensors that view the same memory the same way.
 struct Key {
-  const void* storage;
+  uint64_t storage;  // Storage::id()
   int64_t offset;
   Shape sizes, strides;
   DType dtype;
@@ -71,6 +65,25 @@ struct Key {
 Key key(const Tensor& t);
 struct KeyHash {
   size_t operator()(const Key& k) const;
+};
+
+// A value an op read or wrote.
+struct Value {
+  bool defined = false;  // false: an undefined input (a convolution without bias)
+  Key key{};
+  Tensor data;  // only for inputs no traced op wrote before
+  const Shape& sizes() const { return key.sizes; }
+  int64_t size(int64_t d) const;
+  DType dtype() const { return key.dtype; }
+};
+
+struct Op {
+  std::string name;                                 // record()'s name: "Conv2d", "relu"
+  std::vector<Value> inputs, outputs;               // undefined inputs stay, as placeholders
+  std::vector<std::pair<std::string, Attr>> attrs;  // in the order the op gave them
+  std::vector<const void*> modules;                 // module scopes, outermost first
+
+  const Attr& attr(const std::string& key) const;  // throws naming the op when absent
 };
 
 struct Recorder;

@@ -2,14 +2,14 @@
 """Proof that an exported ONNX graph computes what Tessel computes.
 
   check_onnx.py [--tools-dir DIR] [--models NAME,...] [--weights CKPT ...] [--image FILE ...]
-                [--opset K] [--quick] [--table FILE]
+                [--opset K] [--runtime onnxruntime|openvino] [--quick] [--table FILE]
 
 For each model (default: every registered one, `tessel-export --list-models`, with fresh
 weights and its auxiliary head on where it has one; and each checkpoint given with --weights)
 and each case (batch and input size, on random values; then each --image, default scikit-image's
 astronaut photograph when scikit-image is installed, at the first case's size; --quick: one small
 case), runs `tessel-export --reference`, then checks the ONNX file with onnx.checker (full check)
-and runs it with onnxruntime's CPU provider, comparing every output ('out', 'aux') with Tessel's:
+and runs it with onnxruntime's CPU provider (or OpenVINO's CPU plugin), comparing every output ('out', 'aux') with Tessel's:
 the max absolute difference and the max relative error (|ort - tessel| / max |tessel|), which
 must be <= 1e-4. So must the same model exported with --fold-bn --dynamic, traced at batch 1
 and another size (DYNAMIC_TRACE) and run at the case's batch and size, and that export with
@@ -44,6 +44,7 @@ except ImportError as missing:
     print(f"check_onnx.py: skipped, {missing} (pip install numpy onnx onnxruntime)")
     sys.exit(77)
 
+RUNTIME = "onnxruntime"  # or "openvino" (--runtime)
 REL_TOL = 1e-4
 TIE = 1e-6
 # batch, WxH, and the WxH for models that take only multiples of 16 or 32: the second case's
@@ -81,6 +82,15 @@ def run(path, x, model=None):
     """`path`'s outputs on x (or those of `model`, the loaded file changed)."""
     model = model or onnx.load(str(path))
     onnx.checker.check_model(model, full_check=True)
+    if RUNTIME == "openvino":
+        import openvino
+        changed = path.with_name("openvino.onnx")
+        onnx.save(model, str(changed))
+        # f32 arithmetic: on CPUs with bf16 units OpenVINO would otherwise infer in bf16.
+        compiled = openvino.Core().compile_model(str(changed), "CPU",
+                                                 {"INFERENCE_PRECISION_HINT": "f32"})
+        result = compiled({"input": x})
+        return {o.get_any_name(): result[o] for o in compiled.outputs}
     options = ort.SessionOptions()
     options.log_severity_level = 3  # errors only
     session = ort.InferenceSession(model.SerializeToString(), options,
@@ -163,9 +173,14 @@ def main():
     ap.add_argument("--image", action="append", default=[],
                     help="also a real input (repeatable; default: scikit-image's astronaut)")
     ap.add_argument("--opset", type=int, default=17, help="exported at this opset (default: 17)")
+    ap.add_argument("--runtime", choices=["onnxruntime", "openvino"], default="onnxruntime",
+                    help="run the graphs in onnxruntime's CPU provider (default) or OpenVINO's "
+                         "CPU plugin (pip install openvino)")
     ap.add_argument("--quick", action="store_true", help="one small case per model")
     ap.add_argument("--table", help="also write the table to this file")
     args = ap.parse_args()
+    global RUNTIME
+    RUNTIME = args.runtime
     tool = str(pathlib.Path(args.tools_dir) / "tessel-export")
     listed = subprocess.run([tool, "--list-models"], check=True, capture_output=True, text=True)
     models = args.models.split(",") if args.models else listed.stdout.split()
@@ -179,8 +194,12 @@ def main():
         sources += [(w, ["--weights", w, *opset]) for w in args.weights]
         cases = [(*c, None) for c in (QUICK if args.quick else CASES)]
         cases += [(1, cases[0][1], "96x64", image) for image in images]
-        lines = [f"onnxruntime {ort.__version__}, onnx {onnx.__version__}, opset {args.opset}, "
-                 "CPU provider; relative error: max |ort - tessel| / max |tessel| over every "
+        runtime = f"onnxruntime {ort.__version__}, CPU provider"
+        if RUNTIME == "openvino":
+            import openvino
+            runtime = f"OpenVINO {openvino.__version__}, CPU plugin, f32 inference precision"
+        lines = [f"{runtime}, onnx {onnx.__version__}, opset {args.opset}; relative error: "
+                 "max |runtime - tessel| / max |tessel| over every "
                  "output ('out', and 'aux' where the model has it: +aux)", "",
                  "| model | input | batch | WxH | max abs diff | max rel error | rel error, "
                  f"--fold-bn --dynamic (traced at batch 1, {DYNAMIC_TRACE}) | the same + --fp16 "
