@@ -372,12 +372,33 @@ void adaptive_avg_pool(OnnxGraph& g, const OpNode& n) {
   g.node("Identity", {pool(pool(n.in[0], 2), 3)}, {n.out[0]});
 }
 
+// Unpooling as a scatter, since OpenVINO and TensorRT have no MaxUnpool: ONNX MaxPool's indices
+// are flat over its whole input, which is the unpooled output's shape, so the pooled values go to
+// those places in zeros of that shape, flattened.
 void max_unpool(OnnxGraph& g, const OpNode& n) {
+  TESSEL_CHECK(n.op.inputs[1].sizes() == in_shape(n),
+               "onnx: MaxUnpool2d's indices must have its input's shape");
   std::string shape = g.shape(out_shape(n), probe_out_shape(n), {n.in[0]}, "MaxUnpool's output");
-  onnx::NodeProto& node = emit(g, n, "MaxUnpool", {n.in[0], n.in[1], shape});
-  set_attr(node, "kernel_shape", ints(n.op, "kernel"));
-  set_attr(node, "strides", ints(n.op, "stride"));
-  set_attr(node, "pads", pads2(ints(n.op, "padding")));
+  std::string flat = g.ints({-1}, "flat");
+  onnx::NodeProto& blank = g.node("ConstantOfShape", {shape}, {g.fresh("unpool_zeros")});
+  *blank.add_attribute() = [&] {
+    onnx::AttributeProto a;
+    a.set_name("value");
+    a.set_type(onnx::AttributeProto::TENSOR);
+    onnx::TensorProto& t = *a.mutable_t();
+    t.set_data_type(onnx_type(n.op.inputs[0].dtype()));
+    t.add_dims(1);
+    Tensor zero = zeros({1}, {n.op.inputs[0].dtype()});
+    t.set_raw_data(zero.data_ptr(), element_size(zero.dtype()));
+    return a;
+  }();
+  onnx::NodeProto& scatter = g.node("ScatterElements",
+                                    {g.op("Reshape", {blank.output(0), flat}, "unpool_flat"),
+                                     g.op("Reshape", {n.in[1], flat}, "unpool_indices"),
+                                     g.op("Reshape", {n.in[0], flat}, "unpool_values")},
+                                    {g.fresh("unpool_scattered")});
+  set_attr(scatter, "axis", int64_t(0));
+  emit(g, n, "Reshape", {scatter.output(0), shape});
 }
 
 // Whether ONNX's Resize with `scales` s (f32) makes PyTorch's `out` from `in`: floor(in s).

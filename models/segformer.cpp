@@ -67,10 +67,29 @@ Outputs SegFormer::forward_outputs(const Tensor& x) {
   return outputs;
 }
 
+// The configs of HuggingFace's nvidia/mit-b0 ... mit-b5: hidden sizes, depths and the decode
+// head's width; heads, reduction ratios and MLP ratio are MixTransformerOptions' defaults.
 void add_segformer_models(Registry& r) {
-  r["segformer_b0"] = [](const ModelOptions& o) {
-    return std::make_shared<SegFormer>(MixTransformerOptions{}, 256, o);
+  using Sizes = std::array<int64_t, 4>;
+  struct Variant {
+    const char* name;
+    Sizes hidden, depths;
+    int64_t decoder;
   };
+  const Sizes wide{64, 128, 320, 512};
+  for (const Variant& v : {Variant{"segformer_b0", {32, 64, 160, 256}, {2, 2, 2, 2}, 256},
+                           Variant{"segformer_b1", wide, {2, 2, 2, 2}, 256},
+                           Variant{"segformer_b2", wide, {3, 4, 6, 3}, 768},
+                           Variant{"segformer_b3", wide, {3, 4, 18, 3}, 768},
+                           Variant{"segformer_b4", wide, {3, 8, 27, 3}, 768},
+                           Variant{"segformer_b5", wide, {3, 6, 40, 3}, 768}}) {
+    MixTransformerOptions encoder;
+    encoder.hidden_sizes = v.hidden;
+    encoder.depths = v.depths;
+    r[v.name] = [encoder, decoder = v.decoder](const ModelOptions& o) {
+      return std::make_shared<SegFormer>(encoder, decoder, o);
+    };
+  }
 }
 
 }  // namespace tessel::models

@@ -1,7 +1,7 @@
 // SegFormer (Xie et al. 2021): a Mix Transformer encoder and an all-MLP decoder, with HuggingFace's
 // module names (transformers' SegformerForSemanticSegmentation: "segformer.encoder.*",
 // "decode_head.*"), so its checkpoints (nvidia/segformer-b0-finetuned-ade-512-512, ...) load
-// unchanged. Registered as segformer_b0.
+// unchanged. Registered as segformer_b0 ... segformer_b5 (models/segformer.cpp).
 #pragma once
 
 #include "models/mix_transformer.h"

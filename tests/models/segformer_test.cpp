@@ -1,5 +1,5 @@
-// SegFormer-B0 against a PyTorch transcription of HuggingFace's modules
-// (tests/fixtures/gen_segformer.py): state dict names and shapes, parameter counts, eval outputs
+// SegFormer B0-B5 against HuggingFace's own SegformerForSemanticSegmentation (transformers,
+// tests/fixtures/gen_segformer.py): state dict names and shapes, parameter counts, eval outputs
 // under the closed-form weights of tests/models/closed_form_init.h; and training steps.
 #include <gtest/gtest.h>
 
@@ -17,22 +17,37 @@ const std::map<std::string, Tensor>& facts() {
   return f;
 }
 
-// 150 classes (ADE20K), as the paper's table: 3.7M parameters.
-TEST(SegFormer, StateDictAndParameterCountEqualReference) {
-  auto model = create("segformer_b0", {.num_classes = 150});
-  testing::expect_state_dict_matches(*model, facts(), "segformer_b0");
+class SegFormerVariant : public ::testing::TestWithParam<std::string> {};
+
+// 150 classes (ADE20K), as the paper's table: 3.8M (B0) to 84.7M (B5) parameters.
+TEST_P(SegFormerVariant, StateDictAndParameterCountEqualReference) {
+  const std::string name = "segformer_" + GetParam();
+  auto model = create(name, {.num_classes = 150});
+  testing::expect_state_dict_matches(*model, facts(), name);
   auto* segformer = model->as<SegFormer>();
   ASSERT_NE(segformer, nullptr);
-  EXPECT_EQ(segformer->encoder->num_parameters(), int64_t(facts().at("mit_b0.num_params").item()));
-  EXPECT_TRUE(
-      model->get_parameter("segformer.encoder.block.0.1.attention.self.sr.weight").defined());
-  EXPECT_TRUE(model->get_parameter("decode_head.linear_c.3.proj.weight").defined());
+  EXPECT_EQ(segformer->encoder->num_parameters(),
+            int64_t(facts().at("mit_" + GetParam() + ".num_params").item()));
+  std::cout << name << ": " << model->num_parameters()
+            << " parameters (transformers: " << int64_t(facts().at(name + ".num_params").item())
+            << ")\n";
 }
 
 // Every 4th row and column of the 64x64 output.
-TEST(SegFormer, EvalOutputEqualsReference) {
-  auto model = create("segformer_b0", {.num_classes = 3});
-  testing::expect_outputs_equal_reference(*model, facts(), "segformer_b0", {"out"}, 4);
+TEST_P(SegFormerVariant, EvalOutputEqualsReference) {
+  const std::string name = "segformer_" + GetParam();
+  auto model = create(name, {.num_classes = 3});
+  testing::expect_outputs_equal_reference(*model, facts(), name, {"out"}, 4);
+}
+
+INSTANTIATE_TEST_SUITE_P(SegFormer, SegFormerVariant,
+                         ::testing::Values("b0", "b1", "b2", "b3", "b4", "b5"));
+
+TEST(SegFormer, ModuleNamesAreHuggingFaces) {
+  auto model = create("segformer_b0", {.num_classes = 150});
+  EXPECT_TRUE(
+      model->get_parameter("segformer.encoder.block.0.1.attention.self.sr.weight").defined());
+  EXPECT_TRUE(model->get_parameter("decode_head.linear_c.3.proj.weight").defined());
 }
 
 TEST(SegFormer, RejectsAuxHead) {
