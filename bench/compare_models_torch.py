@@ -11,8 +11,10 @@ Debian's /usr/bin/python3 with python3-torch 1.13 and a venv with pip's torch 2.
 interpreter), a column pair per PyTorch; the training step is forward,
 cross-entropy on "out" plus 0.4 x on each auxiliary head, backward and SGD (momentum 0.9) on
 both sides. The PyTorch models are torchvision's (fcn_resnet50, deeplabv3_resnet50 with their
-aux heads, lraspp_mobilenet_v3_large) and the torch transcriptions in tests/fixtures/gen_*.py,
-imported from there; a model whose transcription only counts parameters (no forward) gets "-"
+aux heads, lraspp_mobilenet_v3_large), the torch transcriptions in tests/fixtures/gen_*.py,
+imported from there, and where pip's packages are importable the real ones (HuggingFace's
+SegFormer from transformers 4, segmentation_models_pytorch's Unet and Linknet; a PyTorch without
+them prints why and gets "-"); a model whose transcription only counts parameters gets "-"
 (the real-time networks run without their auxiliary heads, as models_bench runs them).
 Every measurement runs in its own process, so that peak memory is its own: on CUDA the caching
 allocators' peak allocated bytes, on the CPU the process's peak resident set (VmHWM; each side's
@@ -62,9 +64,25 @@ def _at_input_size(make):
     return build
 
 
-def _segformer():
-    from gen_segformer import SegformerForSemanticSegmentation
-    return SegformerForSemanticSegmentation(CLASSES)
+class _Logits(torch.nn.Module):
+    """HuggingFace's model as a module from images to logits."""
+
+    def __init__(self, model):
+        super().__init__()
+        self.model = model
+
+    def forward(self, x):
+        return self.model(pixel_values=x).logits
+
+
+def _segformer(variant):
+    from gen_segformer import build  # HuggingFace's own, from pip's transformers 4
+    return _Logits(build(variant, CLASSES))
+
+
+def _smp(name):
+    import segmentation_models_pytorch as smp  # from pip
+    return getattr(smp, name)("resnet34", encoder_weights=None, classes=CLASSES)
 
 
 def _enet():
@@ -114,7 +132,10 @@ TORCH = {
     "fcn_resnet50": _torchvision("fcn_resnet50"),
     "deeplabv3_resnet50": _torchvision("deeplabv3_resnet50"),
     "lraspp_mobilenet_v3_large": _torchvision("lraspp_mobilenet_v3_large"),
-    "segformer_b0": _at_input_size(_segformer),
+    **{f"segformer_{v}": _at_input_size(lambda v=v: _segformer(v))
+       for v in ("b0", "b1", "b2", "b3", "b4", "b5")},
+    "unet_resnet34": _at_input_size(lambda: _smp("Unet")),
+    "linknet_resnet34": _at_input_size(lambda: _smp("Linknet")),
     "enet": _at_input_size(_enet),
     "bisenetv2": _at_input_size(_bisenetv2),
     "regseg48": _at_input_size(_regseg48),

@@ -5,6 +5,11 @@
 
 namespace tessel::models {
 
+std::shared_ptr<nn::ModuleDict> group(
+    const std::vector<std::pair<std::string, nn::ModulePtr>>& children) {
+  return std::make_shared<nn::ModuleDict>(children);
+}
+
 std::shared_ptr<nn::Sequential> segmentation_head(int64_t in_channels, int64_t mid_channels,
                                                   int64_t num_classes, double dropout) {
   return std::make_shared<nn::Sequential>(std::initializer_list<nn::ModulePtr>{

@@ -1,12 +1,19 @@
-// Pieces shared by UNet, STDC-Seg and PP-LiteSeg (their conv-BN-ReLU unit is models/conv_bn.h).
+// Pieces shared by the models (their conv-BN-ReLU unit is models/conv_bn.h).
 #pragma once
 
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "nn/nn.h"
 
 namespace tessel::models {
+
+// A module that only names its children, for a reference's wrappers without parameters of their
+// own (HuggingFace's "attention.output" holding "dense", SMP's "decoder" holding "blocks").
+std::shared_ptr<nn::ModuleDict> group(
+    const std::vector<std::pair<std::string, nn::ModulePtr>>& children);
 
 // SuperGradients' SegmentationHead: conv-BN-ReLU 3x3 (in -> mid), Dropout, 1x1 conv without
 // bias (mid -> classes).

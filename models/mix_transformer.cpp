@@ -22,11 +22,6 @@ Tensor split_heads(const Tensor& x, int64_t heads) {
 
 }  // namespace
 
-std::shared_ptr<nn::ModuleDict> group(
-    const std::vector<std::pair<std::string, nn::ModulePtr>>& children) {
-  return std::make_shared<nn::ModuleDict>(children);
-}
-
 Tensor DropPath::forward(const Tensor& branch) {
   if (!is_training() || p == 0) return branch;
   Shape per_sample(static_cast<size_t>(branch.dim()), 1);

@@ -12,14 +12,10 @@
 #include <utility>
 #include <vector>
 
+#include "models/blocks.h"
 #include "nn/nn.h"
 
 namespace tessel::models {
-
-// A module that only names its children, for HuggingFace's wrappers without parameters of their
-// own ("attention.output" holding "dense").
-std::shared_ptr<nn::ModuleDict> group(
-    const std::vector<std::pair<std::string, nn::ModulePtr>>& children);
 
 // Per stage; the defaults are MiT-B0.
 struct MixTransformerOptions {

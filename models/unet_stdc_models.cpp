@@ -1,3 +1,4 @@
+#include "models/linknet.h"
 #include "models/pp_liteseg.h"
 #include "models/registry.h"
 #include "models/stdc_seg.h"
@@ -17,6 +18,9 @@ void add_unet_stdc_models(Registry& r) {
     return std::make_shared<UNet>(small);
   };
   r["unet_resnet34"] = [](const ModelOptions& o) { return std::make_shared<UNetResNet34>(o); };
+  r["linknet_resnet34"] = [](const ModelOptions& o) {
+    return std::make_shared<LinkNetResNet34>(o);
+  };
   for (int version : {1, 2})
     r["stdc" + std::to_string(version) + "_seg"] = [version](const ModelOptions& o) {
       return std::make_shared<STDCSeg>(version, o);
