@@ -34,15 +34,9 @@ LinkNetResNet34::LinkNetResNet34(const ModelOptions& options)
 
 Outputs LinkNetResNet34::forward_outputs(const Tensor& x) {
   check_input("linknet_resnet34", x, 32);
-  std::vector<Tensor> skips;  // the stem, layer1, layer2, layer3
-  Tensor y = encoder->relu->forward(encoder->bn1->forward(encoder->conv1->forward(x)));
-  skips.push_back(y);
-  y = encoder->maxpool->forward(y);
-  for (const auto& layer : encoder->layers) {
-    y = layer->forward(y);
-    skips.push_back(y);
-  }
-  skips.pop_back();  // layer4 is the decoder's input
+  std::vector<Tensor> skips = encoder->forward_pyramid(x);  // the stem, layer1 .. layer4
+  Tensor y = skips.back();                                  // layer4 is the decoder's input
+  skips.pop_back();
   for (size_t i = 0; i < blocks->size(); ++i) {
     y = (*(*blocks)[i]->as<nn::ModuleDict>())["block"]->forward(y);
     if (i < skips.size()) y = y + skips[skips.size() - 1 - i];

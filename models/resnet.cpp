@@ -130,8 +130,19 @@ ResNet::ResNet(int64_t depth_, ResNetOptions options_)
   });
 }
 
+Tensor ResNet::stem(const Tensor& x) {
+  return relu->forward(bn1->forward(conv1->forward(x)));
+}
+
+std::vector<Tensor> ResNet::forward_pyramid(const Tensor& x) {
+  std::vector<Tensor> pyramid{stem(x)};
+  Tensor y = maxpool->forward(pyramid[0]);
+  for (const auto& layer : layers) pyramid.push_back(y = layer->forward(y));
+  return pyramid;
+}
+
 nn::OrderedDict<Tensor> ResNet::forward_features(const Tensor& x) {
-  Tensor y = maxpool->forward(relu->forward(bn1->forward(conv1->forward(x))));
+  Tensor y = maxpool->forward(stem(x));
   nn::OrderedDict<Tensor> features;
   for (size_t s = 0; s < 4; ++s) {
     y = layers[s]->forward(y);

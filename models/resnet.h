@@ -6,6 +6,7 @@
 
 #include <array>
 #include <memory>
+#include <vector>
 
 #include "nn/nn.h"
 
@@ -60,6 +61,9 @@ class ResNet : public nn::Module {
 
   // The output of each stage: "layer1" (stride 4) .. "layer4" (stride 32 / dilation).
   nn::OrderedDict<Tensor> forward_features(const Tensor& x);
+  // The stem's output (stride 2, before max pooling), then each stage's: what
+  // segmentation_models_pytorch's encoders hand their decoders as skips.
+  std::vector<Tensor> forward_pyramid(const Tensor& x);
   // Class logits [N, num_classes]; needs num_classes > 0.
   Tensor forward(const Tensor& x) override;
   // Channels of forward_features()'s "layer<stage>" (stage 1..4).
@@ -77,6 +81,7 @@ class ResNet : public nn::Module {
 
  private:
   int64_t expansion_;
+  Tensor stem(const Tensor& x);  // conv1, bn1, relu
 };
 
 }  // namespace tessel::models

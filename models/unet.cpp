@@ -88,15 +88,9 @@ UNetResNet34::UNetResNet34(const ModelOptions& options) : SegmentationModel("UNe
 
 Outputs UNetResNet34::forward_outputs(const Tensor& x) {
   check_input("unet_resnet34", x, 32);
-  std::vector<Tensor> skips;
-  Tensor y = encoder->relu->forward(encoder->bn1->forward(encoder->conv1->forward(x)));
-  skips.push_back(y);
-  y = encoder->maxpool->forward(y);
-  for (const auto& layer : encoder->layers) {
-    y = layer->forward(y);
-    skips.push_back(y);
-  }
-  skips.pop_back();  // layer4 is the decoder's input
+  std::vector<Tensor> skips = encoder->forward_pyramid(x);
+  Tensor y = skips.back();  // layer4 is the decoder's input
+  skips.pop_back();
   for (size_t block = 0; block < decoder->size(); ++block) {
     y = upsample2_nearest(y);
     if (block < skips.size()) y = cat({y, skips[skips.size() - 1 - block]}, 1);
