@@ -236,10 +236,10 @@ void reshape(OnnxGraph& g, const OpNode& n) {
   for (size_t i = 0; i < s.size(); ++i) {
     if (i < in.size() && s[i] == in[i] && t[i] == probe_in[i]) {
       dims.emplace_back(int64_t(0));
-    } else if (auto d = s[i] == t[i] ? std::nullopt : g.dim(s[i], t[i], i, {n.in[0]})) {
-      dims.emplace_back(*d);
     } else if (s[i] == t[i]) {
       dims.emplace_back(s[i]);
+    } else if (auto d = g.dim(s[i], t[i], i, {n.in[0]})) {
+      dims.emplace_back(*d);
     } else {
       TESSEL_CHECK(!inferred, "onnx: Reshape to ", shape_str(s), " (", shape_str(t),
                    " in the probe trace): dims ", *inferred, " and ", i,
@@ -432,11 +432,9 @@ void upsample(OnnxGraph& g, const OpNode& n) {
   std::vector<OnnxGraph::Dim> dims;
   for (size_t a = 0; a < r && by_size; ++a) {
     int64_t traced = out_shape(n)[a], probe = probe_out_shape(n)[a];
-    std::optional<std::string> d =
-        traced == probe ? std::nullopt : g.dim(traced, probe, a, {n.in[0]});
     if (traced == probe)
       dims.emplace_back(traced);
-    else if (d)
+    else if (auto d = g.dim(traced, probe, a, {n.in[0]}))
       dims.emplace_back(*d);
     else
       by_size = false;
