@@ -67,11 +67,12 @@ def _matmul(m, dev, dt):
 
 def _conv(backward):
     def build(m, dev, dt):
-        n = int(m.group("n"))
-        x = torch.randn(n, 64, 128, 128, device=dev, dtype=dt, requires_grad=backward)
-        w = (torch.randn(64, 64, 3, 3, device=dev, dtype=dt) * 0.05).requires_grad_(backward)
+        n, c, hw = int(m.group("n")), int(m.group("c")), int(m.group("hw"))
+        x = torch.randn(n, c, hw, hw, device=dev, dtype=dt, requires_grad=backward)
+        w = (torch.randn(c, c, 3, 3, device=dev, dtype=dt) * 0.05).requires_grad_(backward)
         if backward:
-            return lambda: F.conv2d(x, w, padding=1).sum().backward()
+            dy = torch.randn(n, c, hw, hw, device=dev, dtype=dt)
+            return lambda: F.conv2d(x, w, padding=1).backward(dy)
         def fwd():
             with torch.no_grad():
                 F.conv2d(x, w, padding=1)
@@ -194,8 +195,8 @@ TORCH = [
     (r"BM_unary/relu_\w+/(?P<n>\d+)", _elementwise("relu")),
     (r"BM_unary/gelu_\w+/(?P<n>\d+)", _elementwise("gelu")),
     (r"BM_matmul/\w+/(?P<n>\d+)", _matmul),
-    (r"BM_conv2d/fwd_bwd_\w+/(?P<n>\d+)", _conv(True)),
-    (r"BM_conv2d/fwd_(cpu|CUDA)\w*/(?P<n>\d+)", _conv(False)),
+    (r"BM_conv2d/fwd_bwd_\w+/(?P<n>\d+)/(?P<c>\d+)/(?P<hw>\d+)", _conv(True)),
+    (r"BM_conv2d/fwd_(cpu|CUDA)\w*/(?P<n>\d+)/(?P<c>\d+)/(?P<hw>\d+)", _conv(False)),
     (r"BM_batch_norm/train_\w+/(?P<n>\d+)", _batch_norm),
 ]
 

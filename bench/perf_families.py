@@ -14,6 +14,7 @@ import sys
 from collections import defaultdict
 
 FAMILIES = [
+    ("conv: direct 3x3", r"forward_tasks(8|16)|weight_tasks(8|16)|conv_direct|border\("),
     ("conv: GEMM (Eigen)", r"Eigen::internal::(gebp|gemm_pack|general_matrix)|kernels::matmul\b"),
     ("conv: column walk (im2col / col2im)", r"column_walk|backward_input<|backward_weight<|kernels::conv"),
     ("batch norm", r"norm_|group_moments|for_each_group"),

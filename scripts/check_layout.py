@@ -12,8 +12,9 @@ Exits 0 silently when the layout is right; otherwise prints one line per defect 
    tests/engine/X_test.cpp and bench/X_bench.cpp, unless engine/ops/X.h (engine/ops/X.cpp when
    there is no header) declares why not with a line "// No kernels: <reason>" (the three kernel
    files), "// No header: <reason>", "// No test: <reason>" or "// No bench: <reason>".
-3. Every kernels/cpu/*.cpp and kernels/cuda/*.cu belongs to a family with kernels/X.h (headers in
-   cpu/ and cuda/ are backend helpers).
+3. Every kernels/cpu/*.cpp and kernels/cuda/*.cu belongs to a family with kernels/X.h: X.cpp, or
+   X_<part>.cpp where a family splits one backend (headers in cpu/ and cuda/ are backend
+   helpers).
 4. A file includes ("L/...") only its own layer and those below it (DESIGN.md); absent layers are
    skipped. Above the engine only the engine's op API is an interface: no kernels/.
 5. Nothing under engine/ includes engine/ops.h, the users' umbrella.
@@ -86,7 +87,11 @@ def check_kernel_sources(root):
     out = []
     for backend, suffix in (("cpu", ".cpp"), ("cuda", ".cu")):
         for src in sorted((root / "kernels" / backend).glob("*" + suffix)):
-            if not (root / "kernels" / f"{src.stem}.h").exists():
+            # A family may split a backend over X.cpp and X_<part>.cpp (conv's im2col and direct
+            # paths): X_<part> belongs to X where kernels/X.h exists.
+            parts = src.stem.split("_")
+            owners = ["_".join(parts[:i]) for i in range(len(parts), 0, -1)]
+            if not any((root / "kernels" / f"{o}.h").exists() for o in owners):
                 out.append(f"kernels/{backend}/{src.name}: no kernels/{src.stem}.h, so it belongs "
                            "to no family (helpers shared by families go in kernels/common/)")
     return out

@@ -1,4 +1,5 @@
-// im2col + GEMM. Per sample and group, the convolution is one product
+// im2col + GEMM, except where the direct 3x3 kernels of conv_direct.h are faster (f32, stride 1,
+// up to 128 channels). Per sample and group, the convolution is one product
 //   y_g[og, oh * ow] = w_g[og, cg * kh * kw] @ col[cg * kh * kw, oh * ow],
 // its input gradient is col = w_g^T @ dy_g scattered back by col2im, and its weight gradient
 // dw_g = sum over samples of dy_g @ col^T.
@@ -8,6 +9,7 @@
 #include <vector>
 
 #include "kernels/conv.h"
+#include "kernels/cpu/conv_direct.h"
 #include "kernels/cpu/parallel.h"
 #include "kernels/matmul.h"
 
@@ -111,6 +113,8 @@ void add_bias(T* out, const T* bias, int64_t channels, int64_t plane) {
 // writes its own block of y, so no two threads touch the same output.
 template <typename T>
 void forward(const ConvShape& s, T* y, const T* x, const T* w, const T* bias) {
+  if constexpr (std::is_same_v<T, float>)
+    if (conv_direct_applies(s)) return conv_direct_forward(s, y, x, w, bias);
   GroupSizes z(s);
   int64_t tw = tile_width<T>(s, z.ckk), tiles = (z.ohw + tw - 1) / tw;
   parallel_for(s.n * s.groups * tiles, 1, [&](int64_t begin, int64_t end) {
@@ -141,6 +145,8 @@ void forward(const ConvShape& s, T* y, const T* x, const T* w, const T* bias) {
 // (sample, group) pairs and the tiles of a pair run in order.
 template <typename T>
 void backward_input(const ConvShape& s, T* dx, const T* dy, const T* w, const T* bias) {
+  if constexpr (std::is_same_v<T, float>)
+    if (conv_direct_applies(s)) return conv_direct_backward_input(s, dx, dy, w, bias);
   GroupSizes z(s);
   int64_t tw = tile_width<T>(s, z.ckk);
   bool direct = col_is_input(s);
@@ -182,6 +188,8 @@ constexpr size_t kPartialBudget = size_t(8) << 20;
 // shape alone, so results stay independent of the thread count.
 template <typename T>
 void backward_weight(const ConvShape& s, T* dw, const T* dy, const T* x) {
+  if constexpr (std::is_same_v<T, float>)
+    if (conv_direct_weight_applies(s)) return conv_direct_backward_weight(s, dw, dy, x);
   GroupSizes z(s);
   int64_t tw = tile_width<T>(s, z.ckk), tiles = (z.ohw + tw - 1) / tw;
   int64_t steps = s.n * tiles, chunks = std::min<int64_t>(8, steps), size = z.og * z.ckk;

@@ -158,6 +158,13 @@ class Guard(unittest.TestCase):
         write(self.root, {"kernels/cpu/foo.cpp": '#include "kernels/upsample.h"\n'})
         self.expect_defect("kernels/cpu/foo.cpp", "no kernels/foo.h", lines=1)
 
+    def test_part_of_a_family_belongs_to_it(self):
+        write(self.root, {"kernels/cpu/upsample_direct.cpp": '#include "kernels/upsample.h"\n'})
+        self.assertEqual(guard(self.root), (0, [], ""))
+        write(self.root, {"kernels/cpu/resample_direct.cpp": '#include "kernels/upsample.h"\n'})
+        self.expect_defect("kernels/cpu/resample_direct.cpp", "no kernels/resample_direct.h",
+                           lines=1)
+
     def test_sm_count_constant(self):
         append(self.root, "kernels/cuda/launch.cuh", "inline int blocks() { return 132 * 4; }\n")
         self.expect_defect("kernels/cuda/launch.cuh", "kernels/cuda/launch.cuh:4:",
