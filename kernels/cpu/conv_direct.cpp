@@ -219,8 +219,10 @@ TESSEL_INLINE void weight_rows(const WeightPass& p, int64_t t, int64_t r0, int64
   float* sums = p.sums + t * OB * 3 * N;
   V acc[OB][3];
   std::memcpy(acc, sums, sizeof(acc));
-  for (int64_t r = r0; r < r1; ++r) {
-    const int64_t n = r / p.oh, oy = r % p.oh;
+  // (n, oy) walk forward from r0's without a division per row: on 12- to 24-wide maps a row is
+  // one or two vector steps, and two 64-bit divisions cost as much.
+  for (int64_t r = r0, n = r0 / p.oh, oy = r0 % p.oh; r < r1; ++r, ++oy) {
+    if (oy == p.oh) oy = 0, ++n;
     const float* x = p.x->data.get() + (n * p.c + ci) * p.x->plane() + (oy + i * p.dh) * wp;
     const float* dy = p.dy->data.get() + (n * p.blocks + ob) * OB * dplane + oy * owp;
     for (int64_t ox = 0; ox < owp; ox += N) {
