@@ -80,15 +80,18 @@ TEST(Trainer, LearnsSyntheticShapesAndCallsBack) {
 
 // The shipped quickstart recipe (RegSeg-48 on the built-in synthetic shapes) learns the shapes,
 // not just the background, within a CI-sized budget; and checkpoint.average_best averages the
-// kept checkpoints. Seeded and deterministic on the CPU.
+// kept checkpoints. Seeded and deterministic on the CPU. 200 iterations, not 150: at 150 the
+// third foreground class sat at 9.5-10.5% IoU, and a change in the convolutions' summation order
+// alone moved it across the 10% line; at 200 both CPU convolution paths learn 4-5 classes.
 TEST(Trainer, QuickstartRecipeLearnsTheShapes) {
   tessel::testing::TempDir temp;
   fs::path dir = temp.root();
-  Trainer trainer(load_recipe(tessel::testing::fixture_path("../../recipes/quickstart.yaml"),
-                              {"train.iterations=150", "eval.interval=75", "data.synthetic_size=64",
-                               "data.synthetic_train=512", "train.device=cpu", "data.workers=1",
-                               "train.output_dir=" + dir.string(), "checkpoint.keep_best=2",
-                               "checkpoint.average_best=true", "eval.overlays=1"}));
+  Trainer trainer(
+      load_recipe(tessel::testing::fixture_path("../../recipes/quickstart.yaml"),
+                  {"train.iterations=200", "eval.interval=100", "data.synthetic_size=64",
+                   "data.synthetic_train=512", "train.device=cpu", "data.workers=1",
+                   "train.output_dir=" + dir.string(), "checkpoint.keep_best=2",
+                   "checkpoint.average_best=true", "eval.overlays=1"}));
   TrainResult r = trainer.run();
   // The background alone scores mIoU 0.14 (its IoU ~0.84 over six classes).
   EXPECT_GT(r.score, 0.2);
