@@ -13,7 +13,7 @@ cross-entropy on "out" plus 0.4 x on each auxiliary head, backward and SGD (mome
 both sides. The PyTorch models are torchvision's (fcn_resnet50, deeplabv3_resnet50 with their
 aux heads, lraspp_mobilenet_v3_large), the torch transcriptions in tests/fixtures/gen_*.py,
 imported from there, and where pip's packages are importable the real ones (HuggingFace's
-SegFormer from transformers 4, segmentation_models_pytorch's Unet and Linknet; a PyTorch without
+SegFormer from transformers 4, segmentation_models_pytorch's Unet, UnetPlusPlus, Linknet, FPN and MAnet; a PyTorch without
 them prints why and gets "-"); a model whose transcription only counts parameters gets "-"
 (the real-time networks run without their auxiliary heads, as models_bench runs them).
 Every measurement runs in its own process, so that peak memory is its own: on CUDA the caching
@@ -136,6 +136,9 @@ TORCH = {
        for v in ("b0", "b1", "b2", "b3", "b4", "b5")},
     "unet_resnet34": _at_input_size(lambda: _smp("Unet")),
     "linknet_resnet34": _at_input_size(lambda: _smp("Linknet")),
+    "fpn_resnet34": _at_input_size(lambda: _smp("FPN")),
+    "manet_resnet34": _at_input_size(lambda: _smp("MAnet")),
+    "unetplusplus_resnet34": _at_input_size(lambda: _smp("UnetPlusPlus")),
     "enet": _at_input_size(_enet),
     "bisenetv2": _at_input_size(_bisenetv2),
     "regseg48": _at_input_size(_regseg48),

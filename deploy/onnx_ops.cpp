@@ -137,6 +137,31 @@ void layer_norm(OnnxGraph& g, const OpNode& n) {
   g.node("Identity", {y}, {n.out[0]});
 }
 
+// GroupNormalization arrives at opset 18 (with per-group scale and bias until 21), so the group
+// norm is decomposed as PyTorch exports it below that: InstanceNormalization over
+// [N, groups, -1], the input's shape back, then the per-channel weight and bias.
+void group_norm(OnnxGraph& g, const OpNode& n) {
+  const Shape& x = in_shape(n);
+  const int64_t groups = integer(n.op, "groups"), c = x[1];
+  DType t = n.op.inputs[0].dtype();
+  std::string grouped = g.op("Reshape", {n.in[0], g.ints({0, groups, -1}, "gn_groups")}, "gn_x");
+  std::string normed = g.fresh("gn_normed");
+  onnx::NodeProto& in = g.node("InstanceNormalization",
+                               {grouped, g.initializer("gn_one", ones({groups}, {t})),
+                                g.initializer("gn_zero", zeros({groups}, {t}))},
+                               {normed});
+  set_attr(in, "epsilon", float(real(n.op, "eps")));
+  std::string y = g.op("Reshape", {normed, g.op("Shape", {n.in[0]}, "gn_shape")}, "gn_y");
+  V per_channel(x.size() - 1, 1);  // [C, 1, ...]: broadcasts over the channel axis
+  per_channel[0] = c;
+  std::string param_shape = g.ints(per_channel, "gn_param_shape");
+  if (!n.in[1].empty())
+    y = g.op("Mul", {y, g.op("Reshape", {n.in[1], param_shape}, "gn_w")}, "gn_scaled");
+  if (!n.in[2].empty())
+    y = g.op("Add", {y, g.op("Reshape", {n.in[2], param_shape}, "gn_b")}, "gn_shifted");
+  g.node("Identity", {y}, {n.out[0]});
+}
+
 // Ops that are one ONNX node on the same inputs.
 template <const char* Type>
 void same(OnnxGraph& g, const OpNode& n) {
@@ -471,6 +496,7 @@ Mapping onnx_mapping(const std::string& op_name) {
       {"ConvTranspose2d", conv},
       {"batch_norm", batch_norm},
       {"layer_norm", layer_norm},
+      {"group_norm", group_norm},
       {"Add", same<kAdd>},
       {"Sub", same<kSub>},
       {"Mul", same<kMul>},

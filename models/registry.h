@@ -20,7 +20,8 @@ using Registry = std::map<std::string, Builder>;
 // Each model family adds its names in one function, called once from registry.cpp's table:
 // adding a family is a header, its .cpp, and one line there.
 void add_torchvision_models(Registry& r);  // fcn_* and deeplabv3_* (models/fcn.cpp)
-// unet, unet_small, unet_resnet34, linknet_resnet34, stdc1/2_seg, pp_liteseg_t/b
+// unet, unet_small, unet_resnet34, linknet_resnet34, fpn_resnet34,
+// manet_resnet34, unetplusplus_resnet34, stdc1/2_seg, pp_liteseg_t/b
 // (models/unet_stdc_models.cpp)
 void add_unet_stdc_models(Registry& r);
 // lraspp_mobilenet_v3_large, pspnet_*, deeplabv3plus_* (models/pyramid_models.cpp)

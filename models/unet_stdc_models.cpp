@@ -1,8 +1,11 @@
+#include "models/fpn.h"
 #include "models/linknet.h"
+#include "models/manet.h"
 #include "models/pp_liteseg.h"
 #include "models/registry.h"
 #include "models/stdc_seg.h"
 #include "models/unet.h"
+#include "models/unetplusplus.h"
 
 namespace tessel::models {
 
@@ -20,6 +23,11 @@ void add_unet_stdc_models(Registry& r) {
   r["unet_resnet34"] = [](const ModelOptions& o) { return std::make_shared<UNetResNet34>(o); };
   r["linknet_resnet34"] = [](const ModelOptions& o) {
     return std::make_shared<LinkNetResNet34>(o);
+  };
+  r["fpn_resnet34"] = [](const ModelOptions& o) { return std::make_shared<FPNResNet34>(o); };
+  r["manet_resnet34"] = [](const ModelOptions& o) { return std::make_shared<MAnetResNet34>(o); };
+  r["unetplusplus_resnet34"] = [](const ModelOptions& o) {
+    return std::make_shared<UnetPlusPlusResNet34>(o);
   };
   for (int version : {1, 2})
     r["stdc" + std::to_string(version) + "_seg"] = [version](const ModelOptions& o) {

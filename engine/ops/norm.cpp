@@ -199,8 +199,9 @@ Tensor group_norm(const Tensor& x, int64_t groups, const Tensor& weight, const T
   TESSEL_CHECK(eps > 0, op, ": eps must be positive, got ", eps);
   Groups rows{x.size(0) * groups, x.numel() / (x.size(0) * groups)};
   auto [mean, var] = batch_moments(x.detach().contiguous(), rows);
+  auto details = [&] { return trace::Details{{{"groups", groups}, {"eps", eps}}}; };
   return normalize(op, x, rows, Groups{c, x.numel() / (x.size(0) * c)}, mean, rsqrt(var + eps),
-                   weight, bias, true);
+                   weight, bias, true, details);
 }
 
 Tensor layer_norm(const Tensor& x, const Shape& normalized_shape, const Tensor& weight,

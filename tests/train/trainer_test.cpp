@@ -106,8 +106,8 @@ TEST(Trainer, QuickstartRecipeLearnsTheShapes) {
     return nn::read_safetensors((ckpt / "model.safetensors").string()).tensors;
   };
   const nn::StateDict average = weights(r.average_checkpoint);
-  const nn::StateDict a = weights(dir / "checkpoints" / "iter_000075");
-  const nn::StateDict b = weights(dir / "checkpoints" / "iter_000150");
+  const nn::StateDict a = weights(dir / "checkpoints" / "iter_000100");
+  const nn::StateDict b = weights(dir / "checkpoints" / "iter_000200");
   ASSERT_EQ(average.size(), a.size());
   for (const auto& [key, t] : average.items()) {
     SCOPED_TRACE(key);
