@@ -22,9 +22,8 @@ std::shared_ptr<nn::Sequential> conv_gn_relu(int64_t in, bool upsample) {
 
 }  // namespace
 
-FPNResNet34::FPNResNet34(const ModelOptions& options) : SegmentationModel("FPNResNet34") {
-  TESSEL_CHECK(!options.aux, "fpn_resnet34: has no auxiliary head; options.aux must be false");
-  encoder = register_module("encoder", std::make_shared<ResNet>(34));
+FPNResNet34::FPNResNet34(const ModelOptions& options)
+    : SmpResNet34("FPNResNet34", "fpn_resnet34", options) {
   p5 = std::make_shared<nn::Conv2d>(512, kPyramid, 1);
   std::vector<std::pair<std::string, nn::ModulePtr>> decoder{{"p5", p5}};
   const int64_t skip_channels[] = {256, 128, 64};  // layer3, layer2, layer1
@@ -49,15 +48,12 @@ FPNResNet34::FPNResNet34(const ModelOptions& options) : SegmentationModel("FPNRe
   dropout = std::make_shared<nn::Dropout2d>(0.2);
   decoder.emplace_back("dropout", dropout);  // registered for train() / eval(); no parameters
   register_module("decoder", group(decoder));
-  classifier = std::make_shared<nn::Conv2d>(kSegmentation, options.num_classes, 1);
-  register_module("segmentation_head", std::make_shared<nn::Sequential>(
-                                           std::initializer_list<nn::ModulePtr>{classifier}));
+  register_head(kSegmentation, 1);
 }
 
 Outputs FPNResNet34::forward_outputs(const Tensor& x) {
-  check_input("fpn_resnet34", x, 32);
-  std::vector<Tensor> c = encoder->forward_pyramid(x);  // the stem, layer1 .. layer4
-  std::vector<Tensor> p{p5->forward(c[4])};             // p5, p4, p3, p2
+  std::vector<Tensor> c = features(x);       // the stem, layer1 .. layer4
+  std::vector<Tensor> p{p5->forward(c[4])};  // p5, p4, p3, p2
   for (int i = 0; i < 3; ++i)
     p.push_back(upsample_nearest(p.back(), {.scale_factor = Scale2{2, 2}}) +
                 skip_convs[size_t(i)]->forward(c[size_t(3 - i)]));

@@ -11,23 +11,19 @@
 // convolution and a bilinear x4 (align_corners) give the classes at the input's size.
 #pragma once
 
-#include "models/resnet.h"
-#include "models/segmentation_model.h"
+#include "models/smp_model.h"
 
 namespace tessel::models {
 
-class FPNResNet34 : public SegmentationModel {
+class FPNResNet34 : public SmpResNet34 {
  public:
   explicit FPNResNet34(const ModelOptions& options);
   Outputs forward_outputs(const Tensor& x) override;
-  std::vector<std::string> backbone_paths() const override { return {"encoder"}; }
 
-  std::shared_ptr<ResNet> encoder;
   std::shared_ptr<nn::Conv2d> p5;                       // "decoder.p5"
   std::vector<std::shared_ptr<nn::Conv2d>> skip_convs;  // "decoder.p4/p3/p2.skip_conv"
   std::vector<std::shared_ptr<nn::Sequential>> levels;  // each seg block's units, in order
   std::shared_ptr<nn::Dropout2d> dropout;
-  std::shared_ptr<nn::Conv2d> classifier;  // "segmentation_head.0"
 };
 
 }  // namespace tessel::models

@@ -20,22 +20,17 @@ nn::ModulePtr decoder_block(int64_t in, int64_t out) {
 }  // namespace
 
 LinkNetResNet34::LinkNetResNet34(const ModelOptions& options)
-    : SegmentationModel("LinkNetResNet34") {
-  TESSEL_CHECK(!options.aux, "linknet_resnet34: has no auxiliary head; options.aux must be false");
-  encoder = register_module("encoder", std::make_shared<ResNet>(34));
+    : SmpResNet34("LinkNetResNet34", "linknet_resnet34", options) {
   blocks = std::make_shared<nn::ModuleList>();
   const int64_t channels[] = {512, 256, 128, 64, 64, 32};
   for (int i = 0; i < 5; ++i) blocks->push_back(decoder_block(channels[i], channels[i + 1]));
   register_module("decoder", group({{"blocks", blocks}}));
-  classifier = std::make_shared<nn::Conv2d>(32, options.num_classes, 1);
-  register_module("segmentation_head", std::make_shared<nn::Sequential>(
-                                           std::initializer_list<nn::ModulePtr>{classifier}));
+  register_head(32, 1);
 }
 
 Outputs LinkNetResNet34::forward_outputs(const Tensor& x) {
-  check_input("linknet_resnet34", x, 32);
-  std::vector<Tensor> skips = encoder->forward_pyramid(x);  // the stem, layer1 .. layer4
-  Tensor y = skips.back();                                  // layer4 is the decoder's input
+  std::vector<Tensor> skips = features(x);  // the stem, layer1 .. layer4
+  Tensor y = skips.back();                  // layer4 is the decoder's input
   skips.pop_back();
   for (size_t i = 0; i < blocks->size(); ++i) {
     y = (*(*blocks)[i]->as<nn::ModuleDict>())["block"]->forward(y);

@@ -9,20 +9,16 @@
 // 1x1 convolution gives the classes.
 #pragma once
 
-#include "models/resnet.h"
-#include "models/segmentation_model.h"
+#include "models/smp_model.h"
 
 namespace tessel::models {
 
-class LinkNetResNet34 : public SegmentationModel {
+class LinkNetResNet34 : public SmpResNet34 {
  public:
   explicit LinkNetResNet34(const ModelOptions& options);
   Outputs forward_outputs(const Tensor& x) override;
-  std::vector<std::string> backbone_paths() const override { return {"encoder"}; }
 
-  std::shared_ptr<ResNet> encoder;
   std::shared_ptr<nn::ModuleList> blocks;  // "decoder.blocks", deepest first
-  std::shared_ptr<nn::Conv2d> classifier;  // "segmentation_head.0"
 };
 
 }  // namespace tessel::models

@@ -76,9 +76,8 @@ class FusionBlock : public nn::Module {
 
 }  // namespace
 
-MAnetResNet34::MAnetResNet34(const ModelOptions& options) : SegmentationModel("MAnetResNet34") {
-  TESSEL_CHECK(!options.aux, "manet_resnet34: has no auxiliary head; options.aux must be false");
-  encoder = register_module("encoder", std::make_shared<ResNet>(34));
+MAnetResNet34::MAnetResNet34(const ModelOptions& options)
+    : SmpResNet34("MAnetResNet34", "manet_resnet34", options) {
   center = std::make_shared<PositionAttention>(512);
   blocks = std::make_shared<nn::ModuleList>();
   const int64_t in[] = {512, 256, 128, 64, 32}, skip[] = {256, 128, 64, 64, 0},
@@ -86,14 +85,11 @@ MAnetResNet34::MAnetResNet34(const ModelOptions& options) : SegmentationModel("M
   for (int i = 0; i < 5; ++i)
     blocks->push_back(std::make_shared<FusionBlock>(in[i], skip[i], out[i]));
   register_module("decoder", group({{"center", center}, {"blocks", blocks}}));
-  classifier = std::make_shared<nn::Conv2d>(16, options.num_classes, 3, 1, 1);
-  register_module("segmentation_head", std::make_shared<nn::Sequential>(
-                                           std::initializer_list<nn::ModulePtr>{classifier}));
+  register_head(16, 3);
 }
 
 Outputs MAnetResNet34::forward_outputs(const Tensor& x) {
-  check_input("manet_resnet34", x, 32);
-  std::vector<Tensor> skips = encoder->forward_pyramid(x);  // the stem, layer1 .. layer4
+  std::vector<Tensor> skips = features(x);  // the stem, layer1 .. layer4
   Tensor y = center->forward(skips.back());
   skips.pop_back();
   for (size_t i = 0; i < blocks->size(); ++i) {

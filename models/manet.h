@@ -13,21 +13,17 @@
 // classes.
 #pragma once
 
-#include "models/resnet.h"
-#include "models/segmentation_model.h"
+#include "models/smp_model.h"
 
 namespace tessel::models {
 
-class MAnetResNet34 : public SegmentationModel {
+class MAnetResNet34 : public SmpResNet34 {
  public:
   explicit MAnetResNet34(const ModelOptions& options);
   Outputs forward_outputs(const Tensor& x) override;
-  std::vector<std::string> backbone_paths() const override { return {"encoder"}; }
 
-  std::shared_ptr<ResNet> encoder;
   nn::ModulePtr center;                    // "decoder.center"
   std::shared_ptr<nn::ModuleList> blocks;  // "decoder.blocks", deepest first
-  std::shared_ptr<nn::Conv2d> classifier;  // "segmentation_head.0"
 };
 
 }  // namespace tessel::models

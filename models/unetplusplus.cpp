@@ -26,10 +26,7 @@ constexpr int64_t kLayers = 4;  // layers with skips; x_0_4 is the last, skiples
 }  // namespace
 
 UnetPlusPlusResNet34::UnetPlusPlusResNet34(const ModelOptions& options)
-    : SegmentationModel("UnetPlusPlusResNet34") {
-  TESSEL_CHECK(!options.aux,
-               "unetplusplus_resnet34: has no auxiliary head; options.aux must be false");
-  encoder = register_module("encoder", std::make_shared<ResNet>(34));
+    : SmpResNet34("UnetPlusPlusResNet34", "unetplusplus_resnet34", options) {
   blocks = std::make_shared<nn::ModuleDict>();
   for (int64_t l = 0; l < kLayers; ++l)
     for (int64_t d = 0; d <= l; ++d) {
@@ -39,15 +36,12 @@ UnetPlusPlusResNet34::UnetPlusPlusResNet34(const ModelOptions& options)
     }
   blocks->insert(node(0, kLayers), decoder_block(kIn[kLayers], kOut[kLayers]));
   register_module("decoder", group({{"blocks", blocks}}));
-  classifier = std::make_shared<nn::Conv2d>(kOut[kLayers], options.num_classes, 3, 1, 1);
-  register_module("segmentation_head", std::make_shared<nn::Sequential>(
-                                           std::initializer_list<nn::ModulePtr>{classifier}));
+  register_head(kOut[kLayers], 3);
 }
 
 Outputs UnetPlusPlusResNet34::forward_outputs(const Tensor& x) {
-  check_input("unetplusplus_resnet34", x, 32);
-  std::vector<Tensor> pyramid = encoder->forward_pyramid(x);  // the stem, layer1 .. layer4
-  std::vector<Tensor> f(pyramid.rbegin(), pyramid.rend());    // layer4 .. the stem
+  std::vector<Tensor> pyramid = features(x);                // the stem, layer1 .. layer4
+  std::vector<Tensor> f(pyramid.rbegin(), pyramid.rend());  // layer4 .. the stem
   std::map<std::string, Tensor> dense;
   // Node x_d_l: the node below it (or layer4 .. for depth 0 at the diagonal) doubled, then the
   // nodes to its left at its size and the encoder's skip, through the block's two convolutions.

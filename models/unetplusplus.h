@@ -9,20 +9,16 @@
 // Decoder channels 256, 128, 64, 32, 16; a 3x3 convolution gives the classes.
 #pragma once
 
-#include "models/resnet.h"
-#include "models/segmentation_model.h"
+#include "models/smp_model.h"
 
 namespace tessel::models {
 
-class UnetPlusPlusResNet34 : public SegmentationModel {
+class UnetPlusPlusResNet34 : public SmpResNet34 {
  public:
   explicit UnetPlusPlusResNet34(const ModelOptions& options);
   Outputs forward_outputs(const Tensor& x) override;
-  std::vector<std::string> backbone_paths() const override { return {"encoder"}; }
 
-  std::shared_ptr<ResNet> encoder;
   std::shared_ptr<nn::ModuleDict> blocks;  // "decoder.blocks", "x_<depth>_<layer>"
-  std::shared_ptr<nn::Conv2d> classifier;  // "segmentation_head.0"
 };
 
 }  // namespace tessel::models
