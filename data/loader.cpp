@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "core/error.h"
+#include "data/staging_pool.h"
 #include "engine/cuda/pinned.h"
 
 namespace tessel::data {
@@ -36,11 +37,9 @@ std::string describe(int64_t index, const Sample* s) {
   return out;
 }
 
-// Host memory for one batch, reused across batches. The fence is the copy that last read it.
-struct Staging {
-  cuda::PinnedBuffer buffer;
-  cuda::CopyFence fence;
-};
+// Host memory for batches, reused once the copy that last read it has finished.
+using Pool = StagingPool<cuda::PinnedBuffer, cuda::CopyFence>;
+using Staging = Pool::Staging;
 
 // A batch collated on the host: CPU tensors for a CPU loader, a pinned buffer (images, then
 // masks as u8) for a CUDA one; or the error that stopped it.
@@ -70,7 +69,7 @@ struct Loader::Impl {
   int64_t next = 0, limit = 0;      // the next batch a worker takes; none at or past limit
   std::vector<int64_t> order;
   std::map<int64_t, HostBatch> ready;
-  std::vector<std::unique_ptr<Staging>> free_staging;
+  Pool staging_pool;
   std::vector<std::string> skipped;
 
   Impl(const Dataset& d, Pipeline p, LoaderOptions opts)
@@ -152,7 +151,8 @@ struct Loader::Impl {
       hb.masks = empty({n, im.height, im.width}, DType::U8);
       images = hb.images.data<float>(), masks = hb.masks.data<uint8_t>();
     } else {
-      hb.staging = take_staging(size_t(n) * (image_values * sizeof(float) + mask_bytes));
+      hb.staging = staging_pool.take(size_t(n) * (image_values * sizeof(float) + mask_bytes),
+                                     [](size_t bytes) { return cuda::PinnedBuffer(bytes); });
       images = static_cast<float*>(hb.staging->buffer.data());
       masks = reinterpret_cast<uint8_t*>(images + size_t(n) * image_values);
     }
@@ -164,20 +164,6 @@ struct Loader::Impl {
       }
       std::memcpy(masks + i * mask_bytes, samples[i].mask.labels.data(), mask_bytes);
     }
-  }
-
-  // A pinned buffer of at least `nbytes` whose last copy has finished.
-  std::unique_ptr<Staging> take_staging(size_t nbytes) {
-    std::unique_ptr<Staging> s;
-    {
-      std::lock_guard lock(mutex);
-      auto it = std::find_if(free_staging.begin(), free_staging.end(),
-                             [&](const auto& f) { return f->buffer.nbytes() >= nbytes; });
-      if (it != free_staging.end()) s = std::move(*it), free_staging.erase(it);
-    }
-    if (!s) return std::make_unique<Staging>(Staging{cuda::PinnedBuffer(nbytes), {}});
-    s->fence.wait();
-    return s;
   }
 
   Batch to_device(HostBatch hb) {
@@ -192,8 +178,7 @@ struct Loader::Impl {
           {out.images.data_ptr(), src, image_bytes},
           {out.masks.data_ptr(), src + image_bytes, size_t(out.masks.numel())}};
       hb.staging->fence = cuda::copy_to_device_async(o.device.index, regions);
-      std::lock_guard lock(mutex);
-      free_staging.push_back(std::move(hb.staging));
+      staging_pool.give_back(std::move(hb.staging));
     }
     // The widening runs on the compute stream, after the copy.
     if (o.mask_dtype != DType::U8) out.masks = out.masks.to(o.mask_dtype);
