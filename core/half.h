@@ -12,6 +12,13 @@
 #else
 #define TESSEL_HD inline
 #endif
+// Fully unrolls the loop it precedes in device code, so that small arrays indexed by its
+// counter stay in registers instead of a stack frame.
+#if defined(__CUDA_ARCH__)
+#define TESSEL_UNROLL _Pragma("unroll")
+#else
+#define TESSEL_UNROLL
+#endif
 
 namespace tessel {
 

@@ -30,9 +30,13 @@ struct PadGeom {
     return i >= 0 && i < n ? i : -1;
   }
 
-  // The output indices along dim d that read input index i, as three ranges [b[r], e[r]): the
+  // The output indices along dim D that read input index i, as three ranges [b[r], e[r]): the
   // left border, the index itself, the right border. Each is empty where nothing maps there.
-  TESSEL_HD void readers(int d, int64_t i, int64_t* b, int64_t* e) const {
+  // D is a template argument: a run-time index into the geometry's arrays would make CUDA copy
+  // them to a stack frame.
+  template <int D>
+  TESSEL_HD void readers(int64_t i, int64_t* b, int64_t* e) const {
+    constexpr int d = D;
     int64_t n = in[d], l = lo[d], m = out[d];
     b[0] = e[0] = b[2] = e[2] = 0;
     b[1] = i + l;
@@ -60,24 +64,29 @@ struct PadGeom {
     return x[((a * in[0] + s0) * in[1] + s1) * in[2] + s2];
   }
 
+  // fn(o) for every output index along dim D that reads input index i, range by range.
+  template <int D, typename Fn>
+  TESSEL_HD void for_each_reader(int64_t i, const Fn& fn) const {
+    int64_t b[3], e[3];
+    readers<D>(i, b, e);
+    // Constant indices keep b and e in registers on the GPU.
+    TESSEL_UNROLL
+    for (int r = 0; r < 3; ++r)
+      for (int64_t o = b[r]; o < e[r]; ++o) fn(o);
+  }
+
   // Gradient of input element e, given the contiguous output gradient g.
   template <typename T>
   TESSEL_HD acc_t<T> backward_at(const T* g, int64_t e) const {
     int64_t i2 = e % in[2], r = e / in[2];
     int64_t i1 = r % in[1], i0 = (r / in[1]) % in[0], a = r / in[1] / in[0];
-    int64_t b0[3], e0[3], b1[3], e1[3], b2[3], e2[3];
-    readers(0, i0, b0, e0);
-    readers(1, i1, b1, e1);
-    readers(2, i2, b2, e2);
     acc_t<T> sum = 0;
-    for (int r0 = 0; r0 < 3; ++r0)
-      for (int64_t o0 = b0[r0]; o0 < e0[r0]; ++o0)
-        for (int r1 = 0; r1 < 3; ++r1)
-          for (int64_t o1 = b1[r1]; o1 < e1[r1]; ++o1) {
-            const T* row = g + ((a * out[0] + o0) * out[1] + o1) * out[2];
-            for (int r2 = 0; r2 < 3; ++r2)
-              for (int64_t o2 = b2[r2]; o2 < e2[r2]; ++o2) sum += static_cast<acc_t<T>>(row[o2]);
-          }
+    for_each_reader<0>(i0, [&](int64_t o0) {
+      for_each_reader<1>(i1, [&](int64_t o1) {
+        const T* row = g + ((a * out[0] + o0) * out[1] + o1) * out[2];
+        for_each_reader<2>(i2, [&](int64_t o2) { sum += static_cast<acc_t<T>>(row[o2]); });
+      });
+    });
     return sum;
   }
 };
