@@ -33,8 +33,11 @@ struct CudaContext {
   cublasContext* (*cublas_handle)(int device) = nullptr;
   cudnnContext* (*cudnn_handle)(int device) = nullptr;
   void* (*workspace_of)(int device, size_t nbytes) = nullptr;
+  // Whether f32 convolutions may run on tensor cores in TF32 (off unless the engine allows it).
+  bool (*conv_tf32_allowed)() = nullptr;
 
   cublasContext* cublas() const { return cublas_handle(device); }
+  bool conv_tf32() const { return conv_tf32_allowed && conv_tf32_allowed(); }
   cudnnContext* cudnn() const { return cudnn_handle(device); }
   void* workspace(size_t nbytes) const { return workspace_of(device, nbytes); }
 };

@@ -75,15 +75,19 @@ constexpr DType dtype_of<bool>() {
 
 // Calls fn(TypeTag<T>{}) for the C++ type T of `t`; `what` names the op in the error raised for a
 // dtype outside the listed set. Instantiating only the listed types keeps compile time in budget.
-template <typename... Ts, typename Fn>
+template <typename T0, typename... Ts, typename Fn>
 decltype(auto) dispatch_types(DType t, const char* what, Fn&& fn) {
-  using R = decltype(fn(TypeTag<float>{}));
+  // The result type from the first listed type: naming one outside the list would instantiate
+  // fn's body for it as well.
+  using R = decltype(fn(TypeTag<T0>{}));
   if constexpr (std::is_void_v<R>) {
-    bool hit = ((dtype_of<Ts>() == t ? (fn(TypeTag<Ts>{}), true) : false) || ...);
+    bool hit = (dtype_of<T0>() == t ? (fn(TypeTag<T0>{}), true) : false) ||
+               ((dtype_of<Ts>() == t ? (fn(TypeTag<Ts>{}), true) : false) || ...);
     TESSEL_CHECK(hit, what, ": dtype ", dtype_name(t), " is not supported");
   } else {
     R result{};
-    bool hit = ((dtype_of<Ts>() == t ? (result = fn(TypeTag<Ts>{}), true) : false) || ...);
+    bool hit = (dtype_of<T0>() == t ? (result = fn(TypeTag<T0>{}), true) : false) ||
+               ((dtype_of<Ts>() == t ? (result = fn(TypeTag<Ts>{}), true) : false) || ...);
     TESSEL_CHECK(hit, what, ": dtype ", dtype_name(t), " is not supported");
     return result;
   }

@@ -2,7 +2,13 @@
 //   on_device(x.device(), [&](const auto& ctx) { kernels::softmax(ctx, kind, ...); });
 // The context's type picks the CPU or the CUDA overload. The call is a generic lambda, so in a
 // CPU-only build its CUDA instantiation never happens and links to nothing.
+//
+// In bring-up mode (TESSEL_CUDA_SYNC=1, or cuda::set_sync_after_ops(true)) each CUDA call is
+// followed by a synchronisation and an error check naming the calling op (its function, file
+// and line, from the default `caller`), so a device fault is blamed on the op that caused it.
 #pragma once
+
+#include <source_location>
 
 #include "engine/cuda/context.h"
 #include "engine/tensor.h"
@@ -10,7 +16,8 @@
 namespace tessel {
 
 template <typename Fn>
-void on_device(Device device, Fn&& fn) {
+void on_device(Device device, Fn&& fn,
+               std::source_location caller = std::source_location::current()) {
   if (device.is_cpu()) {
     fn(CpuContext{});
     return;
@@ -18,7 +25,9 @@ void on_device(Device device, Fn&& fn) {
 #if TESSEL_WITH_CUDA
   cuda::DeviceGuard guard(device.index);
   fn(cuda::kernel_context(device.index));
+  if (cuda::sync_after_ops()) cuda::check_after_op(device.index, caller);
 #else
+  (void)caller;
   TESSEL_FAIL("device ", device, ": Tessel was built without CUDA (TESSEL_CUDA=OFF)");
 #endif
 }

@@ -10,6 +10,10 @@
 // one column, so columns never race and every sum has a fixed order. Parallelism is the number
 // of columns: a 1-D index runs serially. grad_src has the accumulation type (f32 for f16/bf16).
 //
+// When the index is a permutation along the dim (sort's indices), the backward is a plain
+// scatter: index_scatter takes the forward's plan {grad_out, index, grad_src} over the output's
+// shape and writes each element once, in parallel, in the input's dtype.
+//
 // Indices are not range-checked here: the op checks them on the CPU; on CUDA an out-of-range
 // index is undefined behaviour (not checked on the device).
 #pragma once
@@ -33,10 +37,14 @@ void index_gather(const CpuContext&, const StridedPlan<3>& p, const IndexDim& d,
                   void* out, DType index_type, const void* index, const void* src);
 void index_scatter_add(const CpuContext&, const StridedPlan<3>& p, const IndexDim& d, DType type,
                        const void* grad_out, DType index_type, const void* index, void* grad_src);
+void index_scatter(const CpuContext&, const StridedPlan<3>& p, const IndexDim& d, DType type,
+                   const void* grad_out, DType index_type, const void* index, void* grad_src);
 
 void index_gather(const CudaContext&, const StridedPlan<3>& p, const IndexDim& d, DType type,
                   void* out, DType index_type, const void* index, const void* src);
 void index_scatter_add(const CudaContext&, const StridedPlan<3>& p, const IndexDim& d, DType type,
                        const void* grad_out, DType index_type, const void* index, void* grad_src);
+void index_scatter(const CudaContext&, const StridedPlan<3>& p, const IndexDim& d, DType type,
+                   const void* grad_out, DType index_type, const void* index, void* grad_src);
 
 }  // namespace tessel::kernels

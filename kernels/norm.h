@@ -5,7 +5,9 @@
 //   params: the elements sharing one weight and bias (a channel; a position of the normalised
 //           shape for layer norm).
 // Per-group values (mean, invstd, weight, bias, sums) are in P = f64 for f64 inputs, else f32.
-// Reductions are per group in a fixed order (a block per group on CUDA): deterministic.
+// Reductions are per group in a fixed order: deterministic. On CUDA a warp takes a small group
+// (norm_warp_per_group), a block a piece of a large one (norm_split: batch norm has few groups
+// of many elements), and a thread per group adds the pieces' partials in order.
 #pragma once
 
 #include <cstdint>
@@ -13,6 +15,7 @@
 
 #include "core/context.h"
 #include "core/dtype.h"
+#include "kernels/common/split.h"
 
 namespace tessel::kernels {
 
@@ -24,6 +27,17 @@ struct Groups {
     return (k / inner) * count * inner + g * inner + k % inner;
   }
 };
+
+// Groups of at most 2048 elements (layer norm's rows of 32-1024 channels) get a warp each
+// instead of a 256-thread block, most of whose threads would have nothing to add.
+inline bool norm_warp_per_group(int64_t size) {
+  return size <= 2048;
+}
+
+// Larger groups: about 1024 blocks in all, pieces of at least 4096 elements (16 per thread).
+inline RowSplit norm_split(int64_t groups, int64_t size) {
+  return split_rows(groups, size, 1024, 4096, 1);
+}
 
 template <typename T>
 using param_t = std::conditional_t<std::is_same_v<T, double>, double, float>;

@@ -80,6 +80,7 @@ const std::vector<Field>& schema() {
       TESSEL_FIELD("train.max_bad_steps", train.max_bad_steps),
       TESSEL_FIELD("train.log_interval", train.log_interval),
       TESSEL_FIELD("train.precision", train.precision),
+      TESSEL_FIELD("train.tf32_conv", train.tf32_conv),
       TESSEL_FIELD("train.device", train.device),
       TESSEL_FIELD("train.seed", train.seed),
       TESSEL_FIELD("train.output_dir", train.output_dir),

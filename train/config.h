@@ -87,6 +87,7 @@ struct Recipe {
     int64_t max_bad_steps = 5;  // consecutive NaN/Inf steps that stop the run
     int64_t log_interval = 10;
     std::string precision = "f32";
+    bool tf32_conv = false;       // f32 convolutions on tensor cores in TF32 (CUDA only)
     std::string device = "auto";  // auto (CUDA when present), cpu, cuda, cuda:N
     int64_t seed = 0;
     std::string output_dir = "runs/run";

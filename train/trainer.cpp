@@ -20,6 +20,7 @@
 #include "core/version.h"
 #include "data/image_io.h"
 #include "engine/autocast.h"
+#include "engine/cuda/context.h"
 #include "engine/ops/confusion.h"
 #include "engine/ops/random.h"
 #include "nn/file.h"
@@ -120,6 +121,9 @@ Trainer::Trainer(Recipe recipe)
   scheduler_ = make_scheduler(r, *optimizer_, total_);
   if (r.ema.enabled) ema_.emplace(*model_, nn::EmaOptions{r.ema.decay, r.ema.warmup_tau});
   autocast_ = autocast_for(r.train.precision, device_, r.source + ": train.precision");
+  TESSEL_CHECK(!r.train.tf32_conv || device_.is_cuda(), r.source,
+               ": train.tf32_conv needs a CUDA device, and this run is on ", device_);
+  if (device_.is_cuda()) cuda::set_conv_tf32(r.train.tf32_conv);
   if (autocast_ == DType::F16) scaler_.emplace();
 }
 

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <source_location>
 
 #include "core/context.h"
 
@@ -26,10 +27,28 @@ cudnnContext* cudnn_handle(int device);
 // cuDNN and cuBLAS in stream order.
 void* workspace(int device, size_t nbytes);
 void synchronize(int device);
-// Copies bytes between host and device or between devices, in stream order; returns once the
-// data can be used on the host (device-to-host copies wait for the stream).
+// Work queued on `waiter` after this call waits for the work queued on `producer` (a stream of
+// `producer_device`) so far; the host does not wait.
+void stream_wait(Stream waiter, Stream producer, int producer_device);
+// Copies bytes between host and device or between devices, in stream order. A copy from or to
+// the host returns once the host may use or reuse its memory; a copy between two devices returns
+// at once, ordered after the work queued on both devices' streams and before their later work.
 void copy_bytes(void* dst, bool dst_is_cuda, int dst_device, const void* src, bool src_is_cuda,
                 int src_device, size_t nbytes);
+
+// Whether f32 convolutions may run on cuDNN's tensor-core kernels in TF32 (10-bit mantissa
+// products, f32 sums): faster on H100, but no longer exact f32. Off by default; a recipe turns it
+// on with train.tf32_conv.
+bool conv_tf32();
+void set_conv_tf32(bool on);
+
+// Bring-up mode: whether ops synchronise and check for errors after their CUDA work (see
+// engine/dispatch.h). Starts as TESSEL_CUDA_SYNC says (0 or 1, default 0).
+bool sync_after_ops();
+void set_sync_after_ops(bool on);
+// Waits for `device`'s stream and throws if the device reported an error, naming `op`'s
+// function, file and line.
+void check_after_op(int device, const std::source_location& op);
 
 // Makes `device` current for the scope and restores the previous one.
 class DeviceGuard {

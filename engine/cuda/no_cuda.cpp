@@ -42,6 +42,9 @@ void* workspace(int, size_t) {
 void synchronize(int) {
   TESSEL_NO_CUDA("synchronize");
 }
+void stream_wait(Stream, Stream, int) {
+  TESSEL_NO_CUDA("stream_wait");
+}
 void copy_bytes(void*, bool, int, const void*, bool, int, size_t) {
   TESSEL_NO_CUDA("copy_bytes");
 }
@@ -59,6 +62,18 @@ CopyFence::~CopyFence() = default;
 void CopyFence::wait() {}
 CopyFence copy_to_device_async(int, std::span<const CopyRegion>) {
   TESSEL_NO_CUDA("copy_to_device_async");
+}
+
+bool conv_tf32() {
+  return false;
+}
+void set_conv_tf32(bool) {}
+bool sync_after_ops() {
+  return false;
+}
+void set_sync_after_ops(bool) {}
+void check_after_op(int, const std::source_location&) {
+  TESSEL_NO_CUDA("check_after_op");
 }
 
 DeviceGuard::DeviceGuard(int) : previous_(0) {

@@ -12,7 +12,9 @@ PinnedBuffer::PinnedBuffer(size_t nbytes) : nbytes_(nbytes) {
     data_ = tessel::cpu::aligned_alloc(nbytes);
     return;
   }
-  TESSEL_CUDA_CHECK(cudaHostAlloc(&data_, nbytes == 0 ? 1 : nbytes, cudaHostAllocDefault));
+  // The loader's threads allocate with no device made current: Portable pins the buffer for
+  // every device's context, not only the one the runtime picks for the thread.
+  TESSEL_CUDA_CHECK(cudaHostAlloc(&data_, nbytes == 0 ? 1 : nbytes, cudaHostAllocPortable));
   pinned_ = true;
 }
 
@@ -40,13 +42,10 @@ void CopyFence::wait() {
 CopyFence copy_to_device_async(int device, std::span<const CopyRegion> regions) {
   DeviceGuard guard(device);
   cudaStream_t compute = current_stream(device), copy = copy_stream(device);
-  cudaEvent_t allocated = nullptr, copied = nullptr;
-  TESSEL_CUDA_CHECK(cudaEventCreateWithFlags(&allocated, cudaEventDisableTiming));
-  CopyFence allocated_owner(allocated);  // destroyed on return: the wait below keeps its state
-  TESSEL_CUDA_CHECK(cudaEventRecord(allocated, compute));
-  TESSEL_CUDA_CHECK(cudaStreamWaitEvent(copy, allocated, 0));
+  stream_wait(copy, compute, device);
   for (const CopyRegion& r : regions)
     TESSEL_CUDA_CHECK(cudaMemcpyAsync(r.dst, r.src, r.nbytes, cudaMemcpyHostToDevice, copy));
+  cudaEvent_t copied = nullptr;
   TESSEL_CUDA_CHECK(cudaEventCreateWithFlags(&copied, cudaEventDisableTiming));
   CopyFence fence(copied);
   TESSEL_CUDA_CHECK(cudaEventRecord(copied, copy));

@@ -56,10 +56,14 @@ Tensor& Tensor::copy_(const Tensor& src) {
   if (src.device() == device()) {
     copy_same_device(*this, src);
   } else {
-    // Across devices: bring src to this dtype, contiguous and at this shape on its own device,
-    // then move the bytes, then place them if this tensor is not contiguous.
-    Tensor staged = empty(sizes(), {dtype(), src.device()});
-    copy_same_device(staged, src);
+    // Across devices: bring src to this dtype, contiguous and at this shape on its own device
+    // (unless it is already so: to(kCPU) and item() move the bytes as they are), then move the
+    // bytes, then place them if this tensor is not contiguous.
+    Tensor staged = src;
+    if (src.dtype() != dtype() || src.sizes() != sizes() || !src.is_contiguous()) {
+      staged = empty(sizes(), {dtype(), src.device()});
+      copy_same_device(staged, src);
+    }
     Tensor landing = is_contiguous() ? *this : empty(sizes(), {dtype(), device()});
     cuda::copy_bytes(landing.data_ptr(), is_cuda(), device().index, staged.data_ptr(),
                      src.is_cuda(), src.device().index, size_t(numel()) * element_size());

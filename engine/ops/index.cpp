@@ -47,6 +47,26 @@ struct GatherBackward {
   }
 };
 
+// A permutation's backward: every source element receives exactly one gradient element, so one
+// thread per element writes it, with no per-column walk and no zero fill.
+struct PermutationBackward {
+  SavedTensor index;
+  DType dtype;
+  int64_t dim = 0;
+  std::vector<Tensor> operator()(const Tensor& g, const Node&) const {
+    Tensor ix = index.get();
+    Tensor gs = empty(g.sizes(), {dtype, g.device()});
+    Tensor base = restride(gs, g.sizes(), dim, 0);
+    auto p = make_plan<3>(g.sizes(), {&g, &ix, &base}, "gather_permutation backward");
+    kernels::IndexDim d{gs.stride(dim)};
+    on_device(g.device(), [&](const auto& ctx) {
+      kernels::index_scatter(ctx, p, d, g.dtype(), g.data_ptr(), ix.dtype(), ix.data_ptr(),
+                             gs.data_ptr());
+    });
+    return {gs};
+  }
+};
+
 void check_index(const char* op, const Tensor& x, int64_t dim, const Tensor& index) {
   TESSEL_CHECK(index.dtype() == DType::I64 || index.dtype() == DType::I32, op,
                ": 'index' must be i64 or i32, got ", index.dtype());
@@ -59,7 +79,8 @@ void check_index(const char* op, const Tensor& x, int64_t dim, const Tensor& ind
 }
 
 // out = x gathered along dim by `index`, which has the output's shape.
-Tensor gather_along(const char* op, const Tensor& x, int64_t dim, const Tensor& index) {
+Tensor gather_along(const char* op, const Tensor& x, int64_t dim, const Tensor& index,
+                    bool permutation = false) {
   Tensor out = empty(index.sizes(), {x.dtype(), x.device()});
   Tensor base = restride(x, index.sizes(), dim, 0);
   auto p = make_plan<3>(out.sizes(), {&out, &index, &base}, op);
@@ -68,8 +89,12 @@ Tensor gather_along(const char* op, const Tensor& x, int64_t dim, const Tensor& 
     kernels::index_gather(ctx, p, d, x.dtype(), out.data_ptr(), index.dtype(), index.data_ptr(),
                           x.data_ptr());
   });
-  if (Node* n = record(out, "Gather", {x}))
-    n->rule = GatherBackward{index, x.sizes(), x.dtype(), dim};
+  if (Node* n = record(out, "Gather", {x})) {
+    if (permutation)
+      n->rule = PermutationBackward{index, x.dtype(), dim};
+    else
+      n->rule = GatherBackward{index, x.sizes(), x.dtype(), dim};
+  }
   return out;
 }
 
@@ -99,6 +124,15 @@ Tensor gather(const Tensor& x, int64_t dim, const Tensor& index) {
                  " in dim ", k);
   check_index("gather", x, d, index);
   return gather_along("gather", x, d, index);
+}
+
+Tensor gather_permutation(const Tensor& x, int64_t dim, const Tensor& index) {
+  int64_t d = x.wrap_dim(dim);
+  TESSEL_CHECK(index.sizes() == x.sizes(), "gather_permutation: 'index' has shape ",
+               shape_str(index.sizes()), " but must have the shape of 'self' ",
+               shape_str(x.sizes()));
+  check_index("gather_permutation", x, d, index);
+  return gather_along("gather_permutation", x, d, index, true);
 }
 
 }  // namespace tessel

@@ -49,29 +49,49 @@ int64_t group_size(const Tensor& x, const std::vector<bool>& mask) {
 }
 
 // x with kept dims first and reduced dims last, contiguous: the [outer, inner] layout the
-// kernels reduce.
+// kernels reduce. With `interleaved`, a contiguous x whose kept dims sit between reduced ones
+// ([lead, kept, trail]: a bias gradient over N, H and W) is used where it lies instead, when its
+// trailing runs are at least 32 elements long.
 struct Rows {
   Tensor data;
   std::vector<int64_t> perm;  // the dims of x in the order of `data`
-  int64_t outer = 1, inner = 1;
+  kernels::RowLayout layout{1, 1, 1};
 };
 
-Rows rows_for(const Tensor& x, const std::vector<bool>& mask) {
+Rows rows_for(const Tensor& x, const std::vector<bool>& mask, bool interleaved = false) {
   Rows r;
+  int64_t& outer = r.layout.outer;
+  int64_t& inner = r.layout.inner;
   for (int64_t d = 0; d < x.dim(); ++d)
-    if (!mask[size_t(d)]) r.perm.push_back(d), r.outer *= x.size(d);
+    if (!mask[size_t(d)]) r.perm.push_back(d), outer *= x.size(d);
   for (int64_t d = 0; d < x.dim(); ++d)
-    if (mask[size_t(d)]) r.perm.push_back(d), r.inner *= x.size(d);
+    if (mask[size_t(d)]) r.perm.push_back(d), inner *= x.size(d);
+  r.layout.trail = inner;
+  // [reduced..., kept..., reduced...], each run non-empty.
+  auto first_kept = std::find(mask.begin(), mask.end(), false);
+  auto after_kept = std::find(first_kept, mask.end(), true);
+  bool middle = first_kept != mask.begin() && first_kept != mask.end() &&
+                after_kept != mask.end() && std::find(after_kept, mask.end(), false) == mask.end();
+  if (interleaved && middle && x.is_contiguous() && inner > 0) {
+    int64_t trail = 1;
+    for (int64_t d = after_kept - mask.begin(); d < x.dim(); ++d) trail *= x.size(d);
+    // Runs shorter than a warp would leave the GPU's reads scattered: copy those instead.
+    if (trail >= 32) {
+      r.layout.trail = trail;
+      r.data = x.detach();
+      return r;
+    }
+  }
   r.data = x.detach().permute(r.perm).contiguous();
   return r;
 }
 
 Tensor reduce_values(ReduceOp op, const Tensor& x, const std::vector<bool>& mask, bool keepdim,
                      double correction = 0) {
-  Rows r = rows_for(x, mask);
+  Rows r = rows_for(x, mask, true);
   Tensor out = empty(reduced_shape(x, mask, keepdim), {x.dtype(), x.device()});
   on_device(x.device(), [&](const auto& ctx) {
-    kernels::reduce_rows(ctx, op, x.dtype(), out.data_ptr(), r.data.data_ptr(), r.outer, r.inner,
+    kernels::reduce_rows(ctx, op, x.dtype(), out.data_ptr(), r.data.data_ptr(), r.layout,
                          correction);
   });
   return out;
@@ -140,12 +160,13 @@ Tensor spread(ReduceOp op, const char* name, const Tensor& x, const Dims& dims, 
 // Index of each row's first extremum (and, with `values`, the extremum) for x reduced as `r`.
 Tensor arg_rows(ArgReduceOp op, const char* name, const Tensor& x, const Rows& r,
                 const Shape& shape, void* values) {
-  TESSEL_CHECK(r.inner > 0, name, ": cannot reduce over an empty dim of input of shape ",
+  TESSEL_CHECK(r.layout.inner > 0, name, ": cannot reduce over an empty dim of input of shape ",
                shape_str(x.sizes()));
   Tensor index = empty(shape, {DType::I64, x.device()});
   auto* idx = static_cast<int64_t*>(index.data_ptr());
   on_device(x.device(), [&](const auto& ctx) {
-    kernels::arg_reduce_rows(ctx, op, x.dtype(), values, idx, r.data.data_ptr(), r.outer, r.inner);
+    kernels::arg_reduce_rows(ctx, op, x.dtype(), values, idx, r.data.data_ptr(), r.layout.outer,
+                             r.layout.inner);
   });
   return index;
 }
@@ -173,10 +194,10 @@ Tensor extremum(ArgReduceOp op, const char* name, const Tensor& x, const Dims& d
   auto mask = reduce_mask(name, x, dims);
   Rows r = rows_for(x, mask);
   Tensor out = empty(reduced_shape(x, mask, keepdim), {x.dtype(), x.device()});
-  Tensor index = arg_rows(op, name, x, r, {r.outer}, out.data_ptr());
+  Tensor index = arg_rows(op, name, x, r, {r.layout.outer}, out.data_ptr());
   auto details = [&] { return reduce_details(mask, keepdim); };
   if (Node* n = record(out, name, {x}, details))
-    n->rule = ExtremumBackward{index, r.data.sizes(), r.perm, r.inner};
+    n->rule = ExtremumBackward{index, r.data.sizes(), r.perm, r.layout.inner};
   return out;
 }
 

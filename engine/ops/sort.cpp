@@ -36,7 +36,7 @@ SortResult sort(const Tensor& x, bool descending) {
     kernels::sort_rows(ctx, c.dtype(), c.data_ptr(), rows, len, descending, values.data_ptr(),
                        indices.data<int64_t>());
   });
-  if (any_requires_grad(x)) values = gather(x, -1, indices);
+  if (any_requires_grad(x)) values = gather_permutation(x, -1, indices);
   return {values, indices};
 }
 

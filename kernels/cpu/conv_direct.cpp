@@ -16,6 +16,7 @@
 #include <string>
 #include <string_view>
 
+#include "core/env.h"
 #include "core/error.h"
 #include "kernels/cpu/parallel.h"
 
@@ -298,13 +299,7 @@ namespace {
 
 // TESSEL_CONV_DIRECT=0 sends every convolution through im2col + GEMM (for comparisons).
 bool direct_enabled() {
-  static const bool enabled = [] {
-    const char* v = std::getenv("TESSEL_CONV_DIRECT");
-    if (!v || !*v) return true;
-    TESSEL_CHECK(std::string_view(v) == "0" || std::string_view(v) == "1",
-                 "TESSEL_CONV_DIRECT=" + std::string(v) + ": expected 0 or 1");
-    return *v == '1';
-  }();
+  static const bool enabled = env_flag("TESSEL_CONV_DIRECT", true);
   return enabled;
 }
 

@@ -12,26 +12,35 @@ int64_t row_grain(int64_t inner) {
 }  // namespace
 
 void reduce_rows(const CpuContext&, ReduceOp op, DType type, void* out, const void* in,
-                 int64_t outer, int64_t inner, double correction) {
+                 const RowLayout& l, double correction) {
   dispatch_types<float, double, Half, BFloat16, int32_t, int64_t>(type, "reduce", [&](auto tag) {
     using T = typename decltype(tag)::type;
     // Double accumulation on the CPU: exact enough that the CPU stays the reference.
     using A = std::conditional_t<std::is_integral_v<T>, int64_t, double>;
     const T* x = static_cast<const T*>(in);
     T* o = static_cast<T*>(out);
-    parallel_for(outer, row_grain(inner), [&](int64_t b, int64_t e) {
+    // fn(run, n) over row r's contiguous runs in element order: the whole row, or its `trail`
+    // elements after each of the lead dims.
+    auto for_each_run = [&](int64_t r, auto fn) {
+      if (l.trail == l.inner) return fn(x + r * l.inner, l.inner);
+      for (int64_t a = 0; a < l.inner / l.trail; ++a) fn(x + (a * l.outer + r) * l.trail, l.trail);
+    };
+    parallel_for(l.outer, row_grain(l.inner), [&](int64_t b, int64_t e) {
       for (int64_t r = b; r < e; ++r) {
         A acc = 0;
-        const T* row = x + r * inner;
-        for (int64_t i = 0; i < inner; ++i) acc += A(acc_t<T>(row[i]));
-        if (op == ReduceOp::Mean) acc = inner ? A(acc / A(inner)) : A(0);
+        for_each_run(r, [&](const T* run, int64_t n) {
+          for (int64_t i = 0; i < n; ++i) acc += A(acc_t<T>(run[i]));
+        });
+        if (op == ReduceOp::Mean) acc = l.inner ? A(acc / A(l.inner)) : A(0);
         if (is_spread(op)) {
-          double mean = double(acc) / double(inner), squares = 0;
-          for (int64_t i = 0; i < inner; ++i) {
-            double d = double(acc_t<T>(row[i])) - mean;
-            squares += d * d;
-          }
-          o[r] = T(acc_t<T>(finish_spread(op, squares, inner, correction)));
+          double mean = double(acc) / double(l.inner), squares = 0;
+          for_each_run(r, [&](const T* run, int64_t n) {
+            for (int64_t i = 0; i < n; ++i) {
+              double d = double(acc_t<T>(run[i])) - mean;
+              squares += d * d;
+            }
+          });
+          o[r] = T(acc_t<T>(finish_spread(op, squares, l.inner, correction)));
         } else {
           o[r] = T(acc_t<T>(acc));
         }

@@ -73,7 +73,7 @@ void cross_entropy_forward(const CudaContext& ctx, const CeArgs& a, void* lse, v
     using S = acc_t<T>;
     int64_t blocks = ce_partials(a.pixels());
     S* partials = totals ? static_cast<S*>(ctx.workspace(2 * size_t(blocks) * sizeof(S))) : nullptr;
-    forward_kernel<T, L><<<unsigned(blocks), kThreads, 0, ctx.stream>>>(
+    forward_kernel<T, L><<<grid_blocks(blocks, "cross_entropy"), kThreads, 0, ctx.stream>>>(
         a, static_cast<S*>(lse), static_cast<T*>(loss), partials);
     TESSEL_CUDA_LAUNCH_CHECK();
     if (!totals) return;

@@ -41,7 +41,7 @@ void binary_dice_stats(const CudaContext& ctx, DType type, const void* x, const 
                        double ignore_value, int64_t numel, void* partials) {
   dispatch_cuda_float(type, "binary_dice", [&](auto tag) {
     using T = typename decltype(tag)::type;
-    binary_stats_kernel<T><<<unsigned(stat_rows(numel)), kThreads, 0, ctx.stream>>>(
+    binary_stats_kernel<T><<<grid_blocks(stat_rows(numel), "dice"), kThreads, 0, ctx.stream>>>(
         static_cast<const T*>(x), static_cast<const T*>(target), ignore_value, numel,
         static_cast<param_t<T>*>(partials));
     TESSEL_CUDA_LAUNCH_CHECK();

@@ -91,9 +91,9 @@ void seg_pass(const CudaContext& ctx, const SegPass& a, const void* logits, cons
     TESSEL_CHECK(budget.fits(), "dice_ce_edge: ", a.classes, " classes need ", budget.total(),
                  " bytes of shared memory per block, over the device's ", budget.optin_limit);
     allow_dynamic_shared(kernel, budget);
-    kernel<<<unsigned(stat_rows(a.pixels())), kThreads, budget.dynamic_bytes, ctx.stream>>>(
-        a, static_cast<const T*>(logits), static_cast<const L*>(labels),
-        static_cast<param_t<T>*>(partials));
+    kernel<<<grid_blocks(stat_rows(a.pixels()), "dice_ce_edge"), kThreads, budget.dynamic_bytes,
+             ctx.stream>>>(a, static_cast<const T*>(logits), static_cast<const L*>(labels),
+                           static_cast<param_t<T>*>(partials));
     TESSEL_CUDA_LAUNCH_CHECK();
   });
 }

@@ -9,16 +9,37 @@ void dispatch_index(DType t, Fn&& fn) {
   dispatch_types<int64_t, int32_t>(t, "index", std::forward<Fn>(fn));
 }
 
-template <typename T, typename I>
-struct GatherFn {
-  T* out;
+// Over plan {a, index, b}: gather a[off0] = b[off2 + index * stride]; scatter, the same map the
+// other way, b[off2 + index * stride] = a[off0].
+template <typename T, typename I, bool Scatter>
+struct MoveFn {
+  T* to;
   const I* index;
-  const T* src;
+  const T* from;
   int64_t src_stride;
   __device__ void operator()(int64_t, const int64_t* off) const {
-    out[off[0]] = src[off[2] + int64_t(index[off[1]]) * src_stride];
+    int64_t at = off[2] + int64_t(index[off[1]]) * src_stride;
+    if constexpr (Scatter)
+      to[at] = from[off[0]];
+    else
+      to[off[0]] = from[at];
   }
 };
+
+template <bool Scatter>
+void move_along_index(const char* what, const CudaContext& ctx, const StridedPlan<3>& p,
+                      const IndexDim& d, DType type, DType index_type, const void* index, void* dst,
+                      const void* src) {
+  dispatch_all(type, what, [&](auto t) {
+    using T = typename decltype(t)::type;
+    dispatch_index(index_type, [&](auto it) {
+      using I = typename decltype(it)::type;
+      launch_strided(p, ctx,
+                     MoveFn<T, I, Scatter>{static_cast<T*>(dst), static_cast<const I*>(index),
+                                           static_cast<const T*>(src), d.src_stride});
+    });
+  });
+}
 
 // One thread per column, its entries in order: deterministic, no atomics (see index.h).
 template <typename T, typename I>
@@ -38,16 +59,12 @@ struct ScatterAddFn {
 
 void index_gather(const CudaContext& ctx, const StridedPlan<3>& p, const IndexDim& d, DType type,
                   void* out, DType index_type, const void* index, const void* src) {
-  dispatch_types<float, Half, BFloat16, double, int64_t, int32_t, uint8_t>(
-      type, "index_gather", [&](auto t) {
-        using T = typename decltype(t)::type;
-        dispatch_index(index_type, [&](auto it) {
-          using I = typename decltype(it)::type;
-          launch_strided(p, ctx,
-                         GatherFn<T, I>{static_cast<T*>(out), static_cast<const I*>(index),
-                                        static_cast<const T*>(src), d.src_stride});
-        });
-      });
+  move_along_index<false>("index_gather", ctx, p, d, type, index_type, index, out, src);
+}
+
+void index_scatter(const CudaContext& ctx, const StridedPlan<3>& p, const IndexDim& d, DType type,
+                   const void* grad_out, DType index_type, const void* index, void* grad_src) {
+  move_along_index<true>("index_scatter", ctx, p, d, type, index_type, index, grad_src, grad_out);
 }
 
 void index_scatter_add(const CudaContext& ctx, const StridedPlan<3>& p, const IndexDim& d,

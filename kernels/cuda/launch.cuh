@@ -4,6 +4,7 @@
 #include <cuda_runtime.h>
 
 #include <algorithm>
+#include <climits>
 #include <cstdint>
 
 #include "core/context.h"
@@ -21,19 +22,28 @@ inline unsigned grid_for(const CudaContext& ctx, int64_t n, int threads = kThrea
   return unsigned(std::clamp<int64_t>(blocks, 1, int64_t(ctx.sm_count) * 32));
 }
 
+// A grid of exactly `blocks` blocks (one per row, chunk or group): checked against the x
+// dimension's limit instead of narrowed silently.
+inline unsigned grid_blocks(int64_t blocks, const char* what) {
+  TESSEL_CHECK(blocks >= 1 && blocks <= int64_t(INT32_MAX), what, ": ", blocks,
+               " blocks do not fit in a CUDA grid (at most 2^31 - 1)");
+  return unsigned(blocks);
+}
+
 #define TESSEL_GRID_STRIDE(i, n)                                            \
   for (int64_t i = int64_t(blockIdx.x) * blockDim.x + threadIdx.x; i < (n); \
        i += int64_t(blockDim.x) * gridDim.x)
 
-// Applies fn(i, off) to every element of a strided plan, like cpu::parallel_strided.
-template <int N, typename Fn>
+// Applies fn(i, off) to every element of a strided plan, like cpu::parallel_strided; I is the
+// index type of the offset arithmetic (StridedPlan::offsets).
+template <int N, typename I, typename Fn>
 __global__ void strided_kernel(StridedPlan<N> p, Fn fn) {
   TESSEL_GRID_STRIDE(i, p.numel) {
     int64_t off[N];
     if (p.contiguous()) {
       for (int k = 0; k < N; ++k) off[k] = i;
     } else {
-      for (int k = 0; k < N; ++k) off[k] = p.offset(k, i);
+      p.template offsets<I>(i, off);
     }
     fn(i, off);
   }
@@ -42,7 +52,10 @@ __global__ void strided_kernel(StridedPlan<N> p, Fn fn) {
 template <int N, typename Fn>
 void launch_strided(const StridedPlan<N>& p, const CudaContext& ctx, Fn fn) {
   if (p.numel == 0) return;
-  strided_kernel<<<grid_for(ctx, p.numel), kThreads, 0, ctx.stream>>>(p, fn);
+  if (p.fits_32bit())
+    strided_kernel<N, uint32_t><<<grid_for(ctx, p.numel), kThreads, 0, ctx.stream>>>(p, fn);
+  else
+    strided_kernel<N, int64_t><<<grid_for(ctx, p.numel), kThreads, 0, ctx.stream>>>(p, fn);
   TESSEL_CUDA_LAUNCH_CHECK();
 }
 

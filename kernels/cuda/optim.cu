@@ -20,7 +20,7 @@ void run(DType type, const char* what, const Hyper& h, const OptimTensor* tensor
   TESSEL_CHECK(chunks <= INT32_MAX, what, ": ", chunks, " chunks exceed a grid");
   dispatch_cuda_float(type, what, [&](auto tag) {
     using S = Step<typename decltype(tag)::type>;
-    optim_kernel<S><<<unsigned(chunks), 512, 0, ctx.stream>>>(tensors, n, S{h});
+    optim_kernel<S><<<grid_blocks(chunks, "optim"), 512, 0, ctx.stream>>>(tensors, n, S{h});
     TESSEL_CUDA_LAUNCH_CHECK();
   });
 }

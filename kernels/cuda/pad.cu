@@ -21,14 +21,13 @@ void pad(const CudaContext& ctx, const PadGeom& g, DType type, void* out, const 
          double value) {
   int64_t n = g.out_numel();
   if (n == 0) return;
-  dispatch_types<float, Half, BFloat16, double, int64_t, int32_t, uint8_t>(
-      type, "pad", [&](auto t) {
-        using T = typename decltype(t)::type;
-        pad_kernel<<<grid_for(ctx, n), kThreads, 0, ctx.stream>>>(
-            g, static_cast<T*>(out), static_cast<const T*>(in),
-            static_cast<T>(static_cast<acc_t<T>>(value)));
-        TESSEL_CUDA_LAUNCH_CHECK();
-      });
+  dispatch_all(type, "pad", [&](auto t) {
+    using T = typename decltype(t)::type;
+    pad_kernel<<<grid_for(ctx, n), kThreads, 0, ctx.stream>>>(
+        g, static_cast<T*>(out), static_cast<const T*>(in),
+        static_cast<T>(static_cast<acc_t<T>>(value)));
+    TESSEL_CUDA_LAUNCH_CHECK();
+  });
 }
 
 void pad_backward(const CudaContext& ctx, const PadGeom& g, DType type, void* grad_in,

@@ -3,6 +3,8 @@
 #include "tests/fixture.h"
 #include "tests/op_harness.h"
 
+#include "engine/cuda/context.h"
+
 using namespace tessel;
 using namespace tessel::testing;
 
@@ -206,6 +208,23 @@ TEST(Conv, MatchesCpu_CUDA) {
       expect_cuda_matches_cpu([&](const std::vector<Tensor>& in) { return run_case(c, in); },
                               inputs_for(c, 7), t, tol);
     }
+}
+
+// f32 convolutions are exact f32 on the GPU unless TF32 is asked for, and then still close (a
+// 64-channel 3x3 sum of products with 10-bit mantissas); the algorithm cache keeps the two apart.
+TEST(Conv, Tf32IsOptIn_CUDA) {
+  Tensor x = randn_input({2, 64, 33, 17}, 51, DType::F32, false);
+  Tensor w = randn_input({32, 64, 3, 3}, 52, DType::F32, false);
+  Tensor want = conv2d(x.to(DType::F64), w.to(DType::F64), {}, {1, 1}, {1, 1});
+  auto on_gpu = [&](bool tf32) {
+    cuda::set_conv_tf32(tf32);
+    Tensor y = conv2d(x.to(cuda_device()), w.to(cuda_device()), {}, {1, 1}, {1, 1});
+    cuda::set_conv_tf32(false);
+    return y.to(kCPU).to(DType::F64);
+  };
+  EXPECT_ALL_CLOSE(on_gpu(false), want, 1e-5, 1e-5);
+  EXPECT_ALL_CLOSE(on_gpu(true), want, 2e-2, 2e-2);
+  EXPECT_ALL_CLOSE(on_gpu(false), want, 1e-5, 1e-5);
 }
 
 // Large weights take the banded weight-gradient path (kernels/cpu/conv.cpp: 8 chunks of a

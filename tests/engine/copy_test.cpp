@@ -33,3 +33,18 @@ TEST(Tensor, ContiguousCloneCopyFill) {
   EXPECT_EQ(d.to_vector<float>(), (std::vector<float>{1, 2, 3, 9, 9, 9}));
   EXPECT_ERROR(d.copy_(zeros({2})), "copy_: shapes [2, 3] and [2] cannot be broadcast");
 }
+
+// A copy between two GPUs is ordered on both devices' streams without a host wait: values made on
+// cuda:0, copied into blocks cuda:1 just freed, and used there arrive intact.
+TEST(Tensor, CopyBetweenDevices_CUDA) {
+  if (cuda::device_count() < 2) GTEST_SKIP() << "needs two CUDA devices";
+  const Device gpu0(DeviceType::CUDA, 0), gpu1(DeviceType::CUDA, 1);
+  Tensor host = iota({257, 33});
+  for (int round = 0; round < 4; ++round) {
+    Tensor scale = full({}, round + 1, DType::F64);
+    Tensor on0 = mul(host.to(gpu0), scale.to(gpu0));
+    { Tensor busy = add(on0.to(gpu1), on0.to(gpu1)); }  // frees blocks on cuda:1's stream
+    Tensor back = on0.to(gpu1).to(kCPU);
+    EXPECT_ALL_CLOSE(back, mul(host, scale), 0, 0);
+  }
+}

@@ -50,6 +50,26 @@ TEST(Index, RepeatedIndexGradientSums) {
   EXPECT_EQ(x.grad().to_vector<double>(), (std::vector<double>{1, 0, 3}));
 }
 
+// Random permutations along dim 1, as sort's indices are: the parallel scatter of
+// gather_permutation's backward gives what gather's column walk gives.
+TEST(Index, PermutationBackwardEqualsGathers) {
+  Generator g(9);
+  Tensor x = randn_input({5, 7, 9}, 8);
+  Tensor index = sort(rand({5, 9, 7}, DType::F64, &g)).indices.transpose(1, 2);  // strided
+  Tensor w = randn_input({5, 7, 9}, 10, DType::F64, false);
+  Tensor a = x.detach().requires_grad_(), b = x.detach().requires_grad_();
+  Tensor ya = gather_permutation(a, 1, index), yb = gather(b, 1, index);
+  EXPECT_ALL_CLOSE(ya, yb, 0, 0);
+  sum(ya * w).backward();
+  sum(yb * w).backward();
+  EXPECT_ALL_CLOSE(a.grad(), b.grad(), 0, 0);
+  expect_gradcheck(
+      [&](const std::vector<Tensor>& in) { return gather_permutation(in[0], 1, index); }, {x});
+  EXPECT_ERROR(gather_permutation(x, 1, index.narrow(2, 0, 4)),
+               "gather_permutation: 'index' has shape [5, 7, 4] but must have the shape of 'self' "
+               "[5, 7, 9]");
+}
+
 TEST(Index, Errors) {
   Tensor x = zeros({3, 5});
   EXPECT_ERROR(index_select(x, 1, ix({0, 5}, {2})),
@@ -72,6 +92,22 @@ TEST(Index, MatchesCpu_CUDA) {
         [](const std::vector<Tensor>& in) { return index_select(in[0], 1, in[1]); },
         {randn_input({17, 31, 5}, 5), sel}, t);
   }
+}
+
+TEST(Index, PermutationAndBoolMatchCpu_CUDA) {
+  Generator g(11);
+  Tensor index = sort(rand({4, 6, 301}, DType::F64, &g)).indices;
+  for (DType t : {DType::F32, DType::F16, DType::BF16})
+    expect_cuda_matches_cpu(
+        [](const std::vector<Tensor>& in) { return gather_permutation(in[0], 2, in[1]); },
+        {randn_input({4, 6, 301}, 12), index}, t);
+  // Bool tensors are gathered and padded on the GPU as on the CPU.
+  Tensor flags = gt(randn_input({4, 6, 301}, 13, DType::F64, false), full({}, 0.0, DType::F64));
+  EXPECT_EQ(
+      gather(flags.to(cuda_device()), 2, index.to(cuda_device())).to(kCPU).to_vector<int64_t>(),
+      gather(flags, 2, index).to_vector<int64_t>());
+  EXPECT_EQ(pad(flags.to(cuda_device()), {2, 1}).to(kCPU).to_vector<int64_t>(),
+            pad(flags, {2, 1}).to_vector<int64_t>());
 }
 
 // The scatter-add of the backward has a fixed order: two runs agree bit for bit.

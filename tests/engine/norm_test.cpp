@@ -141,6 +141,13 @@ TEST(Norm, MatchesCpu_CUDA) {
       SCOPED_TRACE(i);
       expect_cuda_matches_cpu(cases[i].first, cases[i].second, t);
     }
+  // Channels long enough to be cut into pieces (kernels/norm.h's norm_split), forward and
+  // backward.
+  Tensor big = randn_input({4, 3, 61, 67}, 27);
+  for (DType t : {DType::F32, DType::BF16})
+    expect_cuda_matches_cpu(
+        [](auto& in) { return batch_norm(in[0], Tensor(), Tensor(), in[1], in[2], true); },
+        {big, randn_input({3}, 28), randn_input({3}, 29)}, t);
   // Running stats updated on the device match the CPU's.
   Tensor rm_gpu = rm.to(cuda_device(0)), rv_gpu = rv.to(cuda_device(0)), rm_cpu = rm.clone(),
          rv_cpu = rv.clone();

@@ -115,6 +115,21 @@ TEST(Reduce, ValuesMatchReference) {
   });
 }
 
+// Dims reduced on both sides of the kept ones of a contiguous input are read where they lie
+// (kernels/reduce.h's interleaved rows) once the trailing run reaches 32 elements, and
+// transposed otherwise; a view goes through the copy either way.
+TEST(Reduce, AroundKeptDimsMatchesReference) {
+  Tensor x = randn_input({3, 4, 5, 7}, 11);
+  for (const auto& c : value_cases())
+    for (const Dims& dims : {Dims{0, 2, 3}, Dims{0, 3}, Dims{0, 1, 3}}) {
+      SCOPED_TRACE(std::string(c.name) + " dims " + shape_str(dims));
+      EXPECT_ALL_CLOSE(c.op(x, dims, false), reference(x, dims, false, c.ref), 1e-12, 1e-12);
+      Tensor view = x.transpose(1, 2);
+      EXPECT_ALL_CLOSE(c.op(view, dims, true), reference(view, dims, true, c.ref), 1e-12, 1e-12);
+    }
+  expect_gradcheck([](const std::vector<Tensor>& in) { return sum(in[0], {0, 2, 3}); }, {x});
+}
+
 TEST(Reduce, ArgmaxArgminMatchReference) {
   Tensor x = randn_input({3, 4, 5}, 2, DType::F64, false);
   for (std::optional<int64_t> dim : {std::optional<int64_t>(0), std::optional<int64_t>(-1),
@@ -206,6 +221,16 @@ TEST(Reduce, MatchesCpu_CUDA) {
                               {x}, t, 0);
       expect_cuda_matches_cpu([&](const std::vector<Tensor>& in) { return argmin(in[0], dim); },
                               {x}, t, 0);
+    }
+  // Long rows cut into pieces (kernels/reduce.h's reduce_split), contiguous and interleaved
+  // around the kept dim, as a bias gradient reads them.
+  Tensor big = randn_input({4, 6, 33, 37}, 6);
+  for (const Dims& dims : {Dims{}, Dims{0, 2, 3}, Dims{1, 2, 3}})
+    for (const auto& c : value_cases()) {
+      SCOPED_TRACE(std::string(c.name) + " dims " + shape_str(dims));
+      expect_cuda_matches_cpu(
+          [&](const std::vector<Tensor>& in) { return c.op(in[0], dims, false); }, {big},
+          DType::F32);
     }
   Tensor shifted =
       (randn_input({3, 1001}, 5, DType::F64, false) + 1e3).to(DType::F32).to(DType::F64);

@@ -122,6 +122,9 @@ TEST(Trainer, MixedPrecisionNeedsCuda) {
   EXPECT_ERROR(Trainer(parse_recipe(testing::tiny_recipe(temp.root().string(), 2, 0), "tiny",
                                     {"train.precision=bf16"})),
                "tiny: train.precision: bf16 needs a CUDA device, and this run is on cpu");
+  EXPECT_ERROR(Trainer(parse_recipe(testing::tiny_recipe(temp.root().string(), 2, 0), "tiny",
+                                    {"train.tf32_conv=true"})),
+               "tiny: train.tf32_conv needs a CUDA device, and this run is on cpu");
 }
 
 TEST(Trainer, StopsAfterRepeatedNonFiniteSteps) {
