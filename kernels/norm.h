@@ -7,7 +7,8 @@
 // Per-group values (mean, invstd, weight, bias, sums) are in P = f64 for f64 inputs, else f32.
 // Reductions are per group in a fixed order: deterministic. On CUDA a warp takes a small group
 // (norm_warp_per_group), a block a piece of a large one (norm_split: batch norm has few groups
-// of many elements), and a thread per group adds the pieces' partials in order.
+// of many elements), column groups are summed across rows (norm_by_columns), and a thread per
+// group adds the pieces' partials in order.
 #pragma once
 
 #include <cstdint>
@@ -37,6 +38,29 @@ inline bool norm_warp_per_group(int64_t size) {
 // Larger groups: about 1024 blocks in all, pieces of at least 4096 elements (16 per thread).
 inline RowSplit norm_split(int64_t groups, int64_t size) {
   return split_rows(groups, size, 1024, 4096, 1);
+}
+
+// Groups whose elements are a column of a [rows, count] layout (inner == 1: layer norm's weight
+// and bias gradients sum each channel over every row) are summed across the rows instead, so a
+// warp's loads are one contiguous run: a block takes 32 columns of a chunk of rows, its 8 warps
+// every 8th row of the chunk, and a thread per column adds the chunks in order. A block per
+// column would have each warp load 32 rows' worth of lines for 32 values.
+inline bool norm_by_columns(const Groups& over) {
+  return over.inner == 1 && over.count >= 2;
+}
+inline constexpr int kColumnTile = 32, kColumnRowLanes = 8;
+inline RowSplit column_split(int64_t count, int64_t rows) {
+  return split_rows((count + kColumnTile - 1) / kColumnTile, rows, 1024, 256, kColumnRowLanes);
+}
+// What thread `thread` of block `block` adds: rows first, first + 8, ... below end of column col
+// (col may be past the last column in the last tile).
+struct ColumnWalk {
+  int64_t col, first, end;
+};
+TESSEL_HD ColumnWalk column_walk(const RowSplit& split, int64_t rows, int64_t block, int thread) {
+  int64_t tile = block / split.parts, chunk = block % split.parts;
+  return {tile * kColumnTile + thread % kColumnTile, split.begin(chunk) + thread / kColumnTile,
+          split.end(chunk, rows)};
 }
 
 template <typename T>

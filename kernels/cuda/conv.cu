@@ -1,5 +1,5 @@
 // cuDNN's legacy convolution API. The algorithms each pass may run are chosen once per shape,
-// dtype, device and TF32 setting from cuDNN's heuristics by kernels/common/conv_algo.h's rules
+// dtype, device and TF32 setting from cuDNN's heuristics by kernels/common/cudnn_conv.h's rules
 // (supported, deterministic, f32 exact unless TF32 is allowed) and cached; a call runs the first
 // whose workspace can be had, with the math type it was chosen with. Scratch comes from the
 // device context's workspace.
@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "kernels/common/conv_algo.h"
+#include "kernels/common/cudnn_conv.h"
 #include "kernels/conv.h"
 #include "kernels/cuda/cudnn_check.h"
 #include "kernels/cuda/launch.cuh"
@@ -44,11 +44,6 @@ using FilterDesc =
 using ConvDesc = Descriptor<cudnnConvolutionDescriptor_t, cudnnCreateConvolutionDescriptor,
                             cudnnDestroyConvolutionDescriptor>;
 
-int as_int(int64_t v) {
-  TESSEL_CHECK(v >= 0 && v <= INT_MAX, "conv2d (CUDA): size ", v, " exceeds cuDNN's int range");
-  return int(v);
-}
-
 cudnnDataType_t data_type(DType t) {
   switch (t) {
     case DType::F32:
@@ -77,21 +72,20 @@ struct Call {
     device = ctx.device;
     handle = ctx.cudnn();
     cudnnDataType_t dt = data_type(t);
-    TESSEL_CUDNN_CHECK(cudnnSetTensor4dDescriptor(x.get(), CUDNN_TENSOR_NCHW, dt, as_int(s.n),
-                                                  as_int(s.c), as_int(s.h), as_int(s.w)));
-    TESSEL_CUDNN_CHECK(cudnnSetTensor4dDescriptor(y.get(), CUDNN_TENSOR_NCHW, dt, as_int(s.n),
-                                                  as_int(s.o), as_int(s.oh), as_int(s.ow)));
-    TESSEL_CUDNN_CHECK(cudnnSetFilter4dDescriptor(w.get(), dt, CUDNN_TENSOR_NCHW, as_int(s.o),
-                                                  as_int(s.c / s.groups), as_int(s.kh),
-                                                  as_int(s.kw)));
+    const CudnnConvParams p = cudnn_conv_params(s);
+    TESSEL_CUDNN_CHECK(
+        cudnnSetTensor4dDescriptor(x.get(), CUDNN_TENSOR_NCHW, dt, p.x[0], p.x[1], p.x[2], p.x[3]));
+    TESSEL_CUDNN_CHECK(
+        cudnnSetTensor4dDescriptor(y.get(), CUDNN_TENSOR_NCHW, dt, p.y[0], p.y[1], p.y[2], p.y[3]));
+    TESSEL_CUDNN_CHECK(
+        cudnnSetFilter4dDescriptor(w.get(), dt, CUDNN_TENSOR_NCHW, p.w[0], p.w[1], p.w[2], p.w[3]));
     // The math type the heuristics rank for: the 16-bit types compute in f32 on tensor cores;
     // f32 stays exact f32 unless TF32 is allowed.
     bool f64 = t == DType::F64, exact = f64 || (t == DType::F32 && !tf32);
     TESSEL_CUDNN_CHECK(cudnnSetConvolution2dDescriptor(
-        conv.get(), as_int(s.pad_h), as_int(s.pad_w), as_int(s.stride_h), as_int(s.stride_w),
-        as_int(s.dil_h), as_int(s.dil_w), CUDNN_CROSS_CORRELATION,
-        f64 ? CUDNN_DATA_DOUBLE : CUDNN_DATA_FLOAT));
-    TESSEL_CUDNN_CHECK(cudnnSetConvolutionGroupCount(conv.get(), as_int(s.groups)));
+        conv.get(), p.pad[0], p.pad[1], p.stride[0], p.stride[1], p.dilation[0], p.dilation[1],
+        CUDNN_CROSS_CORRELATION, f64 ? CUDNN_DATA_DOUBLE : CUDNN_DATA_FLOAT));
+    TESSEL_CUDNN_CHECK(cudnnSetConvolutionGroupCount(conv.get(), p.groups));
     TESSEL_CUDNN_CHECK(
         cudnnSetConvolutionMathType(conv.get(), exact ? CUDNN_FMA_MATH : CUDNN_TENSOR_OP_MATH));
   }

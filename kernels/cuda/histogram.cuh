@@ -7,6 +7,7 @@
 // atomics commute, so either way the counts are the same on every run.
 #pragma once
 
+#include "kernels/common/warp32.h"
 #include "kernels/cuda/shared_memory.cuh"
 #include "kernels/cuda/warp.cuh"
 
@@ -31,10 +32,12 @@ __device__ inline void flush_counters(const Counter* hist, Counter* global, int6
     if (hist[j]) atomicAdd(global + j, hist[j]);
 }
 
-// Adds one to `bin` (nothing when it is negative) for every lane; the whole warp must call.
+// Adds one to `bin` (nothing when it is negative) for every lane; the whole warp must call. The
+// lowest lane of each group of equal bins adds the group's size (tests/kernels/warp32_test.cpp
+// runs the same rule on the host).
 __device__ inline void warp_count(Counter* hist, int64_t bin) {
   unsigned peers = __match_any_sync(0xffffffffu, bin);
-  if (bin >= 0 && int(threadIdx.x % kWarp) == __ffs(peers) - 1)
+  if (bin >= 0 && int(threadIdx.x % kWarp) == lowest_lane(peers))
     atomicAdd(hist + bin, Counter(__popc(peers)));
 }
 

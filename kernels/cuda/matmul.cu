@@ -1,5 +1,4 @@
-#include <climits>
-
+#include "kernels/common/cublas_args.h"
 #include "kernels/cuda/cublas.h"
 #include "kernels/cuda/launch.cuh"
 #include "kernels/matmul.h"
@@ -22,12 +21,6 @@ cudaDataType_t cuda_type(DType t) {
   }
 }
 
-int as_int(int64_t v, const char* what) {
-  TESSEL_CHECK(v >= 0 && v <= INT_MAX, "matmul (CUDA): ", what, " = ", v,
-               " exceeds cuBLAS's int range");
-  return int(v);
-}
-
 }  // namespace
 
 void matmul(const CudaContext& ctx, const Gemm& g, DType type, const void* a, const void* b,
@@ -41,19 +34,21 @@ void matmul(const CudaContext& ctx, const Gemm& g, DType type, const void* a, co
   float alpha_f = float(g.alpha), beta_f = float(g.beta);
   const void* alpha = f64 ? static_cast<const void*>(&g.alpha) : &alpha_f;
   const void* beta = f64 ? static_cast<const void*>(&g.beta) : &beta_f;
-  // cuBLAS is column-major: a row-major C = A @ B is the column-major C^T = B^T @ A^T.
-  cublasOperation_t op_a = g.trans_a ? CUBLAS_OP_T : CUBLAS_OP_N;
-  cublasOperation_t op_b = g.trans_b ? CUBLAS_OP_T : CUBLAS_OP_N;
-  int m = as_int(g.m, "m"), n = as_int(g.n, "n"), k = as_int(g.k, "k");
-  int lda = as_int(g.lda, "lda"), ldb = as_int(g.ldb, "ldb"), ldc = as_int(g.ldc, "ldc");
-  if (g.batch == 1) {
-    TESSEL_CUBLAS_CHECK(cublas().gemm_ex(handle, op_b, op_a, n, m, k, alpha, b, dt, ldb, a, dt, lda,
-                                         beta, c, dt, ldc, compute, CUBLAS_GEMM_DEFAULT));
+  // cuBLAS is column-major: kernels/common/cublas_args.h maps the row-major product onto it,
+  // with B as cuBLAS's first operand and A as its second.
+  const CublasArgs c_args = cublas_args(g);
+  cublasOperation_t op_first = c_args.trans_first ? CUBLAS_OP_T : CUBLAS_OP_N;
+  cublasOperation_t op_second = c_args.trans_second ? CUBLAS_OP_T : CUBLAS_OP_N;
+  if (c_args.batch == 1) {
+    TESSEL_CUBLAS_CHECK(cublas().gemm_ex(handle, op_first, op_second, c_args.m, c_args.n, c_args.k,
+                                         alpha, b, dt, c_args.ld_first, a, dt, c_args.ld_second,
+                                         beta, c, dt, c_args.ld_c, compute, CUBLAS_GEMM_DEFAULT));
     return;
   }
   TESSEL_CUBLAS_CHECK(cublas().gemm_strided_batched_ex(
-      handle, op_b, op_a, n, m, k, alpha, b, dt, ldb, g.stride_b, a, dt, lda, g.stride_a, beta, c,
-      dt, ldc, g.stride_c, as_int(g.batch, "batch"), compute, CUBLAS_GEMM_DEFAULT));
+      handle, op_first, op_second, c_args.m, c_args.n, c_args.k, alpha, b, dt, c_args.ld_first,
+      c_args.stride_first, a, dt, c_args.ld_second, c_args.stride_second, beta, c, dt, c_args.ld_c,
+      c_args.stride_c, c_args.batch, compute, CUBLAS_GEMM_DEFAULT));
 }
 
 }  // namespace tessel::kernels

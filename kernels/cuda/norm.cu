@@ -103,6 +103,30 @@ __global__ void grad_sums_kernel(NormArgs a, Groups over, RowSplit split, const 
   }
 }
 
+// Column groups (norm_by_columns): block b sums 32 columns over a chunk of rows, its 8 warps in
+// row order, and leaves each column's chunk sums in partials[(col * chunks + chunk) * 2 + j].
+template <typename T>
+__global__ void column_grad_sums_kernel(NormArgs a, Groups over, RowSplit split, const T* dy,
+                                        param_t<T>* partials) {
+  using P = param_t<T>;
+  __shared__ P part[2][kColumnRowLanes][kColumnTile];
+  const int64_t rows = a.numel / over.count;
+  const ColumnWalk c = column_walk(split, rows, blockIdx.x, int(threadIdx.x));
+  const int lane = int(threadIdx.x) % kColumnTile, row_lane = int(threadIdx.x) / kColumnTile;
+  P v[2] = {0, 0};
+  if (c.col < over.count) add_grad_terms(a, over, dy, c.col, c.first, c.end, kColumnRowLanes, v);
+  part[0][row_lane][lane] = v[0];
+  part[1][row_lane][lane] = v[1];
+  __syncthreads();
+  if (row_lane != 0 || c.col >= over.count) return;
+  const int64_t chunk = blockIdx.x % split.parts;
+  for (int j = 0; j < 2; ++j) {
+    P acc = 0;
+    for (int r = 0; r < kColumnRowLanes; ++r) acc += part[j][r][lane];
+    partials[(c.col * split.parts + chunk) * 2 + j] = acc;
+  }
+}
+
 template <typename T>
 __global__ void warp_grad_sums_kernel(NormArgs a, Groups over, const T* dy, param_t<T>* sum_wdy,
                                       param_t<T>* sum_wdy_xhat) {
@@ -187,6 +211,19 @@ void norm_grad_sums(const CudaContext& ctx, DType type, const NormArgs& a, Group
     const int64_t size = a.numel / over.count;
     auto* s = static_cast<P*>(sum_wdy);
     auto* q = static_cast<P*>(sum_wdy_xhat);
+    if (norm_by_columns(over)) {
+      static_assert(kThreads == kColumnTile * kColumnRowLanes);
+      const RowSplit split = column_split(over.count, size);
+      const int64_t tiles = (over.count + kColumnTile - 1) / kColumnTile;
+      auto* partials =
+          static_cast<P*>(ctx.workspace(2 * size_t(over.count * split.parts) * sizeof(P)));
+      column_grad_sums_kernel<T>
+          <<<grid_blocks(tiles * split.parts, "norm backward"), kThreads, 0, ctx.stream>>>(
+              a, over, split, static_cast<const T*>(dy), partials);
+      TESSEL_CUDA_LAUNCH_CHECK();
+      launch_each(over.count, ctx, CombineFn<P, 2>{partials, split.parts, P(1), {s, q}});
+      return;
+    }
     if (norm_warp_per_group(size)) {
       warp_grad_sums_kernel<T><<<grid_for(ctx, over.count * kWarp), kThreads, 0, ctx.stream>>>(
           a, over, static_cast<const T*>(dy), s, q);

@@ -155,6 +155,28 @@ TEST(RowSplit, SegmentationLaunchesFillAnH100) {
   EXPECT_FALSE(sort_row_by_row(4096));
 }
 
+// Layer norm's weight gradients, summed across rows (kernels/norm.h's column walk): every
+// (row, column) once, and enough blocks for a SegFormer stage at batch 8.
+TEST(RowSplit, ColumnWalkVisitsEachCellOnce) {
+  for (auto [rows, cols] : {std::pair<int64_t, int64_t>{1, 2}, {7, 33}, {300, 64}, {5000, 3}}) {
+    const RowSplit s = column_split(cols, rows);
+    const int64_t blocks = (cols + kColumnTile - 1) / kColumnTile * s.parts;
+    std::vector<int> seen(size_t(rows * cols), 0);
+    for (int64_t b = 0; b < blocks; ++b)
+      for (int t = 0; t < kColumnTile * kColumnRowLanes; ++t) {
+        const ColumnWalk w = column_walk(s, rows, b, t);
+        if (w.col >= cols) continue;
+        for (int64_t r = w.first; r < w.end; r += kColumnRowLanes) ++seen[size_t(r * cols + w.col)];
+      }
+    for (size_t i = 0; i < seen.size(); ++i)
+      ASSERT_EQ(seen[i], 1) << rows << " x " << cols << ", cell " << i;
+  }
+  EXPECT_TRUE(norm_by_columns(Groups{64, 1}));
+  EXPECT_FALSE(norm_by_columns(Groups{64, 4096}));  // batch norm's channels
+  const int64_t rows = 8 * 128 * 256;
+  EXPECT_GE((64 + kColumnTile - 1) / kColumnTile * column_split(64, rows).parts, 2 * kH100Sms);
+}
+
 TEST(ReduceSplit, LanesVisitEachElementOnce) {
   for (auto [outer, inner] : {std::pair<int64_t, int64_t>{1, 70001}, {5, 4099}, {3, 31}}) {
     const RowSplit s = reduce_split(outer, inner);
