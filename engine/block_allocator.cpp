@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <initializer_list>
+#include <vector>
 
 #include "core/error.h"
 
@@ -24,8 +25,14 @@ bool BlockAllocator::BlockLess::operator()(const Block* a, const Block* b) const
 }
 
 BlockAllocator::~BlockAllocator() {
-  // Blocks still handed out keep their segments; the cached ones go back.
-  release_free_segments();
+  // Every segment goes back to the driver, blocks still handed out included: their pointers die
+  // with the allocator. (The CUDA build never destroys its allocators.)
+  std::vector<Block*> blocks;
+  for (Pool* pool : {&small_, &large_}) blocks.insert(blocks.end(), pool->begin(), pool->end());
+  for (const auto& [ptr, block] : live_) blocks.push_back(block);
+  for (Block* b : blocks)
+    if (!b->prev) memory_.free(b->ptr);  // a segment's first block holds its address
+  for (Block* b : blocks) delete b;
 }
 
 void* BlockAllocator::allocate(size_t nbytes, Stream stream) {

@@ -50,7 +50,8 @@ class DeviceMemory {
 
 class BlockAllocator {
  public:
-  // `memory` must outlive the allocator; `name` ("cuda:0") appears in errors.
+  // `memory` must outlive the allocator; `name` ("cuda:0") appears in errors. Destroying the
+  // allocator gives all its memory back, handed out or not.
   BlockAllocator(DeviceMemory& memory, std::string name)
       : memory_(memory), name_(std::move(name)) {}
   ~BlockAllocator();

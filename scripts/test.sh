@@ -12,7 +12,7 @@ ctest --test-dir build --output-on-failure
 # find_package consumer is left out there: it links the libraries without the sanitizer runtime.
 TESSEL_BUILD_DIR=build-sanitize scripts/build.sh -DTESSEL_CUDA=OFF -DTESSEL_BUILD_BENCH=OFF \
   -DTESSEL_SANITIZE=address,undefined
-# The quickstart learning test (150 training iterations) alone takes ~18 minutes under the
+# The quickstart learning test (200 training iterations; ~18 minutes at 150) is too long under the
 # sanitizers; Trainer.LearnsSyntheticShapesAndCallsBack runs the same training code for fewer steps.
 # (Each GoogleTest case is its own ctest test, so ctest -E leaves it out.)
 ctest --test-dir build-sanitize --output-on-failure \

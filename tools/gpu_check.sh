@@ -26,7 +26,9 @@ export TESSEL_FIXTURES="$PWD/tests/fixtures"
 export LD_LIBRARY_PATH="$libdirs:${LD_LIBRARY_PATH:-}"
 
 echo "== CUDA tests"
-"$bundle/bin/tessel_tests" --gtest_filter='*_CUDA*:*_CUDA/*' 2>&1 | tee "$out/cuda_tests.txt" | grep -E "^\[  (FAILED|PASSED|SKIPPED) |^\[==========\]|Failure|error" | head -60
+# Bring-up mode: a device fault is reported by the op that caused it (engine/dispatch.h), not by
+# whichever later test happens to synchronise.
+TESSEL_CUDA_SYNC=1 "$bundle/bin/tessel_tests" --gtest_filter='*_CUDA*:*_CUDA/*' 2>&1 | tee "$out/cuda_tests.txt" | grep -E "^\[  (FAILED|PASSED|SKIPPED) |^\[==========\]|Failure|error" | head -60
 test_rc=${PIPESTATUS[0]}
 
 echo "== Tessel CUDA benchmarks"

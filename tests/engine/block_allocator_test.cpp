@@ -69,6 +69,20 @@ TEST(BlockAllocator, RoundsAndSizesSegmentsByPool) {
   EXPECT_EQ(a.stats().num_device_mallocs, 3);
 }
 
+TEST(BlockAllocator, DestructionGivesEverySegmentBack) {
+  FakeMemory memory(size_t(1) << 34);
+  {
+    BlockAllocator a(memory, "fake:0");
+    a.allocate(100, stream(1));
+    a.allocate(200, stream(1));
+    a.free(a.allocate(30 * kMiB, stream(2)));
+    a.allocate(5 * kMiB, stream(3));
+    EXPECT_EQ(memory.segments.size(), 3u);
+  }
+  EXPECT_TRUE(memory.segments.empty());
+  EXPECT_EQ(memory.frees, 3);
+}
+
 TEST(BlockAllocator, SplitsAndMergesInsideASegment) {
   FakeMemory memory(size_t(1) << 34);
   BlockAllocator a(memory, "fake:0");

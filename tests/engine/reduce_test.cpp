@@ -2,6 +2,8 @@
 #include <cmath>  // before op_harness.h, which uses std::isnan
 #include <numeric>
 
+#include <omp.h>
+
 #include "tests/op_harness.h"
 
 using namespace tessel;
@@ -128,6 +130,26 @@ TEST(Reduce, AroundKeptDimsMatchesReference) {
       EXPECT_ALL_CLOSE(c.op(view, dims, true), reference(view, dims, true, c.ref), 1e-12, 1e-12);
     }
   expect_gradcheck([](const std::vector<Tensor>& in) { return sum(in[0], {0, 2, 3}); }, {x});
+}
+
+// Long rows are summed in fixed pieces (kernels/cpu/reduce.cpp) so a whole-tensor sum uses every
+// thread; the pieces are added in order, so the bits do not depend on how many threads ran.
+TEST(Reduce, LongRowsGiveTheSameBitsOnAnyThreadCount) {
+  Tensor x = randn_input({3, 200003}, 12, DType::F32, false) + 3.0;
+  auto run = [&](int threads) {
+    const int before = omp_get_max_threads();
+    omp_set_num_threads(threads);
+    std::vector<float> v = sum(x).to_vector<float>();
+    for (const Tensor& t : {sum(x, {1}), var(x, {1}), mean(x, {0, 1})})
+      for (float f : t.to_vector<float>()) v.push_back(f);
+    omp_set_num_threads(before);
+    return v;
+  };
+  std::vector<float> one = run(1);
+  EXPECT_EQ(run(2), one);
+  EXPECT_EQ(run(3), one);
+  Tensor ref = reference(x.to(DType::F64), {1}, false, ref_var(1, false));
+  EXPECT_NEAR(one[4], ref.to_vector<double>()[0], 1e-6);
 }
 
 TEST(Reduce, ArgmaxArgminMatchReference) {
