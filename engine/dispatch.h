@@ -5,10 +5,9 @@
 //
 // In bring-up mode (TESSEL_CUDA_SYNC=1, or cuda::set_sync_after_ops(true)) each CUDA call is
 // followed by a synchronisation and an error check naming the calling op (its function, file
-// and line, from the default `caller`), so a device fault is blamed on the op that caused it.
+// and line, from the defaulted arguments), so a device fault is blamed on the op that caused it.
+// (__builtin_FUNCTION and friends rather than std::source_location, which clang 14 lacks.)
 #pragma once
-
-#include <source_location>
 
 #include "engine/cuda/context.h"
 #include "engine/tensor.h"
@@ -16,8 +15,8 @@
 namespace tessel {
 
 template <typename Fn>
-void on_device(Device device, Fn&& fn,
-               std::source_location caller = std::source_location::current()) {
+void on_device(Device device, Fn&& fn, const char* function = __builtin_FUNCTION(),
+               const char* file = __builtin_FILE(), int line = __builtin_LINE()) {
   if (device.is_cpu()) {
     fn(CpuContext{});
     return;
@@ -25,9 +24,9 @@ void on_device(Device device, Fn&& fn,
 #if TESSEL_WITH_CUDA
   cuda::DeviceGuard guard(device.index);
   fn(cuda::kernel_context(device.index));
-  if (cuda::sync_after_ops()) cuda::check_after_op(device.index, caller);
+  if (cuda::sync_after_ops()) cuda::check_after_op(device.index, function, file, line);
 #else
-  (void)caller;
+  (void)function, (void)file, (void)line;
   TESSEL_FAIL("device ", device, ": Tessel was built without CUDA (TESSEL_CUDA=OFF)");
 #endif
 }

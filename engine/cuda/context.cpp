@@ -183,13 +183,12 @@ void set_sync_after_ops(bool on) {
   sync_mode().store(on);
 }
 
-void check_after_op(int device, const std::source_location& op) {
+void check_after_op(int device, const char* function, const char* file, int line) {
   cudaError_t err = cudaStreamSynchronize(current_stream(device));
   if (err == cudaSuccess) err = cudaGetLastError();
   if (err != cudaSuccess)
-    detail::throw_error(op.file_name(), int(op.line()), "CUDA error in ", op.function_name(),
-                        " on cuda:", device, ": ", cudaGetErrorName(err), ": ",
-                        cudaGetErrorString(err),
+    detail::throw_error(file, line, "CUDA error in ", function, " on cuda:", device, ": ",
+                        cudaGetErrorName(err), ": ", cudaGetErrorString(err),
                         " (found by TESSEL_CUDA_SYNC's check after each op)");
 }
 

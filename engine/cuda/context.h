@@ -4,7 +4,6 @@
 #pragma once
 
 #include <cstddef>
-#include <source_location>
 
 #include "core/context.h"
 
@@ -46,9 +45,9 @@ void set_conv_tf32(bool on);
 // engine/dispatch.h). Starts as TESSEL_CUDA_SYNC says (0 or 1, default 0).
 bool sync_after_ops();
 void set_sync_after_ops(bool on);
-// Waits for `device`'s stream and throws if the device reported an error, naming `op`'s
+// Waits for `device`'s stream and throws if the device reported an error, naming the op's
 // function, file and line.
-void check_after_op(int device, const std::source_location& op);
+void check_after_op(int device, const char* function, const char* file, int line);
 
 // Makes `device` current for the scope and restores the previous one.
 class DeviceGuard {

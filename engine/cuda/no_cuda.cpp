@@ -72,7 +72,7 @@ bool sync_after_ops() {
   return false;
 }
 void set_sync_after_ops(bool) {}
-void check_after_op(int, const std::source_location&) {
+void check_after_op(int, const char*, const char*, int) {
   TESSEL_NO_CUDA("check_after_op");
 }
 
