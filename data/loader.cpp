@@ -21,14 +21,26 @@ namespace {
 // Stream of the shuffle's generator: beyond any sample index, which are the samples' streams.
 constexpr uint64_t kShuffleStream = ~uint64_t(0);
 
-std::vector<int64_t> epoch_order(int64_t n, uint64_t seed, int64_t epoch, bool shuffle) {
+// How many samples rank `rank` of `world` gets of n (LoaderOptions' distributed sampler).
+int64_t shard_size(int64_t n, const LoaderOptions& o) {
+  if (o.world_size == 1) return n;
+  return o.even_shards ? (n + o.world_size - 1) / o.world_size
+                       : (n - o.rank + o.world_size - 1) / o.world_size;
+}
+
+std::vector<int64_t> epoch_order(int64_t n, int64_t epoch, const LoaderOptions& o) {
   std::vector<int64_t> order(static_cast<size_t>(n));
   std::iota(order.begin(), order.end(), 0);
-  if (!shuffle) return order;
-  Rng rng(seed, uint64_t(epoch), kShuffleStream);
-  for (int64_t i = n - 1; i > 0; --i)
-    std::swap(order[size_t(i)], order[size_t(rng.randint(0, i + 1))]);
-  return order;
+  if (o.shuffle) {
+    Rng rng(o.seed, uint64_t(epoch), kShuffleStream);
+    for (int64_t i = n - 1; i > 0; --i)
+      std::swap(order[size_t(i)], order[size_t(rng.randint(0, i + 1))]);
+  }
+  if (o.world_size == 1) return order;
+  std::vector<int64_t> shard(static_cast<size_t>(shard_size(n, o)));
+  for (size_t k = 0; k < shard.size(); ++k)  // wraps around only when padding
+    shard[k] = order[size_t((o.rank + int64_t(k) * o.world_size) % n)];
+  return shard;
 }
 
 std::string describe(int64_t index, const Sample* s) {
@@ -76,7 +88,7 @@ struct Loader::Impl {
       : dataset(d), pipeline(std::move(p)), o(opts) {}
 
   int64_t batches() const {
-    auto n = int64_t(dataset.size());
+    auto n = shard_size(int64_t(dataset.size()), o);
     return o.drop_last ? n / o.batch_size : (n + o.batch_size - 1) / o.batch_size;
   }
 
@@ -206,6 +218,8 @@ Loader::Loader(const Dataset& dataset, Pipeline pipeline, LoaderOptions options)
   TESSEL_CHECK(options.prefetch > 0, "Loader: prefetch ", options.prefetch, " must be positive");
   TESSEL_CHECK(options.mask_dtype == DType::U8 || options.mask_dtype == DType::I64,
                "Loader: mask_dtype ", options.mask_dtype, " must be u8 or i64");
+  TESSEL_CHECK(options.world_size > 0 && options.rank >= 0 && options.rank < options.world_size,
+               "Loader: rank ", options.rank, " outside a world of ", options.world_size);
 }
 
 Loader::~Loader() {
@@ -221,7 +235,7 @@ void Loader::resume(int64_t epoch, int64_t position) {
   TESSEL_CHECK(epoch >= 0 && position >= 0 && position <= m.batches(), "Loader::resume: epoch ",
                epoch, " position ", position, " outside the ", m.batches(), " batches of an epoch");
   m.stop();
-  m.order = epoch_order(int64_t(m.dataset.size()), m.o.seed, epoch, m.o.shuffle);
+  m.order = epoch_order(int64_t(m.dataset.size()), epoch, m.o);
   m.epoch = epoch;
   m.position = m.next = position;
   m.limit = m.batches();

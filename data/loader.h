@@ -37,6 +37,13 @@ struct LoaderOptions {
   bool skip_unreadable = false;
   Device device = kCPU;
   DType mask_dtype = DType::U8;  // or I64
+  // The distributed sampler (torch's DistributedSampler): rank r of world_size takes positions
+  // r, r + world_size, ... of the epoch's order, the same on every rank. even_shards pads the
+  // order by wrapping around so every rank gets ceil(n / world_size) samples and all step
+  // equally (training); without it each sample is in exactly one shard (evaluation).
+  int64_t rank = 0;
+  int64_t world_size = 1;
+  bool even_shards = true;
 };
 
 struct Batch {

@@ -12,6 +12,15 @@ namespace tessel {
 
 namespace {
 thread_local bool g_grad_mode = true;
+// The callbacks queued during the backward running on this thread; null outside one.
+thread_local std::vector<std::function<void()>>* g_backward_callbacks = nullptr;
+
+void run_post_accumulate_hooks(TensorImpl& leaf) {
+  auto& hooks = leaf.post_accumulate_hooks;
+  std::erase_if(hooks, [](const auto& h) { return h.expired(); });
+  for (size_t i = 0; i < hooks.size(); ++i)  // a hook may add hooks: index, not iterators
+    if (auto h = hooks[i].lock()) (*h)();
+}
 
 // Adds incoming gradients into a leaf's .grad (out of place: the incoming tensor may be shared
 // with other branches of the graph).
@@ -98,6 +107,12 @@ void run_backward(const std::vector<Tensor>& roots, const std::vector<Tensor>& g
                   bool retain_graph) {
   NoGradGuard no_grad;                      // backward rules are not themselves recorded
   AutocastGuard no_autocast(std::nullopt);  // gradients keep the dtypes the forward chose
+  std::vector<std::function<void()>> callbacks;
+  struct CallbackScope {  // restores the enclosing backward's list, also when a rule throws
+    std::vector<std::function<void()>>* previous = g_backward_callbacks;
+    ~CallbackScope() { g_backward_callbacks = previous; }
+  } callback_scope;
+  g_backward_callbacks = &callbacks;
   std::unordered_map<Node*, Tensor> pending;
   std::vector<std::shared_ptr<Node>> starts;
   for (size_t i = 0; i < roots.size(); ++i) {
@@ -161,9 +176,10 @@ void run_backward(const std::vector<Tensor>& roots, const std::vector<Tensor>& g
     if (auto it = pending.find(node.get()); it != pending.end()) {
       Tensor grad_out = std::move(it->second);
       pending.erase(it);
-      if (node->accumulates())
+      if (node->accumulates()) {
         accumulate_grad(*node->leaf, grad_out);
-      else
+        run_post_accumulate_hooks(*node->leaf);
+      } else
         grads_in = node->rule(grad_out, *node);
     }
     if (!retain_graph && !node->accumulates()) {
@@ -180,6 +196,21 @@ void run_backward(const std::vector<Tensor>& roots, const std::vector<Tensor>& g
       if (--deps[nx.get()] == 0) ready.push_back(nx);
     }
   }
+  for (size_t i = 0; i < callbacks.size(); ++i) callbacks[i]();  // a callback may queue another
+}
+
+GradHook add_post_accumulate_hook(const Tensor& t, std::function<void()> hook) {
+  TESSEL_CHECK(t.defined() && t.requires_grad() && !t.grad_fn(),
+               "add_post_accumulate_hook: the tensor must be a leaf that requires grad");
+  auto h = std::make_shared<const std::function<void()>>(std::move(hook));
+  t.impl()->post_accumulate_hooks.push_back(h);
+  return h;
+}
+
+void queue_backward_callback(std::function<void()> fn) {
+  TESSEL_CHECK(g_backward_callbacks != nullptr,
+               "queue_backward_callback: called outside a backward (call it from a hook)");
+  g_backward_callbacks->push_back(std::move(fn));
 }
 
 void Tensor::backward(const Tensor& grad, bool retain_graph) const {

@@ -85,6 +85,15 @@ bool any_requires_grad(const std::vector<Tensor>& inputs);
 Node* record(Tensor& out, const char* op, const std::vector<Tensor>& inputs,
              trace::DetailsFn details = {});
 
+// Runs `hook` each time a backward has summed every gradient reaching the leaf `t` into its
+// .grad (torch's register_post_accumulate_grad_hook), for as long as the returned handle lives:
+// data-parallel training starts reducing a gradient as soon as it is final.
+using GradHook = std::shared_ptr<const std::function<void()>>;
+[[nodiscard]] GradHook add_post_accumulate_hook(const Tensor& t, std::function<void()> hook);
+// From inside a backward (a hook): runs `fn` once that backward has finished, after every
+// gradient is accumulated (torch's queue_callback).
+void queue_backward_callback(std::function<void()> fn);
+
 // Runs backward from `roots` with the given output gradients.
 void run_backward(const std::vector<Tensor>& roots, const std::vector<Tensor>& grads,
                   bool retain_graph);

@@ -4,6 +4,7 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <initializer_list>
 #include <memory>
 #include <ostream>
@@ -36,6 +37,8 @@ struct TensorImpl {
   std::shared_ptr<Node> grad_fn;         // set on results of recorded ops
   std::shared_ptr<TensorImpl> grad;      // accumulated gradient of a leaf
   std::weak_ptr<Node> grad_accumulator;  // a leaf's AccumulateGrad node, shared by all uses
+  // Run after backward accumulates into `grad` (engine/autograd.h), while their owners hold them.
+  std::vector<std::weak_ptr<const std::function<void()>>> post_accumulate_hooks;
 };
 
 class Tensor {

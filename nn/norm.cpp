@@ -1,5 +1,6 @@
 #include "nn/norm.h"
 
+#include "dist/functional.h"
 #include "engine/ops.h"
 #include "nn/args.h"
 #include "nn/init.h"
@@ -49,10 +50,58 @@ Tensor BatchNorm2d::forward(const Tensor& x) {
     add_(num_batches_tracked, ones({}, {DType::I64, num_batches_tracked.device()}));
     if (!momentum) factor = 1.0 / num_batches_tracked.item();  // cumulative moving average
   }
+  if (is_training() && sync_group && sync_group->size() > 1) return forward_synced(x, factor);
   // Batch statistics in training, and in eval when no running statistics are kept (the buffers
   // are then undefined).
   return batch_norm(x, running_mean, running_var, weight, bias,
                     is_training() || !track_running_stats, factor, eps);
+}
+
+// Composed of ops with gradients, the sums crossing ranks through dist::all_reduce_sum: two
+// rounds (the mean, then the centred squares) keep the variance free of E[x^2] - E[x]^2's
+// cancellation. 16-bit inputs get f32 statistics, as batch_norm does.
+Tensor BatchNorm2d::forward_synced(const Tensor& x_in, double factor) {
+  const int64_t c = x_in.size(1);
+  TESSEL_CHECK(c == num_features, "SyncBatchNorm: input has ", c, " channels, expected ",
+               num_features);
+  const bool narrow_type = x_in.dtype() == DType::F16 || x_in.dtype() == DType::BF16;
+  Tensor x = narrow_type ? x_in.to(DType::F32) : x_in;
+  const Shape per_channel{1, c, 1, 1};
+  const Dims reduce_dims{0, 2, 3};
+  Tensor local_count = full({1}, static_cast<double>(x.numel() / c), {x.dtype(), x.device()});
+  Tensor totals = dist::all_reduce_sum(cat({sum(x, reduce_dims), local_count}), sync_group);
+  Tensor count = totals.narrow(0, c, 1);
+  const double n = count.item();
+  TESSEL_CHECK(n > 1, "SyncBatchNorm: expected more than 1 value per channel over all ranks");
+  Tensor mean = div(totals.narrow(0, 0, c), count);
+  Tensor centred = sub(x, mean.view(per_channel));
+  Tensor var =
+      div(dist::all_reduce_sum(sum(mul(centred, centred), reduce_dims), sync_group), count);
+  Tensor y =
+      mul(centred, rsqrt(add(var, full({1}, eps, {x.dtype(), x.device()}))).view(per_channel));
+  if (affine)
+    y = add(mul(y, weight.to(x.dtype()).view(per_channel)), bias.to(x.dtype()).view(per_channel));
+  if (track_running_stats) {
+    NoGradGuard no_grad;
+    Tensor m = mean.detach().to(running_mean.dtype()), v = var.detach().to(running_var.dtype());
+    running_mean.copy_(
+        add(mul(running_mean, full({1}, 1 - factor, {running_mean.dtype(), x.device()})),
+            mul(m, full({1}, factor, {running_mean.dtype(), x.device()}))));
+    running_var.copy_(
+        add(mul(running_var, full({1}, 1 - factor, {running_var.dtype(), x.device()})),
+            mul(v, full({1}, factor * n / (n - 1), {running_var.dtype(), x.device()}))));
+  }
+  return narrow_type ? y.to(x_in.dtype()) : y;
+}
+
+int64_t convert_sync_batchnorm(Module& module, const std::shared_ptr<dist::ProcessGroup>& group) {
+  int64_t converted = 0;
+  for (auto& [name, m] : module.named_modules())
+    if (auto* bn = dynamic_cast<BatchNorm2d*>(m.get())) {
+      bn->sync_group = group;
+      ++converted;
+    }
+  return converted;
 }
 
 std::string BatchNorm2d::extra_repr() const {

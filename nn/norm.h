@@ -2,8 +2,10 @@
 // (weight, bias, running_mean, running_var, num_batches_tracked), weight ones and bias zeros.
 #pragma once
 
+#include <memory>
 #include <optional>
 
+#include "dist/process_group.h"
 #include "nn/module.h"
 
 namespace tessel::nn {
@@ -30,7 +32,17 @@ class BatchNorm2d : public Module {
   bool affine, track_running_stats;
   Tensor weight, bias;                                    // [C] when affine
   Tensor running_mean, running_var, num_batches_tracked;  // when track_running_stats
+  // SyncBatchNorm (set by convert_sync_batchnorm): in training, the statistics are those of the
+  // global batch, every rank's together; gradients flow through them to every rank.
+  std::shared_ptr<dist::ProcessGroup> sync_group;
+
+ private:
+  Tensor forward_synced(const Tensor& x, double factor);
 };
+
+// torch.nn.SyncBatchNorm.convert_sync_batchnorm: every BatchNorm2d in `module` normalises with
+// the statistics of all ranks of `group`. Returns how many layers it converted.
+int64_t convert_sync_batchnorm(Module& module, const std::shared_ptr<dist::ProcessGroup>& group);
 
 // Statistics per sample over groups of num_channels / num_groups channels; weight, bias [C].
 class GroupNorm : public Module {

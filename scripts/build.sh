@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 
 scripts/install_packages.sh cmake ninja-build g++ libeigen3-dev libgtest-dev libbenchmark-dev \
   libpng-dev libjpeg62-turbo-dev zlib1g-dev libyaml-cpp-dev nlohmann-json3-dev libcli11-dev \
-  libonnx-dev libprotobuf-dev protobuf-compiler
+  libonnx-dev libprotobuf-dev protobuf-compiler libgloo-dev
 
 build_dir=${TESSEL_BUILD_DIR:-build}
 cmake_args=(-S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=Release)

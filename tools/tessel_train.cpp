@@ -112,6 +112,7 @@ int train_and_report(const std::string& recipe, const std::vector<std::string>& 
     StopSignals signals;
     r = trainer.run();
   }
+  if (trainer.launch().rank != 0) return r.stopped_by ? 128 + r.stopped_by : 0;  // rank 0 reports
   if (r.stopped_by) {
     std::fflush(stdout);
     std::fprintf(stderr,

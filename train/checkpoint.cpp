@@ -74,7 +74,8 @@ std::string state_json(const CheckpointParts& parts, const nn::OptimizerState& o
                   ",\n  \"loader\": {\"epoch\": " + num(p.loader.epoch) +
                   ", \"position\": " + num(p.loader.position) + "}" +
                   ",\n  \"bad_steps\": " + num(p.bad_steps) +
-                  ",\n  \"stale_evals\": " + num(p.stale_evals) + ",\n  \"best\": [";
+                  ",\n  \"stale_evals\": " + num(p.stale_evals) +
+                  ",\n  \"world_size\": " + num(p.world_size) + ",\n  \"best\": [";
   for (size_t i = 0; i < p.best.size(); ++i)
     s += (i ? ", [" : "[") + num(p.best[i].first) + ", " + num(p.best[i].second) + "]";
   // The generator's offset is read by reserving no counters.
@@ -211,6 +212,8 @@ void load_checkpoint(const std::string& dir, CheckpointParts& parts) {
               state.at("loader").at("position").integer()};
   p.bad_steps = state.at("bad_steps").integer();
   p.stale_evals = state.at("stale_evals").integer();
+  const std::optional<JsonRef> world = state.find("world_size");  // absent before data parallelism
+  p.world_size = world ? world->integer() : 1;
   p.best.clear();
   for (const JsonRef& b : state.at("best").elements()) {
     std::vector<JsonRef> pair = b.elements();

@@ -31,6 +31,7 @@ struct Progress {
   int64_t bad_steps = 0;    // consecutive steps skipped for a NaN/Inf loss or gradient
   int64_t stale_evals = 0;  // evaluations since the metric last improved
   std::vector<std::pair<int64_t, double>> best;  // (iteration, metric) kept, best first
+  int64_t world_size = 1;  // ranks of the run that wrote it: the data order depends on it
 };
 
 // What a checkpoint reads and writes; ema and scaler may be null.

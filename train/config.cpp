@@ -85,6 +85,9 @@ const std::vector<Field>& schema() {
       TESSEL_FIELD("train.seed", train.seed),
       TESSEL_FIELD("train.output_dir", train.output_dir),
       TESSEL_FIELD("train.resume", train.resume),
+      TESSEL_FIELD("train.sync_bn", train.sync_bn),
+      TESSEL_FIELD("train.find_unused_parameters", train.find_unused_parameters),
+      TESSEL_FIELD("train.dist_timeout", train.dist_timeout),
       TESSEL_FIELD("ema.enabled", ema.enabled),
       TESSEL_FIELD("ema.decay", ema.decay),
       TESSEL_FIELD("ema.warmup_tau", ema.warmup_tau),
@@ -297,6 +300,8 @@ void validate(const Recipe& r) {
                "' is neither auto nor a checkpoint directory (e.g. RUN/checkpoints/last)");
   TESSEL_CHECK(r.eval.overlays >= 0, o, ": eval.overlays is ", r.eval.overlays,
                ", needs 0 (none) or more");
+  TESSEL_CHECK(r.train.dist_timeout > 0, o, ": train.dist_timeout is ", r.train.dist_timeout,
+               ", needs a positive number of seconds");
 }
 
 }  // namespace

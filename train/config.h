@@ -94,6 +94,10 @@ struct Recipe {
     // A checkpoint directory to continue from, or "auto": <output_dir>/checkpoints/last when it
     // exists, else a fresh start (a run stopped by SIGINT/SIGTERM leaves its checkpoint there).
     std::string resume;
+    // Data-parallel runs (launched by tessel-run, torchrun, mpirun or srun; see README):
+    bool sync_bn = false;                 // BatchNorm statistics over the global batch
+    bool find_unused_parameters = false;  // parameters without a gradient count as zero
+    double dist_timeout = 300;            // seconds a rank waits for the others
   } train;
 
   struct Ema {

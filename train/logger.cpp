@@ -28,6 +28,7 @@ ConsoleLog::ConsoleLog(const std::string& path, bool append)
 }
 
 void ConsoleLog::info(const std::string& text) {
+  if (!out_.is_open()) return;
   std::fputs(text.c_str(), stdout);
   std::fflush(stdout);
   out_ << text << std::flush;
@@ -35,7 +36,7 @@ void ConsoleLog::info(const std::string& text) {
 
 void ConsoleLog::warn(const std::string& text) {
   std::fprintf(stderr, "warning: %s", text.c_str());
-  out_ << "warning: " << text << std::flush;
+  if (out_.is_open()) out_ << "warning: " << text << std::flush;
 }
 
 ProgressMeter::ProgressMeter(std::string what, int64_t total,

@@ -31,6 +31,7 @@ class CsvLog {
 class ConsoleLog {
  public:
   ConsoleLog(const std::string& path, bool append);
+  ConsoleLog() = default;              // a data-parallel run's other ranks: warnings only, no file
   void info(const std::string& text);  // stdout
   void warn(const std::string& text);  // stderr, "warning: " first
 

@@ -82,8 +82,21 @@ double metric_value(const SegmentationMetrics& m, const std::string& name) {
   return v.value_or(0);
 }
 
-data::LoaderOptions loader_options(const Recipe& r, Device device, bool train) {
+// The recipe's device; a data-parallel rank on CUDA takes cuda:LOCAL_RANK.
+Device choose_device(const Recipe& r, const dist::LaunchEnv& env) {
+  Device d = resolve_device(r.train.device);
+  if (env.distributed() && d.is_cuda()) d = cuda_device(env.local_rank);
+  return d;
+}
+
+data::LoaderOptions loader_options(const Recipe& r, Device device, bool train,
+                                   const dist::LaunchEnv& env, bool sharded = true) {
   data::LoaderOptions o;
+  if (sharded) {
+    o.rank = env.rank;
+    o.world_size = env.world_size;
+    o.even_shards = train;  // training ranks step together; evaluation sees each image once
+  }
   o.batch_size = train ? r.train.batch_size : r.eval.batch_size;
   o.workers = r.data.workers;
   o.shuffle = o.drop_last = train;
@@ -96,8 +109,15 @@ data::LoaderOptions loader_options(const Recipe& r, Device device, bool train) {
 }  // namespace
 
 Trainer::Trainer(Recipe recipe)
-    : recipe_(std::move(recipe)), device_(resolve_device(recipe_.train.device)) {
+    : recipe_(std::move(recipe)),
+      env_(dist::read_launch_env()),
+      device_(choose_device(recipe_, env_)) {
   const Recipe& r = recipe_;
+  if (env_.distributed()) {
+    const std::chrono::milliseconds timeout(int64_t(r.train.dist_timeout * 1000));
+    store_ = dist::rendezvous(env_, timeout);
+    group_ = dist::new_group(store_, env_, device_, {.timeout = timeout});
+  }
   manual_seed(uint64_t(r.train.seed));           // the model's initialisation
   data::set_decode_limits({r.data.max_pixels});  // before any image is read
   train_set_ = make_dataset(r, true);
@@ -111,12 +131,17 @@ Trainer::Trainer(Recipe recipe)
   loss_->to(device_);
   loader_ = std::make_unique<data::Loader>(*train_set_,
                                            data::Pipeline::from_description(r.data.train_augment),
-                                           loader_options(r, device_, true));
+                                           loader_options(r, device_, true, env_));
   int64_t per_epoch = loader_->batches_per_epoch() / r.train.accumulate;
   TESSEL_CHECK(r.train.iterations > 0 || per_epoch > 0, r.source, ": the training set (",
                train_set_->size(), " samples) is smaller than one step of ", r.train.accumulate,
                " x ", r.train.batch_size);
   total_ = r.train.iterations > 0 ? r.train.iterations : r.train.epochs * per_epoch;
+  if (group_) {  // before the optimizer and EMA see the weights: rank 0's go to every rank
+    if (r.train.sync_bn) nn::convert_sync_batchnorm(*model_, group_);
+    ddp_ = std::make_unique<nn::DistributedDataParallel>(
+        model_, group_, nn::DdpOptions{.find_unused_parameters = r.train.find_unused_parameters});
+  }
   optimizer_ = make_optimizer(r, *model_);
   scheduler_ = make_scheduler(r, *optimizer_, total_);
   if (r.ema.enabled) ema_.emplace(*model_, nn::EmaOptions{r.ema.decay, r.ema.warmup_tau});
@@ -129,8 +154,20 @@ Trainer::Trainer(Recipe recipe)
 
 Trainer::~Trainer() = default;
 
+void Trainer::barrier() {
+  if (group_) group_->barrier()->wait();
+}
+
+double Trainer::all_ranks(double value, dist::ReduceOp op) {
+  if (!group_) return value;
+  Tensor t = full({1}, value, {DType::F64, device_});
+  group_->allreduce(t, op)->wait();
+  return t.item();
+}
+
 CheckpointParts Trainer::parts() {
   const Recipe& r = recipe_;
+  progress_.world_size = env_.world_size;
   nn::Metadata meta = {{"model", r.model.name},
                        {"num_classes", std::to_string(train_set_->classes().num_classes())},
                        {"aux", r.model.aux ? "true" : "false"},
@@ -160,6 +197,9 @@ bool Trainer::train_step() {
   for (int64_t micro = 0; micro < t.accumulate; ++micro) {
     std::optional<data::Batch> batch = next_batch();
     TESSEL_CHECK(batch.has_value(), recipe_.source, ": the training loader gave no batch");
+    // Gradients are averaged over ranks once per step, in the last micro-batch's backward.
+    std::optional<nn::DistributedDataParallel::NoSync> local_only;
+    if (ddp_ && micro + 1 < t.accumulate) local_only.emplace(*ddp_);
     Tensor loss;
     {
       AutocastGuard autocast(autocast_);
@@ -171,6 +211,8 @@ bool Trainer::train_step() {
     (scaler_ ? scaler_->scale(loss) : loss).backward();
     loss_sum += loss.item();
   }
+  // Every rank logs, and decides on a NaN loss, from the same number.
+  loss_sum = all_ranks(loss_sum, dist::ReduceOp::Avg);
   if (scaler_) scaler_->unscale_(model_->parameters());
   // The norm is needed anyway to catch a NaN/Inf gradient; without clipping it scales by 1.
   double max_norm =
@@ -202,7 +244,7 @@ bool Trainer::train_step() {
   return true;
 }
 
-ConfusionCounts Trainer::evaluate(bool use_ema) {
+ConfusionCounts Trainer::evaluate(bool use_ema, bool sharded) {
   const bool swap = ema_ && use_ema;
   if (swap) ema_->swap(*model_);
   model_->eval();
@@ -210,7 +252,7 @@ ConfusionCounts Trainer::evaluate(bool use_ema) {
   const data::ClassInfo& classes = val_set_->classes();
   ConfusionMatrix cm(classes.num_classes(), device_, classes.ignore_index);
   data::Loader loader(*val_set_, data::Pipeline::from_description(recipe_.data.val_augment),
-                      loader_options(recipe_, device_, false));
+                      loader_options(recipe_, device_, false, env_, sharded));
   loader.start_epoch(0);
   AutocastGuard autocast(autocast_);
   ProgressMeter progress("evaluating images", int64_t(val_set_->size()),
@@ -221,7 +263,13 @@ ConfusionCounts Trainer::evaluate(bool use_ema) {
   }
   model_->train();
   if (swap) ema_->swap(*model_);
-  return cm.read();
+  ConfusionCounts counts = cm.read();
+  if (sharded && group_) {  // integer counts: the sum is exactly one process's
+    Tensor all = from_vector(counts.counts, {int64_t(counts.counts.size())}, {DType::I64, device_});
+    group_->allreduce(all, dist::ReduceOp::Sum)->wait();
+    counts.counts = all.to_vector<int64_t>();
+  }
+  return counts;
 }
 
 void Trainer::average_best(TrainResult& result) {
@@ -243,7 +291,7 @@ void Trainer::average_best(TrainResult& result) {
   }
   nn::Ema current(order);  // the model's own weights, put back below
   nn::Ema(nn::average_state_dicts(dicts)).copy_to(*model_);
-  SegmentationMetrics m = segmentation_metrics(evaluate(false));
+  SegmentationMetrics m = segmentation_metrics(evaluate(false, false));
   result.average_checkpoint = (dir / "average").string();
   write_directory_atomically(result.average_checkpoint, [&](const std::string& tmp) {
     nn::save_state_dict(tmp + "/model.safetensors", *model_, parts().metadata);
@@ -341,6 +389,7 @@ void Trainer::write_report(const SegmentationMetrics& m, const ConfusionCounts& 
 }
 
 void Trainer::log_scalar(const std::string& name, double value) {
+  if (!writes()) return;
   csv_->log(progress_.iteration, name, value);
   events_->add_scalar(name, value, progress_.iteration);
 }
@@ -359,10 +408,8 @@ bool Trainer::evaluate_and_checkpoint(TrainResult& result) {
   log_scalar("val/aAcc", m.pixel_accuracy.value_or(0));
   for (size_t c = 0; c < m.iou.size(); ++c)
     if (m.iou[c]) log_scalar("val/IoU/" + val_set_->classes().names[c], *m.iou[c]);
-  events_->flush();
   result.plots =
       (fs::path(r.train.output_dir) / "eval" / checkpoint_name(progress_.iteration)).string();
-  std::vector<std::string> overlay_pngs = write_eval_plots(result.plots, counts);
 
   // The best list, best first; ties keep the earlier checkpoint.
   auto& best = progress_.best;
@@ -373,8 +420,17 @@ bool Trainer::evaluate_and_checkpoint(TrainResult& result) {
                    [](const auto& a, const auto& b) { return a.second > b.second; });
   if (int64_t(best.size()) > r.checkpoint.keep_best) best.resize(size_t(r.checkpoint.keep_best));
 
-  write_report(m, counts, std::move(overlay_pngs));
-  const std::string written = save_last_checkpoint(result);
+  std::string written =
+      (fs::path(r.train.output_dir) / "checkpoints" / checkpoint_name(progress_.iteration))
+          .string();
+  if (writes()) {
+    events_->flush();
+    write_report(m, counts, write_eval_plots(result.plots, counts));
+    save_last_checkpoint(result);
+  }
+  barrier();  // the checkpoint is complete before any rank goes on (or resumes from it)
+  saved_iteration_ = progress_.iteration;
+  result.last_checkpoint = (fs::path(r.train.output_dir) / "checkpoints" / "last").string();
   result.metrics = m;
   result.score = score;
   result.best_score = best.front().second;
@@ -415,24 +471,34 @@ TrainResult Trainer::run() {
   const Recipe& r = recipe_;
   TrainResult result;
   result.output_dir = r.train.output_dir;
-  fs::create_directories(r.train.output_dir);
+  if (writes()) fs::create_directories(r.train.output_dir);
   const fs::path last = fs::path(r.train.output_dir) / "checkpoints" / "last";
   std::string resume = r.train.resume;
   if (resume == "auto") resume = fs::exists(last) ? last.string() : "";
   const auto stop_signal = [&] { return stop_flag_ ? stop_flag_->load() : 0; };
   bool resuming = !resume.empty();
-  console_ =
-      std::make_unique<ConsoleLog>((fs::path(r.train.output_dir) / "train.log").string(), resuming);
+  TESSEL_CHECK(all_ranks(resuming, dist::ReduceOp::Min) == all_ranks(resuming, dist::ReduceOp::Max),
+               r.source, ": some ranks see the checkpoint to resume from (", resume,
+               ") and others do not: train.output_dir must be on storage every rank sees");
+  console_ = writes() ? std::make_unique<ConsoleLog>(
+                            (fs::path(r.train.output_dir) / "train.log").string(), resuming)
+                      : std::make_unique<ConsoleLog>();
   if (r.train.resume == "auto" && !resuming)
     console_->info("train.resume=auto: no checkpoint at " + last.string() + "; starting fresh\n");
-  write_text_atomically((fs::path(r.train.output_dir) / "env.json").string(),
-                        environment_json(r, device_, resume));
-  write_text_atomically(
-      (fs::path(r.train.output_dir) / "recipe.yaml").string(),
-      "# " + r.source + " as this run used it, overrides applied\n" + recipe_yaml(r));
+  if (writes()) {
+    write_text_atomically((fs::path(r.train.output_dir) / "env.json").string(),
+                          environment_json(r, device_, resume));
+    write_text_atomically(
+        (fs::path(r.train.output_dir) / "recipe.yaml").string(),
+        "# " + r.source + " as this run used it, overrides applied\n" + recipe_yaml(r));
+  }
   if (resuming) {
     CheckpointParts p = parts();
     load_checkpoint(resume, p);
+    TESSEL_CHECK(progress_.world_size == env_.world_size, resume, " was written by a run of ",
+                 progress_.world_size, " rank(s) and this run has ", env_.world_size,
+                 ": resume with the same number of ranks (the data order and the batch of a step "
+                 "depend on it)");
     loader_->resume(progress_.loader.epoch, progress_.loader.position);
     console_->info(
         detail::str_cat("resumed from ", resume, " at iteration ", progress_.iteration, "\n"));
@@ -445,18 +511,32 @@ TrainResult Trainer::run() {
     loader_->start_epoch(0);
   }
   result.csv = (fs::path(r.train.output_dir) / "metrics.csv").string();
-  csv_ = std::make_unique<CsvLog>(result.csv, resuming);
   result.tensorboard = (fs::path(r.train.output_dir) / "tensorboard").string();
-  events_ = std::make_unique<EventWriter>(result.tensorboard);
-  console_->info(detail::str_cat("training ", r.model.name, " on ", device_.str(), ": ", total_,
-                                 " iterations of ", r.train.accumulate, " x ", r.train.batch_size,
-                                 " images, ", train_set_->classes().num_classes(), " classes\n"));
+  if (writes()) {
+    csv_ = std::make_unique<CsvLog>(result.csv, resuming);
+    events_ = std::make_unique<EventWriter>(result.tensorboard);
+  }
+  const int64_t ranks = env_.world_size;
+  console_->info(detail::str_cat(
+      "training ", r.model.name, " on ", device_.str(), ": ", total_, " iterations of ",
+      r.train.accumulate, " x ", r.train.batch_size, " images",
+      ranks > 1
+          ? detail::str_cat(" on each of ", ranks, " ranks (", group_->backend(), "; global batch ",
+                            ranks * r.train.accumulate * r.train.batch_size, ")")
+          : std::string(),
+      ", ", train_set_->classes().num_classes(), " classes\n"));
 
   model_->train();
   auto start = Clock::now(), window = start;
   int64_t start_iteration = progress_.iteration, window_iteration = start_iteration;
   bool keep_going = true;
-  while (progress_.iteration < total_ && keep_going && !stop_requested_ && !stop_signal()) {
+  // Every rank stops at the same iteration: requests and signals are agreed on.
+  const auto stopping = [&] {
+    if (!group_) return stop_requested_ || stop_signal() != 0;
+    stop_requested_ = all_ranks(stop_requested_, dist::ReduceOp::Max) > 0;
+    return stop_requested_ || all_ranks(stop_signal(), dist::ReduceOp::Max) != 0;
+  };
+  while (progress_.iteration < total_ && keep_going && !stopping()) {
     double lr = optimizer_->param_groups().front().options.lr;
     bool stepped = train_step();
     scheduler_->step();
@@ -465,7 +545,8 @@ TrainResult Trainer::run() {
     int64_t epoch = loader_->state().epoch;
     if (callbacks_.on_step) callbacks_.on_step({it, total_, epoch, last_loss_, lr, !stepped});
     if (it % r.train.log_interval == 0 || it == total_) {
-      double images = double((it - window_iteration) * r.train.accumulate * r.train.batch_size);
+      double images =
+          double((it - window_iteration) * r.train.accumulate * r.train.batch_size * ranks);
       double rate = images / std::max(seconds_since(window), 1e-9);
       double eta = double(total_ - it) * seconds_since(start) / double(it - start_iteration);
       console_->info(format_progress({it, total_, epoch, last_loss_, lr, rate, eta, device_}) +
@@ -480,17 +561,22 @@ TrainResult Trainer::run() {
     if (r.eval.interval > 0 && it % r.eval.interval == 0 && it < total_)
       keep_going = evaluate_and_checkpoint(result);
   }
-  if (const int stop = stop_signal(); stop && keep_going) {
+  const int stop = group_ ? int(all_ranks(stop_signal(), dist::ReduceOp::Max)) : stop_signal();
+  if (stop && keep_going) {
     // At an iteration boundary, so the checkpoint continues the run exactly; evaluating is left
     // to the resumed run. When `last` already holds this iteration (stopped right after an
     // evaluation, or before the first iteration of a resumed run), it is not written again: a
     // pre-empted job may have little time left.
-    if (saved_iteration_ != progress_.iteration) save_last_checkpoint(result);
-    events_->flush();
+    if (saved_iteration_ != progress_.iteration && writes()) save_last_checkpoint(result);
+    if (writes()) events_->flush();
+    barrier();
+    result.last_checkpoint = last.string();
     result.stopped_by = stop;
   } else {
     if (keep_going) evaluate_and_checkpoint(result);
-    if (r.checkpoint.average_best && progress_.best.size() > 1) average_best(result);
+    // Rank 0 averages and evaluates the average alone.
+    if (r.checkpoint.average_best && progress_.best.size() > 1 && writes()) average_best(result);
+    barrier();
   }
   result.iterations = progress_.iteration;
   result.seconds = seconds_since(start);

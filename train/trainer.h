@@ -27,6 +27,17 @@
 // run writes checkpoints/last as the periodic checkpoints do, without evaluating, and returns with
 // TrainResult::stopped_by set. train.resume=auto (or =RUN/checkpoints/last) continues it exactly.
 //
+// Data parallel (launched by tessel-run, torchrun, mpirun or srun: dist/launch_env.h): every
+// rank trains the model on its shard of each epoch (data::LoaderOptions' distributed sampler)
+// with gradients averaged by nn::DistributedDataParallel, on cuda:LOCAL_RANK when the recipe's
+// device is CUDA (NCCL) and on the CPU otherwise (Gloo). train.batch_size is per rank; the
+// global batch is world_size times it. train.sync_bn turns BatchNorm into SyncBatchNorm.
+// Evaluation is sharded and the confusion counts summed over ranks, so the metrics are exactly
+// a single process's. Rank 0 alone writes logs, TensorBoard, plots, reports and checkpoints while
+// the others wait at a barrier; every rank reads the checkpoint it resumes from, so output_dir
+// must be on storage all ranks see, and a resume needs the same number of ranks. Stop requests
+// and signals are agreed on by all ranks at each iteration boundary.
+//
 // train.precision bf16 or f16 runs forward passes and losses under an AutocastGuard (the
 // parameters and optimizer stay f32); f16 adds dynamic loss scaling, whose overflow steps are
 // skipped without counting as bad steps. Both need a CUDA device.
@@ -40,7 +51,9 @@
 
 #include "data/dataset.h"
 #include "data/loader.h"
+#include "dist/process_group.h"
 #include "models/segmentation_model.h"
+#include "nn/ddp.h"
 #include "nn/ema.h"
 #include "nn/grad_scaler.h"
 #include "nn/loss_registry.h"
@@ -108,13 +121,16 @@ class Trainer {
   const Recipe& recipe() const { return recipe_; }
   Device device() const { return device_; }
   int64_t total_iterations() const { return total_; }
+  // This process's place in a data-parallel run (rank 0 of 1 otherwise).
+  const dist::LaunchEnv& launch() const { return env_; }
 
  private:
   std::optional<data::Batch> next_batch();
   bool train_step();  // false when the step was skipped
   // The confusion matrix on the validation set, with the EMA weights when EMA is on and
   // `use_ema`.
-  ConfusionCounts evaluate(bool use_ema = true);
+  // Sharded over the ranks unless `sharded` is false (rank 0 alone, the whole validation set).
+  ConfusionCounts evaluate(bool use_ema = true, bool sharded = true);
   // checkpoint.average_best: averages the best checkpoints, writes and evaluates the average.
   void average_best(TrainResult& result);
   // The confusion matrix (PNG, SVG, CSV) and the overlays of one evaluation into `dir`, the
@@ -130,9 +146,18 @@ class Trainer {
   // checkpoints and removes the others; returns the directory written.
   std::string save_last_checkpoint(TrainResult& result);
   CheckpointParts parts();
+  // Data-parallel helpers: rank 0 alone writes files; the others wait for it at barrier().
+  bool writes() const { return env_.rank == 0; }
+  void barrier();
+  // `value` reduced over all ranks (itself in a single process).
+  double all_ranks(double value, dist::ReduceOp op);
 
   Recipe recipe_;
+  dist::LaunchEnv env_;
   Device device_;
+  std::shared_ptr<dist::TcpStore> store_;
+  std::shared_ptr<dist::ProcessGroup> group_;  // data-parallel runs only
+  std::unique_ptr<nn::DistributedDataParallel> ddp_;
   std::unique_ptr<data::Dataset> train_set_, val_set_;
   std::shared_ptr<models::SegmentationModel> model_;
   std::shared_ptr<nn::WeightedOutputsLoss> loss_;

@@ -158,6 +158,58 @@ TEST(LoaderTest, ResumeContinuesTheSameSequence) {
   EXPECT_ERROR(resumed.resume(5, 11), "position 11 outside the 10 batches");
 }
 
+// The distributed sampler: shards of one seeded epoch order, disjoint, covering it; padded so
+// every rank steps equally in training, exact (no sample twice) for evaluation.
+TEST(LoaderTest, DistributedShardsAreDisjointAndCoverTheEpoch) {
+  TinyDataset data(23);
+  const int64_t world = 3;
+  Epoch single = run_epoch(*std::make_unique<Loader>(data, augmenting(), options(2)), 4);
+  for (bool even : {true, false}) {
+    std::vector<int64_t> seen;
+    for (int64_t rank = 0; rank < world; ++rank) {
+      LoaderOptions o = options(2);
+      o.rank = rank;
+      o.world_size = world;
+      o.even_shards = even;
+      Loader loader(data, augmenting(), o);
+      Epoch e = run_epoch(loader, 4);
+      EXPECT_EQ(int64_t(e.indices.size()), even ? 8 : (23 - rank + 2) / 3) << rank;
+      EXPECT_EQ(loader.batches_per_epoch(), even ? 2 : int64_t(e.indices.size() + 3) / 4);
+      // Rank r's k-th sample is position r + 3k of the single-process order (wrapping).
+      for (size_t k = 0; k < e.indices.size(); ++k)
+        EXPECT_EQ(e.indices[k], single.indices[(rank + 3 * k) % 23])
+            << "rank " << rank << " k " << k;
+      seen.insert(seen.end(), e.indices.begin(), e.indices.end());
+    }
+    std::sort(seen.begin(), seen.end());
+    std::vector<int64_t> all(23);
+    std::iota(all.begin(), all.end(), 0);
+    if (!even) {
+      EXPECT_EQ(seen, all);  // exactly once
+    }
+    seen.erase(std::unique(seen.begin(), seen.end()), seen.end());
+    EXPECT_EQ(seen, all);  // padding repeats the first of the order, nothing is left out
+  }
+  LoaderOptions bad = options(2);
+  bad.rank = 3;
+  bad.world_size = 3;
+  EXPECT_ERROR(Loader(data, augmenting(), bad), "rank 3 outside a world of 3");
+}
+
+TEST(LoaderTest, DistributedShardResumesMidEpoch) {
+  TinyDataset data(31);
+  LoaderOptions o = options(2, 2);
+  o.rank = 1;
+  o.world_size = 2;
+  Loader full(data, augmenting(), o);
+  Epoch whole = run_epoch(full, 2);
+  Loader resumed(data, augmenting(), o);
+  resumed.resume(2, 3);
+  std::vector<int64_t> rest;
+  while (auto b = resumed.next()) rest.insert(rest.end(), b->indices.begin(), b->indices.end());
+  EXPECT_EQ(rest, std::vector<int64_t>(whole.indices.begin() + 6, whole.indices.end()));
+}
+
 TEST(LoaderTest, FailingSampleReachesTheConsumerWithItsFile) {
   TinyDataset data(40, {5});
   LoaderOptions o = options(3, 2);

@@ -27,6 +27,34 @@ TEST(Autograd, GradientsThroughViews) {
       {randn_input({3, 2}, 2), randn_input({1, 3}, 3)});
 }
 
+// What DistributedDataParallel builds on: a hook after a leaf's gradient is final (every use
+// summed), for as long as its handle lives, and callbacks at the end of the backward.
+TEST(Autograd, PostAccumulateHooksAndBackwardCallbacks) {
+  Tensor w = full({3}, 2.0).requires_grad_(), v = full({3}, 1.0).requires_grad_();
+  std::vector<std::string> events;
+  std::vector<double> grad_at_hook;
+  GradHook h = add_post_accumulate_hook(w, [&] {
+    events.push_back("w");
+    grad_at_hook.push_back(w.grad().to_vector<double>()[0]);
+    queue_backward_callback([&] {
+      events.push_back("end");
+      EXPECT_TRUE(v.grad().defined());  // after every leaf's accumulation
+    });
+  });
+  // w is used twice: the hook sees the sum of both uses, once.
+  sum(add(mul(w, v), mul(w, w))).backward();
+  EXPECT_EQ(events, (std::vector<std::string>{"w", "end"}));
+  EXPECT_EQ(grad_at_hook, (std::vector<double>{1.0 + 2 * 2.0}));
+  // A second backward accumulates: the hook sees the running total.
+  sum(mul(w, v)).backward();
+  EXPECT_EQ(grad_at_hook.back(), 5.0 + 1.0);
+  h.reset();  // the hook goes with its handle
+  sum(mul(w, v)).backward();
+  EXPECT_EQ(grad_at_hook.size(), 2u);
+  EXPECT_ERROR(queue_backward_callback([] {}), "called outside a backward");
+  EXPECT_ERROR((void)add_post_accumulate_hook(mul(w, v), [] {}), "must be a leaf");
+}
+
 TEST(Autograd, FreedGraphAndRetainGraph) {
   Tensor x = from_vector<double>({1, 2}, {2}, DType::F64).requires_grad_();
   Tensor y = sum(x * x);

@@ -91,6 +91,15 @@ TEST(Recipe, ValidatesValues) {
   EXPECT_ERROR(parse_recipe(kRecipe, "r.yaml", {"train.precision=fp8"}),
                "train.precision: 'fp8' is not one of bf16, f16, f32");
   EXPECT_NO_THROW(parse_recipe(kRecipe, "r.yaml", {"train.precision=bf16"}));
+  EXPECT_ERROR(parse_recipe(kRecipe, "r.yaml", {"train.dist_timeout=0"}),
+               "train.dist_timeout is 0, needs a positive number of seconds");
+  EXPECT_ERROR(parse_recipe(kRecipe, "r.yaml", {"train.sync_bn=maybe"}), "train.sync_bn");
+  Recipe dp = parse_recipe(
+      kRecipe, "r.yaml",
+      {"train.sync_bn=true", "train.find_unused_parameters=true", "train.dist_timeout=30"});
+  EXPECT_TRUE(dp.train.sync_bn);
+  EXPECT_TRUE(dp.train.find_unused_parameters);
+  EXPECT_EQ(dp.train.dist_timeout, 30);
   EXPECT_ERROR(parse_recipe(kRecipe, "r.yaml", {"train.epochs=3"}),
                "set exactly one of train.epochs and train.iterations");
   EXPECT_ERROR(parse_recipe(kRecipe, "r.yaml", {"optimizer.name=lion"}),

@@ -39,9 +39,10 @@ TEST(Trainer, LearnsSyntheticShapesAndCallsBack) {
   EXPECT_EQ(evals, 2);
   EXPECT_EQ(epochs, (std::vector<int64_t>{0}));  // 16 batches an epoch
   // 20 steps of batch 4 only start to learn: the loss falls, and the background class is found
-  // (mIoU measured 0.129 with seed 1: all of it from the background).
+  // (mIoU with seed 1, all of it from the background: 0.129 on an Intel Xeon, 0.118 on an AMD
+  // EPYC, whose libm gives other last bits; the bound leaves room for other CPUs).
   EXPECT_LT(last_loss, 0.7 * first_loss);
-  EXPECT_GT(r.score, 0.12);
+  EXPECT_GT(r.score, 0.10);
   EXPECT_TRUE(fs::exists(fs::path(r.last_checkpoint) / "optimizer.safetensors"));
   EXPECT_TRUE(fs::exists(r.csv));
   // Each evaluation logs to TensorBoard and draws the confusion matrix and overlays.
