@@ -80,9 +80,9 @@ def _segformer(variant):
     return _Logits(build(variant, CLASSES))
 
 
-def _smp(name):
+def _smp(name, encoder="resnet34"):
     import segmentation_models_pytorch as smp  # from pip
-    return getattr(smp, name)("resnet34", encoder_weights=None, classes=CLASSES)
+    return getattr(smp, name)(encoder, encoder_weights=None, classes=CLASSES)
 
 
 def _enet():
@@ -135,6 +135,9 @@ TORCH = {
     **{f"segformer_{v}": _at_input_size(lambda v=v: _segformer(v))
        for v in ("b0", "b1", "b2", "b3", "b4", "b5")},
     "unet_resnet34": _at_input_size(lambda: _smp("Unet")),
+    "unet_resnet50": _at_input_size(lambda: _smp("Unet", "resnet50")),
+    "upernet_resnet34": _at_input_size(lambda: _smp("UPerNet")),
+    "upernet_resnet50": _at_input_size(lambda: _smp("UPerNet", "resnet50")),
     "linknet_resnet34": _at_input_size(lambda: _smp("Linknet")),
     "fpn_resnet34": _at_input_size(lambda: _smp("FPN")),
     "manet_resnet34": _at_input_size(lambda: _smp("MAnet")),

@@ -23,7 +23,7 @@ std::shared_ptr<nn::Sequential> conv_gn_relu(int64_t in, bool upsample) {
 }  // namespace
 
 FPNResNet34::FPNResNet34(const ModelOptions& options)
-    : SmpResNet34("FPNResNet34", "fpn_resnet34", options) {
+    : SmpResNet("FPNResNet34", "fpn_resnet34", options) {
   p5 = std::make_shared<nn::Conv2d>(512, kPyramid, 1);
   std::vector<std::pair<std::string, nn::ModulePtr>> decoder{{"p5", p5}};
   const int64_t skip_channels[] = {256, 128, 64};  // layer3, layer2, layer1

@@ -15,7 +15,7 @@
 
 namespace tessel::models {
 
-class FPNResNet34 : public SmpResNet34 {
+class FPNResNet34 : public SmpResNet {
  public:
   explicit FPNResNet34(const ModelOptions& options);
   Outputs forward_outputs(const Tensor& x) override;

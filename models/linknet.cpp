@@ -20,7 +20,7 @@ nn::ModulePtr decoder_block(int64_t in, int64_t out) {
 }  // namespace
 
 LinkNetResNet34::LinkNetResNet34(const ModelOptions& options)
-    : SmpResNet34("LinkNetResNet34", "linknet_resnet34", options) {
+    : SmpResNet("LinkNetResNet34", "linknet_resnet34", options) {
   blocks = std::make_shared<nn::ModuleList>();
   const int64_t channels[] = {512, 256, 128, 64, 64, 32};
   for (int i = 0; i < 5; ++i) blocks->push_back(decoder_block(channels[i], channels[i + 1]));

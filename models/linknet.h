@@ -13,7 +13,7 @@
 
 namespace tessel::models {
 
-class LinkNetResNet34 : public SmpResNet34 {
+class LinkNetResNet34 : public SmpResNet {
  public:
   explicit LinkNetResNet34(const ModelOptions& options);
   Outputs forward_outputs(const Tensor& x) override;

@@ -77,7 +77,7 @@ class FusionBlock : public nn::Module {
 }  // namespace
 
 MAnetResNet34::MAnetResNet34(const ModelOptions& options)
-    : SmpResNet34("MAnetResNet34", "manet_resnet34", options) {
+    : SmpResNet("MAnetResNet34", "manet_resnet34", options) {
   center = std::make_shared<PositionAttention>(512);
   blocks = std::make_shared<nn::ModuleList>();
   const int64_t in[] = {512, 256, 128, 64, 32}, skip[] = {256, 128, 64, 64, 0},

@@ -17,7 +17,7 @@
 
 namespace tessel::models {
 
-class MAnetResNet34 : public SmpResNet34 {
+class MAnetResNet34 : public SmpResNet {
  public:
   explicit MAnetResNet34(const ModelOptions& options);
   Outputs forward_outputs(const Tensor& x) override;

@@ -4,21 +4,21 @@
 
 namespace tessel::models {
 
-SmpResNet34::SmpResNet34(const std::string& type_name, std::string name,
-                         const ModelOptions& options)
+SmpResNet::SmpResNet(const std::string& type_name, std::string name, const ModelOptions& options,
+                     int64_t depth)
     : SegmentationModel(type_name), name_(std::move(name)), num_classes_(options.num_classes) {
   TESSEL_CHECK(!options.aux, name_, ": has no auxiliary head; options.aux must be false");
-  encoder = register_module("encoder", std::make_shared<ResNet>(34));
+  encoder = register_module("encoder", std::make_shared<ResNet>(depth));
 }
 
-void SmpResNet34::register_head(int64_t in_channels, int64_t kernel_size) {
+void SmpResNet::register_head(int64_t in_channels, int64_t kernel_size) {
   classifier =
       std::make_shared<nn::Conv2d>(in_channels, num_classes_, kernel_size, 1, kernel_size / 2);
   register_module("segmentation_head", std::make_shared<nn::Sequential>(
                                            std::initializer_list<nn::ModulePtr>{classifier}));
 }
 
-std::vector<Tensor> SmpResNet34::features(const Tensor& x) {
+std::vector<Tensor> SmpResNet::features(const Tensor& x) {
   check_input(name_, x, 32);
   return encoder->forward_pyramid(x);
 }

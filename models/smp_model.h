@@ -1,7 +1,8 @@
-// What segmentation_models_pytorch's networks on ResNet-34 share, with SMP's names: "encoder"
+// What segmentation_models_pytorch's networks on a ResNet share, with SMP's names: "encoder"
 // (ResNet::forward_pyramid gives SMP's features: the stem, layer1 .. layer4), a "decoder" each
 // network registers itself, and "segmentation_head.0", a convolution to the classes. None has an
-// auxiliary head; inputs are multiples of 32. LinkNet, FPN, MA-Net and UNet++ derive from it.
+// auxiliary head; inputs are multiples of 32. UNet, LinkNet, FPN, MA-Net and UNet++ derive from
+// it.
 #pragma once
 
 #include <string>
@@ -12,7 +13,7 @@
 
 namespace tessel::models {
 
-class SmpResNet34 : public SegmentationModel {
+class SmpResNet : public SegmentationModel {
  public:
   std::vector<std::string> backbone_paths() const override { return {"encoder"}; }
 
@@ -20,8 +21,10 @@ class SmpResNet34 : public SegmentationModel {
   std::shared_ptr<nn::Conv2d> classifier;  // "segmentation_head.0"
 
  protected:
-  // Checks the options and registers the encoder; `name` is the registry's, for errors.
-  SmpResNet34(const std::string& type_name, std::string name, const ModelOptions& options);
+  // Checks the options and registers the encoder, a ResNet of `depth` (34, 50, ...); `name` is
+  // the registry's, for errors.
+  SmpResNet(const std::string& type_name, std::string name, const ModelOptions& options,
+            int64_t depth = 34);
   // Registers "segmentation_head" after the subclass's decoder, keeping SMP's order.
   void register_head(int64_t in_channels, int64_t kernel_size);
   // The encoder's features of x, after checking x.

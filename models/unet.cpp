@@ -74,29 +74,46 @@ Outputs UNet::forward_outputs(const Tensor& x) {
   return Outputs{{"out", classifier->forward(y)}};
 }
 
-UNetResNet34::UNetResNet34(const ModelOptions& options) : SegmentationModel("UNetResNet34") {
-  check_no_aux("unet_resnet34", options);
-  encoder = register_module("encoder", std::make_shared<ResNet>(34));
-  decoder = register_module("decoder", std::make_shared<nn::ModuleList>());
-  // Skips: layer3, layer2, layer1, the stem (stride 2); the last block has none.
-  const int64_t in[] = {512, 256, 128, 64, 32}, skip[] = {256, 128, 64, 64, 0},
+namespace {
+// SMP's UnetDecoderBlock: conv1 (the upsampled input and the skip) and conv2, each conv-BN-ReLU.
+struct UnetDecoderBlock : nn::Module {
+  std::shared_ptr<nn::Sequential> conv1, conv2;
+  UnetDecoderBlock(int64_t in, int64_t out) : Module("DecoderBlock") {
+    conv1 = register_module("conv1", conv_bn(in, out, 3));
+    conv2 = register_module("conv2", conv_bn(out, out, 3));
+  }
+  Tensor forward(const Tensor& x) override { return conv2->forward(conv1->forward(x)); }
+};
+}  // namespace
+
+UNetResNet::UNetResNet(int64_t depth, const ModelOptions& options)
+    : SmpResNet("UNetResNet" + std::to_string(depth), "unet_resnet" + std::to_string(depth),
+                options, depth) {
+  blocks = std::make_shared<nn::ModuleList>();
+  // Inputs: layer4, then each block's output; skips: layer3, layer2, layer1, the stem (stride
+  // 2); the last block has none.
+  const int64_t skip[] = {encoder->out_channels(3), encoder->out_channels(2),
+                          encoder->out_channels(1), 64, 0},
                 out[] = {256, 128, 64, 32, 16};
-  for (int i = 0; i < 5; ++i) decoder->push_back(double_conv(in[i] + skip[i], out[i]));
-  segmentation_head = register_module(
-      "segmentation_head", std::make_shared<nn::Conv2d>(16, options.num_classes, 3, 1, 1));
+  int64_t in = encoder->out_channels(4);
+  for (int i = 0; i < 5; ++i) {
+    blocks->push_back(std::make_shared<UnetDecoderBlock>(in + skip[i], out[i]));
+    in = out[i];
+  }
+  register_module("decoder", group({{"blocks", blocks}}));
+  register_head(16, 3);
 }
 
-Outputs UNetResNet34::forward_outputs(const Tensor& x) {
-  check_input("unet_resnet34", x, 32);
-  std::vector<Tensor> skips = encoder->forward_pyramid(x);
+Outputs UNetResNet::forward_outputs(const Tensor& x) {
+  std::vector<Tensor> skips = features(x);
   Tensor y = skips.back();  // layer4 is the decoder's input
   skips.pop_back();
-  for (size_t block = 0; block < decoder->size(); ++block) {
+  for (size_t block = 0; block < blocks->size(); ++block) {
     y = upsample2_nearest(y);
     if (block < skips.size()) y = cat({y, skips[skips.size() - 1 - block]}, 1);
-    y = (*decoder)[block]->forward(y);
+    y = (*blocks)[block]->forward(y);
   }
-  return Outputs{{"out", segmentation_head->forward(y)}};
+  return Outputs{{"out", classifier->forward(y)}};
 }
 
 }  // namespace tessel::models

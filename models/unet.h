@@ -5,13 +5,15 @@
 //    batch-normalised, so the output has the input's size. The layout is milesial's
 //    Pytorch-UNet: with bilinear upsampling the deepest level and each decoder level but the last
 //    have half the channels, and a decoder level's first convolution goes to half its input.
-//  - UNetResNet34: segmentation_models_pytorch's Unet("resnet34"): torchvision's ResNet-34 as
-//    encoder, decoder blocks (nearest x2, concatenate the skip, two conv-BN-ReLU) with channels
-//    (256, 128, 64, 32, 16), and a 3x3 convolution to the classes.
+//  - UNetResNet: segmentation_models_pytorch's Unet("resnet34") and Unet("resnet50") under SMP's
+//    names: torchvision's ResNet as encoder, decoder blocks (nearest x2, concatenate the skip,
+//    conv1 and conv2: conv-BN-ReLU) with channels (256, 128, 64, 32, 16), and a 3x3 convolution
+//    to the classes (segmentation_head.0).
 // Neither has auxiliary heads.
 #pragma once
 
 #include "models/segmentation_model.h"
+#include "models/smp_model.h"
 
 namespace tessel::models {
 
@@ -29,15 +31,12 @@ class UNet : public SegmentationModel {
   int64_t depth_;
 };
 
-class UNetResNet34 : public SegmentationModel {
+class UNetResNet : public SmpResNet {
  public:
-  explicit UNetResNet34(const ModelOptions& options);
+  UNetResNet(int64_t depth, const ModelOptions& options);
   Outputs forward_outputs(const Tensor& x) override;
-  std::vector<std::string> backbone_paths() const override { return {"encoder"}; }
 
-  std::shared_ptr<ResNet> encoder;
-  std::shared_ptr<nn::ModuleList> decoder;  // 5 blocks, deepest first
-  std::shared_ptr<nn::Conv2d> segmentation_head;
+  std::shared_ptr<nn::ModuleList> blocks;  // "decoder.blocks": 5, deepest first
 };
 
 }  // namespace tessel::models

@@ -6,6 +6,7 @@
 #include "models/stdc_seg.h"
 #include "models/unet.h"
 #include "models/unetplusplus.h"
+#include "models/upernet.h"
 
 namespace tessel::models {
 
@@ -20,7 +21,14 @@ void add_unet_stdc_models(Registry& r) {
     small.unet = {.base_width = 16, .depth = 4, .bilinear = true, .batch_norm = true};
     return std::make_shared<UNet>(small);
   };
-  r["unet_resnet34"] = [](const ModelOptions& o) { return std::make_shared<UNetResNet34>(o); };
+  r["unet_resnet34"] = [](const ModelOptions& o) { return std::make_shared<UNetResNet>(34, o); };
+  r["unet_resnet50"] = [](const ModelOptions& o) { return std::make_shared<UNetResNet>(50, o); };
+  r["upernet_resnet34"] = [](const ModelOptions& o) {
+    return std::make_shared<UPerNetResNet>(34, o);
+  };
+  r["upernet_resnet50"] = [](const ModelOptions& o) {
+    return std::make_shared<UPerNetResNet>(50, o);
+  };
   r["linknet_resnet34"] = [](const ModelOptions& o) {
     return std::make_shared<LinkNetResNet34>(o);
   };

@@ -26,7 +26,7 @@ constexpr int64_t kLayers = 4;  // layers with skips; x_0_4 is the last, skiples
 }  // namespace
 
 UnetPlusPlusResNet34::UnetPlusPlusResNet34(const ModelOptions& options)
-    : SmpResNet34("UnetPlusPlusResNet34", "unetplusplus_resnet34", options) {
+    : SmpResNet("UnetPlusPlusResNet34", "unetplusplus_resnet34", options) {
   blocks = std::make_shared<nn::ModuleDict>();
   for (int64_t l = 0; l < kLayers; ++l)
     for (int64_t d = 0; d <= l; ++d) {

@@ -13,7 +13,7 @@
 
 namespace tessel::models {
 
-class UnetPlusPlusResNet34 : public SmpResNet34 {
+class UnetPlusPlusResNet34 : public SmpResNet {
  public:
   explicit UnetPlusPlusResNet34(const ModelOptions& options);
   Outputs forward_outputs(const Tensor& x) override;

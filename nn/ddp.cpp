@@ -130,9 +130,14 @@ void DistributedDataParallel::finish() {
       unused += (unused.empty() ? "" : ", ") + p.name;
       continue;
     }
-    // Unused here: a zero gradient on this rank (its contribution to the average).
+    // Unused in this backward: what no_sync() steps accumulated, else zero, is this rank's
+    // contribution to the average.
     Bucket& b = buckets_[p.bucket];
-    b.flat.narrow(0, p.offset, p.tensor.numel()).copy_(zeros({1}, b.flat.dtype()));
+    Tensor slot = b.flat.narrow(0, p.offset, p.tensor.numel());
+    if (p.tensor.grad().defined())
+      slot.copy_(p.tensor.grad().reshape({-1}));
+    else
+      slot.copy_(zeros({1}, TensorOptions(b.flat.dtype(), b.flat.device())));
     p.ready = true;
     --b.waiting;
   }

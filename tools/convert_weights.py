@@ -12,8 +12,9 @@ classifier's weights without its classifier. What each --from reads:
                ResNet as torchvision does, so the same map. MobileNetV3 (mobilenetv3_large_100):
                to torchvision's features.N names, as above (timm's BatchNorm eps is 1e-5,
                torchvision's 1e-3). timm has no STDC.
-  smp          a segmentation_models_pytorch Unet("resnet34"), the whole network: our unet_resnet34
-               (model.weights; model.backbone_weights takes its encoder.*, torchvision's names).
+  smp          segmentation_models_pytorch's Unet on resnet34 or resnet50, Linknet, FPN, MAnet and
+               UnetPlusPlus on resnet34: whole networks whose names are ours already
+               (model.weights; model.backbone_weights takes their encoder.*, torchvision's names).
   sg           SuperGradients (checkpoints hold the weights under "net"): DDRNet-23-slim, STDC1-Seg,
                PP-LiteSeg-T, RegSeg-48 and the stdc1_classification ImageNet classifier, whole
                networks with our names (model.weights; model.backbone_weights takes the backbone's
@@ -166,10 +167,6 @@ def torchvision_map(state):
     return without(state, "fc.")  # ResNet
 
 
-# smp's DecoderBlock names its two conv-BN-ReLU units; ours are a Sequential's "0" and "1". Its
-# segmentation head is a Sequential around the convolution.
-SMP_RULES = [(r"^decoder\.blocks\.(\d+)\.conv([12])\.", lambda m: f"decoder.{m[1]}.{int(m[2]) - 1}."),
-             (r"^segmentation_head\.0\.", "segmentation_head.")]
 
 # transformers 5 renamed SegFormer's modules (under "segformer.stages."); checkpoints from before,
 # the hub's among them, have "segformer.encoder." and the names we use.
@@ -339,7 +336,7 @@ def sg_map(state):
 
 
 def smp_map(state):
-    return renamed(state, SMP_RULES)
+    return dict(state)  # Tessel's SMP networks use SMP's names
 
 
 def hf_map(state):

@@ -1,4 +1,5 @@
-// segmentation_models_pytorch's decoders on ResNet-34 (LinkNet, FPN, MA-Net, UNet++) against SMP's
+// segmentation_models_pytorch's decoders (UNet and UPerNet on ResNet-34 and -50; LinkNet, FPN,
+// MA-Net, UNet++ on ResNet-34) against SMP's
 // own modules (tests/fixtures/gen_smp.py): state dict names and shapes, parameter count, eval
 // output under the closed-form weights of tests/models/closed_form_init.h; and training steps.
 #include <gtest/gtest.h>
@@ -54,15 +55,30 @@ TEST_P(SmpModels, TrainStepMatchesCpu_CUDA) {
   testing::expect_train_step_matches_cpu(GetParam().name, {.num_classes = 3}, {2, 3, 64, 64});
 }
 
-INSTANTIATE_TEST_SUITE_P(Smp, SmpModels,
-                         ::testing::Values(SmpModel{"linknet_resnet34", "linknet.txt", 21771937},
-                                           SmpModel{"fpn_resnet34", "fpn.txt", 23155393},
-                                           SmpModel{"manet_resnet34", "manet.txt", 31783633},
-                                           SmpModel{"unetplusplus_resnet34", "unetplusplus.txt",
-                                                    26078609}),
-                         [](const auto& info) { return info.param.name; });
+INSTANTIATE_TEST_SUITE_P(
+    Smp, SmpModels,
+    ::testing::Values(SmpModel{"unet_resnet34", "unet_resnet34_smp.txt", 24436369},
+                      SmpModel{"unet_resnet50", "unet_resnet50_smp.txt", 32521105},
+                      SmpModel{"upernet_resnet34", "upernet_resnet34_smp.txt", 29599681},
+                      SmpModel{"upernet_resnet50", "upernet_resnet50_smp.txt", 37284673},
+                      SmpModel{"linknet_resnet34", "linknet.txt", 21771937},
+                      SmpModel{"fpn_resnet34", "fpn.txt", 23155393},
+                      SmpModel{"manet_resnet34", "manet.txt", 31783633},
+                      SmpModel{"unetplusplus_resnet34", "unetplusplus.txt", 26078609}),
+    [](const auto& info) { return info.param.name; });
 
 TEST(SmpModels, NamesFollowSmp) {
+  auto unet = create("unet_resnet50", {.num_classes = 1});
+  EXPECT_TRUE(unet->get_parameter("decoder.blocks.0.conv1.0.weight").defined());
+  EXPECT_TRUE(unet->get_buffer("decoder.blocks.4.conv2.1.running_var").defined());
+  EXPECT_EQ(unet->get_parameter("decoder.blocks.0.conv1.0.weight").size(1), 2048 + 1024);
+  auto upernet = create("upernet_resnet50", {.num_classes = 1});
+  EXPECT_TRUE(upernet->get_parameter("decoder.feature_norms.3.weight").defined());
+  EXPECT_TRUE(upernet->get_parameter("decoder.psp.blocks.3.1.0.weight").defined());
+  EXPECT_TRUE(upernet->get_parameter("decoder.psp.out_conv.0.weight").defined());
+  EXPECT_TRUE(
+      upernet->get_parameter("decoder.fpn_lateral_blocks.2.conv_norm_relu.0.weight").defined());
+  EXPECT_TRUE(upernet->get_buffer("decoder.fusion_block.1.running_mean").defined());
   auto linknet = create("linknet_resnet34", {.num_classes = 1});
   EXPECT_TRUE(linknet->get_parameter("decoder.blocks.4.block.1.0.bias").defined());
   EXPECT_TRUE(linknet->get_parameter("segmentation_head.0.weight").defined());

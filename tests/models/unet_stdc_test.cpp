@@ -17,7 +17,6 @@ namespace {
 // tests/fixtures/gen_unet_stdc_models.py, which also agrees with the published figures:
 //   unet (2 classes)           31,037,698  milesial/Pytorch-UNet, bilinear=False
 //   unet_small (2 classes)      1,080,946  the same at base width 16, bilinear=True
-//   unet_resnet34 (1 class)    24,436,369  segmentation_models_pytorch Unet("resnet34")
 //   STDC1 / STDC2 as ImageNet classifiers: 8,441,504 / 12,471,968, the paper's 8.44M / 12.5M
 //   (our backbones, without the classifier: 5,318,304 / 9,348,768)
 //   stdc1_seg, stdc2_seg, pp_liteseg_t, pp_liteseg_b: SuperGradients' STDC1Seg, STDC2Seg,
@@ -32,7 +31,6 @@ struct ModelCase {
 const ModelCase kCases[] = {
     {"unet", false, {"out"}, 2, 31037698, 0},
     {"unet_small", false, {"out"}, 2, 1080946, 0},
-    {"unet_resnet34", false, {"out"}, 1, 24436369, 0},
     {"stdc1_seg", true, {"out", "aux1", "aux2", "detail"}, 19, 8275104, 9310176},
     {"stdc2_seg", true, {"out", "aux1", "aux2", "detail"}, 19, 12305568, 13340640},
     {"pp_liteseg_t", true, {"out", "aux1", "aux2", "aux3"}, 19, 8027808, 8197056},
@@ -150,7 +148,6 @@ TEST(UnetStdcModels, StdcBackbonesGiveStrides8To32) {
 
 TEST(UnetStdcModels, BadOptionsAndInputsAreNamed) {
   EXPECT_ERROR(create("unet", {.aux = true}), "unet: has no auxiliary heads");
-  EXPECT_ERROR(create("unet_resnet34", {.aux = true}), "unet_resnet34: has no auxiliary heads");
   auto model = create("pp_liteseg_t", {.num_classes = 2});
   EXPECT_ERROR(model->forward_outputs(zeros({1, 3, 48, 64})),
                "PPLiteSegT: input height and width must be multiples of 32, got 48x64");
