@@ -112,15 +112,11 @@ class GlooGroup : public ProcessGroup {
 
   const char* backend() const override { return "gloo"; }
 
-  WorkPtr allreduce(const Tensor& t, ReduceOp op) override {
-    check_tensor("allreduce", "t", t, op);
+  WorkPtr run_allreduce(const Tensor& t, ReduceOp op) override {
     return enqueue("allreduce", [this, t, op](uint32_t tag) { reduce_in_place(t, op, tag); });
   }
 
-  WorkPtr broadcast(const Tensor& t, int root) override {
-    check_tensor("broadcast", "t", t);
-    TESSEL_CHECK(root >= 0 && root < size(), "dist broadcast: root ", root, " outside ", size(),
-                 " ranks");
+  WorkPtr run_broadcast(const Tensor& t, int root) override {
     return enqueue("broadcast", [this, t, root](uint32_t tag) {
       if (t.numel() == 0) return;
       gloo::BroadcastOptions opts(context_);
@@ -132,10 +128,7 @@ class GlooGroup : public ProcessGroup {
     });
   }
 
-  WorkPtr allgather(const Tensor& out, const Tensor& in) override {
-    check_tensor("allgather", "out", out);
-    check_tensor("allgather", "in", in);
-    check_pair("allgather", out, in);
+  WorkPtr run_allgather(const Tensor& out, const Tensor& in) override {
     return enqueue("allgather", [this, out, in](uint32_t tag) {
       if (in.numel() == 0) return;
       gloo::AllgatherOptions opts(context_);
@@ -149,10 +142,7 @@ class GlooGroup : public ProcessGroup {
 
   // Debian's Gloo 0.5 has reduce-scatter only as an algorithm object bound to fixed buffers at
   // construction; an allreduce of a copy (twice the bytes on the wire) keeps one code path.
-  WorkPtr reduce_scatter(const Tensor& out, const Tensor& in, ReduceOp op) override {
-    check_tensor("reduce_scatter", "out", out, op);
-    check_tensor("reduce_scatter", "in", in, op);
-    check_pair("reduce_scatter", in, out);
+  WorkPtr run_reduce_scatter(const Tensor& out, const Tensor& in, ReduceOp op) override {
     return enqueue("reduce_scatter", [this, out, in, op](uint32_t tag) {
       Tensor all = in.clone();
       reduce_in_place(all, op, tag);
@@ -161,7 +151,7 @@ class GlooGroup : public ProcessGroup {
     });
   }
 
-  WorkPtr barrier() override {
+  WorkPtr run_barrier() override {
     return enqueue("barrier", [this](uint32_t tag) {
       gloo::BarrierOptions opts(context_);
       opts.setTag(tag);

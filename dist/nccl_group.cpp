@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <cstring>
 #include <deque>
+#include <optional>
 #include <thread>
 
 #include "core/cuda_check.h"
@@ -62,16 +63,58 @@ ncclRedOp_t nccl_op(ReduceOp op, DType t) {
   return ncclSum;
 }
 
-class Event {
+// Owns a CUDA event or stream: made by the constructor's call, destroyed at scope end.
+template <typename H, cudaError_t (*Destroy)(H)>
+class CudaOwned {
  public:
-  Event() { TESSEL_CUDA_CHECK(cudaEventCreateWithFlags(&e_, cudaEventDisableTiming)); }
-  ~Event() { TESSEL_CUDA_WARN(cudaEventDestroy(e_)); }
-  Event(const Event&) = delete;
-  Event& operator=(const Event&) = delete;
-  cudaEvent_t get() const { return e_; }
+  template <typename Create>
+  explicit CudaOwned(Create create) {
+    TESSEL_CUDA_CHECK(create(&h_));
+  }
+  ~CudaOwned() { TESSEL_CUDA_WARN(Destroy(h_)); }
+  CudaOwned(const CudaOwned&) = delete;
+  CudaOwned& operator=(const CudaOwned&) = delete;
+  H get() const { return h_; }
 
  private:
-  cudaEvent_t e_ = nullptr;
+  H h_ = nullptr;
+};
+
+struct Event : CudaOwned<cudaEvent_t, cudaEventDestroy> {
+  Event()
+      : CudaOwned(
+            [](cudaEvent_t* e) { return cudaEventCreateWithFlags(e, cudaEventDisableTiming); }) {}
+};
+
+struct Stream : CudaOwned<cudaStream_t, cudaStreamDestroy> {
+  Stream()
+      : CudaOwned(
+            [](cudaStream_t* s) { return cudaStreamCreateWithFlags(s, cudaStreamNonBlocking); }) {}
+};
+
+// A communicator: destroyed at the end unless abort() (the watchdog's) has already freed it.
+class Comm {
+ public:
+  Comm(int size, const ncclUniqueId& id, int rank) {
+    TESSEL_NCCL_CHECK(ncclCommInitRank(&c_, size, id, rank));
+  }
+  ~Comm() {
+    if (aborted_) return;
+    if (ncclResult_t r = ncclCommDestroy(c_); r != ncclSuccess)
+      std::fprintf(stderr, "tessel warning: ncclCommDestroy failed: %s\n", ncclGetErrorString(r));
+  }
+  Comm(const Comm&) = delete;
+  Comm& operator=(const Comm&) = delete;
+  ncclComm_t get() const { return c_; }
+  bool aborted() const { return aborted_; }
+  void abort() {
+    ncclCommAbort(c_);
+    aborted_ = true;
+  }
+
+ private:
+  ncclComm_t c_ = nullptr;
+  bool aborted_ = false;
 };
 
 // What the watchdog and the caller share about one collective.
@@ -86,16 +129,17 @@ class NcclGroup;
 
 class NcclWork : public Work {
  public:
-  NcclWork(NcclGroup& group, std::shared_ptr<Pending> p) : group_(group), p_(std::move(p)) {}
+  NcclWork(std::shared_ptr<NcclGroup> group, std::shared_ptr<Pending> p)
+      : group_(std::move(group)), p_(std::move(p)) {}
   void wait() override;
   bool completed() override { return cudaEventQuery(p_->done.get()) == cudaSuccess; }
 
  private:
-  NcclGroup& group_;
+  std::shared_ptr<NcclGroup> group_;  // a Work may outlive the caller's handle to its group
   std::shared_ptr<Pending> p_;
 };
 
-class NcclGroup : public ProcessGroup {
+class NcclGroup : public ProcessGroup, public std::enable_shared_from_this<NcclGroup> {
  public:
   NcclGroup(TcpStore& store, const std::string& prefix, int rank, int size, int device,
             std::chrono::milliseconds timeout)
@@ -111,8 +155,8 @@ class NcclGroup : public ProcessGroup {
                    bytes.size(), " bytes, expected ", sizeof id.internal);
       std::memcpy(id.internal, bytes.data(), bytes.size());
     }
-    TESSEL_NCCL_CHECK(ncclCommInitRank(&comm_, size, id, rank));
-    TESSEL_CUDA_CHECK(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking));
+    stream_.emplace();
+    comm_.emplace(size, id, rank);
     watchdog_ = std::thread([this] { watch(); });
   }
 
@@ -124,58 +168,44 @@ class NcclGroup : public ProcessGroup {
     wake_.notify_all();
     watchdog_.join();
     cuda::DeviceGuard guard(device().index);
-    TESSEL_CUDA_WARN(cudaStreamSynchronize(stream_));
+    TESSEL_CUDA_WARN(cudaStreamSynchronize(stream_->get()));
     pending_.clear();
-    if (aborted_) {
-      // ncclCommAbort already freed the communicator.
-    } else if (ncclResult_t r = ncclCommDestroy(comm_); r != ncclSuccess) {
-      std::fprintf(stderr, "tessel warning: ncclCommDestroy failed: %s\n", ncclGetErrorString(r));
-    }
-    TESSEL_CUDA_WARN(cudaStreamDestroy(stream_));
+    comm_.reset();
+    stream_.reset();
   }
 
   const char* backend() const override { return "nccl"; }
 
-  WorkPtr allreduce(const Tensor& t, ReduceOp op) override {
-    check_tensor("allreduce", "t", t, op);
+  WorkPtr run_allreduce(const Tensor& t, ReduceOp op) override {
     return launch("allreduce", {t}, [&] {
       return ncclAllReduce(t.data_ptr(), t.data_ptr(), t.numel(), nccl_type(t.dtype()),
-                           nccl_op(op, t.dtype()), comm_, stream_);
+                           nccl_op(op, t.dtype()), comm_->get(), stream_->get());
     });
   }
 
-  WorkPtr broadcast(const Tensor& t, int root) override {
-    check_tensor("broadcast", "t", t);
-    TESSEL_CHECK(root >= 0 && root < size(), "dist broadcast: root ", root, " outside ", size(),
-                 " ranks");
+  WorkPtr run_broadcast(const Tensor& t, int root) override {
     return launch("broadcast", {t}, [&] {
-      return ncclBroadcast(t.data_ptr(), t.data_ptr(), t.numel(), nccl_type(t.dtype()), root, comm_,
-                           stream_);
+      return ncclBroadcast(t.data_ptr(), t.data_ptr(), t.numel(), nccl_type(t.dtype()), root,
+                           comm_->get(), stream_->get());
     });
   }
 
-  WorkPtr allgather(const Tensor& out, const Tensor& in) override {
-    check_tensor("allgather", "out", out);
-    check_tensor("allgather", "in", in);
-    check_pair("allgather", out, in);
+  WorkPtr run_allgather(const Tensor& out, const Tensor& in) override {
     return launch("allgather", {out, in}, [&] {
-      return ncclAllGather(in.data_ptr(), out.data_ptr(), in.numel(), nccl_type(in.dtype()), comm_,
-                           stream_);
+      return ncclAllGather(in.data_ptr(), out.data_ptr(), in.numel(), nccl_type(in.dtype()),
+                           comm_->get(), stream_->get());
     });
   }
 
-  WorkPtr reduce_scatter(const Tensor& out, const Tensor& in, ReduceOp op) override {
-    check_tensor("reduce_scatter", "out", out, op);
-    check_tensor("reduce_scatter", "in", in, op);
-    check_pair("reduce_scatter", in, out);
+  WorkPtr run_reduce_scatter(const Tensor& out, const Tensor& in, ReduceOp op) override {
     return launch("reduce_scatter", {out, in}, [&] {
       return ncclReduceScatter(in.data_ptr(), out.data_ptr(), out.numel(), nccl_type(in.dtype()),
-                               nccl_op(op, in.dtype()), comm_, stream_);
+                               nccl_op(op, in.dtype()), comm_->get(), stream_->get());
     });
   }
 
   // As torch's NCCL barrier: an allreduce of one element, waited for on the host.
-  WorkPtr barrier() override {
+  WorkPtr run_barrier() override {
     Tensor one = zeros({1}, TensorOptions(DType::I32, device()));
     auto work = allreduce(one, ReduceOp::Sum);
     work->wait();
@@ -197,7 +227,7 @@ class NcclGroup : public ProcessGroup {
     std::lock_guard lock(mutex_);
     TESSEL_CHECK(broken_.empty(), "dist nccl ", what, ": the group failed: ", broken_);
     ncclResult_t async = ncclSuccess;
-    if (!aborted_) TESSEL_NCCL_CHECK(ncclCommGetAsyncError(comm_, &async));
+    if (!comm_->aborted()) TESSEL_NCCL_CHECK(ncclCommGetAsyncError(comm_->get(), &async));
     TESSEL_CHECK(async == ncclSuccess || async == ncclInProgress, "dist nccl ", what, " on rank ",
                  rank(), ": ", ncclGetErrorString(async));
   }
@@ -211,15 +241,15 @@ class NcclGroup : public ProcessGroup {
     p->tensors = std::move(tensors);
     Event ready;  // Tessel's work on these tensors so far, then the collective
     TESSEL_CUDA_CHECK(cudaEventRecord(ready.get(), cuda::current_stream(device().index)));
-    TESSEL_CUDA_CHECK(cudaStreamWaitEvent(stream_, ready.get(), 0));
+    TESSEL_CUDA_CHECK(cudaStreamWaitEvent(stream_->get(), ready.get(), 0));
     if (p->tensors[0].numel() > 0) TESSEL_NCCL_CHECK(call());
-    TESSEL_CUDA_CHECK(cudaEventRecord(p->done.get(), stream_));
+    TESSEL_CUDA_CHECK(cudaEventRecord(p->done.get(), stream_->get()));
     {
       std::lock_guard lock(mutex_);
       pending_.push_back(p);
     }
     wake_.notify_one();
-    return std::make_shared<NcclWork>(*this, p);
+    return std::make_shared<NcclWork>(shared_from_this(), p);
   }
 
   // Drops finished collectives' tensors; aborts the communicator when one is past the timeout.
@@ -235,14 +265,13 @@ class NcclGroup : public ProcessGroup {
           continue;
         }
         if (q == cudaErrorNotReady && Clock::now() - pending_.front()->started > timeout_ &&
-            !aborted_) {
+            !comm_->aborted()) {
           broken_ = pending_.front()->what + " on rank " + std::to_string(rank()) + " of " +
                     std::to_string(size()) + " did not finish within " +
                     std::to_string(timeout_.count() / 1000.0) + " s (a rank died or hung)";
           std::fprintf(stderr, "tessel: dist nccl: %s; aborting the communicator\n",
                        broken_.c_str());
-          ncclCommAbort(comm_);
-          aborted_ = true;
+          comm_->abort();
         }
         break;
       }
@@ -250,19 +279,18 @@ class NcclGroup : public ProcessGroup {
   }
 
   std::chrono::milliseconds timeout_;
-  ncclComm_t comm_ = nullptr;
-  cudaStream_t stream_ = nullptr;
+  std::optional<Stream> stream_;  // made in the body, under the device guard; declared first so
+  std::optional<Comm> comm_;      // the communicator goes before its stream
   std::mutex mutex_;
   std::condition_variable wake_;
   std::deque<std::shared_ptr<Pending>> pending_;
   bool stopping_ = false;
-  bool aborted_ = false;
   std::string broken_;
   std::thread watchdog_;
 };
 
 void NcclWork::wait() {
-  group_.order_after(*p_);
+  group_->order_after(*p_);
 }
 
 }  // namespace

@@ -42,6 +42,36 @@ void ProcessGroup::check_pair(const char* collective, const Tensor& big,
                " elements is not ", size_, " ranks x ", small.numel());
 }
 
+WorkPtr ProcessGroup::allreduce(const Tensor& t, ReduceOp op) {
+  check_tensor("allreduce", "t", t, op);
+  return run_allreduce(t, op);
+}
+
+WorkPtr ProcessGroup::broadcast(const Tensor& t, int root) {
+  check_tensor("broadcast", "t", t);
+  TESSEL_CHECK(root >= 0 && root < size_, "dist broadcast: root ", root, " outside ", size_,
+               " ranks");
+  return run_broadcast(t, root);
+}
+
+WorkPtr ProcessGroup::allgather(const Tensor& out, const Tensor& in) {
+  check_tensor("allgather", "out", out);
+  check_tensor("allgather", "in", in);
+  check_pair("allgather", out, in);
+  return run_allgather(out, in);
+}
+
+WorkPtr ProcessGroup::reduce_scatter(const Tensor& out, const Tensor& in, ReduceOp op) {
+  check_tensor("reduce_scatter", "out", out, op);
+  check_tensor("reduce_scatter", "in", in, op);
+  check_pair("reduce_scatter", in, out);
+  return run_reduce_scatter(out, in, op);
+}
+
+WorkPtr ProcessGroup::barrier() {
+  return run_barrier();
+}
+
 void wait_for_all_ranks(TcpStore& store, int rank, int size, std::chrono::milliseconds timeout) {
   char host[256] = "?";
   ::gethostname(host, sizeof host - 1);

@@ -60,24 +60,30 @@ class ProcessGroup {
   virtual const char* backend() const = 0;
 
   // In place: every rank ends with the reduction of everyone's `t`. Avg is for floating dtypes.
-  virtual WorkPtr allreduce(const Tensor& t, ReduceOp op = ReduceOp::Sum) = 0;
+  WorkPtr allreduce(const Tensor& t, ReduceOp op = ReduceOp::Sum);
   // In place: every rank ends with rank `root`'s `t`.
-  virtual WorkPtr broadcast(const Tensor& t, int root) = 0;
+  WorkPtr broadcast(const Tensor& t, int root);
   // out.numel() == size() * in.numel(): rank r's `in` lands at out's flat offset r * in.numel().
-  virtual WorkPtr allgather(const Tensor& out, const Tensor& in) = 0;
+  WorkPtr allgather(const Tensor& out, const Tensor& in);
   // in.numel() == size() * out.numel(): rank r gets the reduction of everyone's block r of `in`.
-  virtual WorkPtr reduce_scatter(const Tensor& out, const Tensor& in,
-                                 ReduceOp op = ReduceOp::Sum) = 0;
-  virtual WorkPtr barrier() = 0;
+  WorkPtr reduce_scatter(const Tensor& out, const Tensor& in, ReduceOp op = ReduceOp::Sum);
+  WorkPtr barrier();
 
  protected:
-  // Throws naming the collective and the argument unless t is defined, contiguous, on this
-  // group's device and of a dtype `op` supports.
+  // The backends' halves of the collectives above, called with arguments already checked.
+  virtual WorkPtr run_allreduce(const Tensor& t, ReduceOp op) = 0;
+  virtual WorkPtr run_broadcast(const Tensor& t, int root) = 0;
+  virtual WorkPtr run_allgather(const Tensor& out, const Tensor& in) = 0;
+  virtual WorkPtr run_reduce_scatter(const Tensor& out, const Tensor& in, ReduceOp op) = 0;
+  virtual WorkPtr run_barrier() = 0;
+
+ private:
+  // Throw naming the collective and the argument unless t is defined, contiguous, on this
+  // group's device and of a dtype `op` supports; and unless big holds size() x small.
   void check_tensor(const char* collective, const char* arg, const Tensor& t,
                     ReduceOp op = ReduceOp::Sum) const;
   void check_pair(const char* collective, const Tensor& big, const Tensor& small) const;
 
- private:
   int rank_;
   int size_;
   Device device_;

@@ -176,19 +176,25 @@ int main(int argc, char** argv) {
           (is_err ? r->err : r->out) = -1;
         }
       }
-      // Then exits: the first failure stops the rest.
+      // Then exits: the first failure stops the rest. Ranks found dead in the same scan are
+      // not ordered by time; one killed by a signal is named before one that exited with an
+      // error, as the others' errors (a connection reset) usually follow from it.
+      Rank* first = nullptr;
       for (auto& r : ranks) {
         if (!r.running || ::waitpid(r.pid, &r.status, WNOHANG) != r.pid) continue;
         r.running = false;
-        if (exit_code(r.status) != 0 && failed < 0 && !signalled) {
-          failed = r.rank;
-          code = exit_code(r.status);
-          std::fprintf(stderr, "tessel-run: rank %d %s %d; stopping the other ranks\n", r.rank,
-                       WIFEXITED(r.status) ? "exited with status" : "was killed by signal",
-                       WIFEXITED(r.status) ? WEXITSTATUS(r.status) : WTERMSIG(r.status));
-          stop_others(SIGTERM);
-          stop_deadline = std::chrono::steady_clock::now() + std::chrono::seconds(grace);
-        }
+        if (exit_code(r.status) == 0 || failed >= 0 || signalled) continue;
+        if (!first || (WIFSIGNALED(r.status) && !WIFSIGNALED(first->status))) first = &r;
+      }
+      if (first) {
+        failed = first->rank;
+        code = exit_code(first->status);
+        std::fprintf(
+            stderr, "tessel-run: rank %d %s %d; stopping the other ranks\n", first->rank,
+            WIFEXITED(first->status) ? "exited with status" : "was killed by signal",
+            WIFEXITED(first->status) ? WEXITSTATUS(first->status) : WTERMSIG(first->status));
+        stop_others(SIGTERM);
+        stop_deadline = std::chrono::steady_clock::now() + std::chrono::seconds(grace);
       }
       if (g_signal != 0) {
         stop_others(signalled ? SIGKILL : int(g_signal));

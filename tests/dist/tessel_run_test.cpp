@@ -118,14 +118,15 @@ TEST(TesselRun, ARankThatNeverStartsIsNamed) {
 
 TEST(TesselRun, SignalsReachEveryRankWhichMayFinishItsWork) {
   tessel::testing::TempDir dir;
-  // SIGTERM to tessel-run after 1 s: each rank traps it, finishes and exits 0; tessel-run says
-  // 128 + SIGTERM.
+  // SIGTERM to tessel-run once both ranks have set their trap (a fixed delay races a loaded
+  // machine): each rank traps it, finishes and exits 0; tessel-run says 128 + SIGTERM.
   const std::string log = dir.path("signal.log");
   const std::string command =
-      "timeout --preserve-status -s TERM 1 " + std::string(TESSEL_TOOLS_DIR) +
+      std::string(TESSEL_TOOLS_DIR) +
       "/tessel-run --nproc-per-node 2 -- sh -c "
-      "'trap \"sleep 0.5; echo finished; exit 0\" TERM; sleep 30 & wait' > " +
-      log + " 2>&1";
+      "'trap \"sleep 0.5; echo finished; exit 0\" TERM; echo ready; sleep 30 & wait' > " +
+      log + " 2>&1 & pid=$!; for i in $(seq 300); do [ $(grep -c ready " + log +
+      ") -ge 2 ] && break; sleep 0.1; done; kill -TERM $pid; wait $pid";
   int status = std::system(command.c_str());
   std::ifstream in(log);
   std::string output((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
