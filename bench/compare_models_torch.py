@@ -13,9 +13,10 @@ cross-entropy on "out" plus 0.4 x on each auxiliary head, backward and SGD (mome
 both sides. The PyTorch models are torchvision's (fcn_resnet50, deeplabv3_resnet50 with their
 aux heads, lraspp_mobilenet_v3_large), the torch transcriptions in tests/fixtures/gen_*.py,
 imported from there, and where pip's packages are importable the real ones (HuggingFace's
-SegFormer from transformers 4, segmentation_models_pytorch's Unet, UnetPlusPlus, Linknet, FPN and MAnet; a PyTorch without
-them prints why and gets "-"); a model whose transcription only counts parameters gets "-"
-(the real-time networks run without their auxiliary heads, as models_bench runs them).
+SegFormer from transformers 4, segmentation_models_pytorch's Unet, UnetPlusPlus, Linknet, FPN,
+MAnet and UPerNet, SuperGradients' DDRNet, STDC-Seg, PP-LiteSeg and RegSeg; a PyTorch without
+them prints why and gets "-"); the real-time networks run without their auxiliary heads, as
+models_bench runs them.
 Every measurement runs in its own process, so that peak memory is its own: on CUDA the caching
 allocators' peak allocated bytes, on the CPU the process's peak resident set (VmHWM; each side's
 includes its runtime: importing torch alone takes some hundreds of MB). Times: ours Google
@@ -91,38 +92,29 @@ def _enet():
 
 
 def _unet():
-    from gen_unet_stdc_models import unet
+    from gen_unet_models import unet
     return unet(CLASSES)
 
 
 def _unet_small():
-    from gen_unet_stdc_models import unet_small
+    from gen_unet_models import unet_small
     return unet_small(CLASSES)
 
 
-def _stdc_seg(name):
-    """SuperGradients' STDC-Seg and PP-LiteSeg (with their forward), without auxiliary heads."""
-    from gen_unet_stdc_models import SEG_MODELS
-    return SEG_MODELS[name](CLASSES, False)
+def _sg(name):
+    """SuperGradients' own network (from pip), without auxiliary heads; SG's names of Tessel's
+    registry names as in tests/fixtures/gen_super_gradients.py."""
+    import logging
+    logging.disable(logging.WARNING)
+    from super_gradients.training import models
+    sg_name = {"pp_liteseg_t": "pp_lite_t_seg", "pp_liteseg_b": "pp_lite_b_seg"}.get(name, name)
+    arch = {} if name == "regseg48" else {"use_aux_heads": False}
+    return models.get(sg_name, num_classes=CLASSES, arch_params=arch)
 
 
 def _bisenetv2():
     from gen_enet_bisenetv2 import BiSeNetV2
     return BiSeNetV2(CLASSES)
-
-
-def _regseg48():
-    from gen_ddrnet_models import RegSeg48
-    return RegSeg48(CLASSES)
-
-
-def _pp_liteseg_t():
-    return _stdc_seg("pp_liteseg_t")
-
-
-def _ddrnet_23_slim():
-    from gen_ddrnet_models import DDRNETS
-    return DDRNETS["ddrnet_23_slim"](CLASSES, False)
 
 
 # Our registry name -> builder of (callable returning the heads, module), or None where the
@@ -144,14 +136,11 @@ TORCH = {
     "unetplusplus_resnet34": _at_input_size(lambda: _smp("UnetPlusPlus")),
     "enet": _at_input_size(_enet),
     "bisenetv2": _at_input_size(_bisenetv2),
-    "regseg48": _at_input_size(_regseg48),
-    "pp_liteseg_t": _at_input_size(_pp_liteseg_t),
-    "ddrnet_23_slim": _at_input_size(_ddrnet_23_slim),
+    **{name: _at_input_size(lambda name=name: _sg(name))
+       for name in ("regseg48", "ddrnet_23_slim", "ddrnet_23", "ddrnet_39", "stdc1_seg",
+                    "stdc2_seg", "pp_liteseg_t", "pp_liteseg_b")},
     "unet": _at_input_size(_unet),
     "unet_small": _at_input_size(_unet_small),
-    "stdc1_seg": _at_input_size(lambda: _stdc_seg("stdc1_seg")),
-    "stdc2_seg": _at_input_size(lambda: _stdc_seg("stdc2_seg")),
-    "pp_liteseg_b": _at_input_size(lambda: _stdc_seg("pp_liteseg_b")),
     "fcn_resnet101": _torchvision("fcn_resnet101"),
     "deeplabv3_resnet101": _torchvision("deeplabv3_resnet101"),
 }

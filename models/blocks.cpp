@@ -12,9 +12,13 @@ std::shared_ptr<nn::ModuleDict> group(
 
 std::shared_ptr<nn::Sequential> segmentation_head(int64_t in_channels, int64_t mid_channels,
                                                   int64_t num_classes, double dropout) {
-  return std::make_shared<nn::Sequential>(std::initializer_list<nn::ModulePtr>{
-      conv_bn(in_channels, mid_channels, 3), std::make_shared<nn::Dropout>(dropout),
+  auto head = std::make_shared<nn::Sequential>(std::initializer_list<nn::ModulePtr>{
+      conv_bn(in_channels, mid_channels, 3, {.sg_names = true}),
+      std::make_shared<nn::Dropout>(dropout),
       std::make_shared<nn::Conv2d>(mid_channels, num_classes, 1, 1, 0, 1, 1, false)});
+  using Named = std::vector<std::pair<std::string, nn::ModulePtr>>;
+  return std::make_shared<nn::Sequential>(
+      Named{{"0", std::make_shared<nn::Sequential>(Named{{"seg_head", head}})}});
 }
 
 void check_input(const std::string& model, const Tensor& x, int64_t multiple) {

@@ -15,8 +15,9 @@ namespace tessel::models {
 std::shared_ptr<nn::ModuleDict> group(
     const std::vector<std::pair<std::string, nn::ModulePtr>>& children);
 
-// SuperGradients' SegmentationHead: conv-BN-ReLU 3x3 (in -> mid), Dropout, 1x1 conv without
-// bias (mid -> classes).
+// SuperGradients' SegmentationHead (conv-BN-ReLU 3x3 in -> mid, Dropout, 1x1 conv without bias
+// mid -> classes) as SG's models hold it, first in a Sequential whose second module upsamples:
+// "0.seg_head.0.seq.conv.weight" .. "0.seg_head.2.weight". The caller upsamples.
 std::shared_ptr<nn::Sequential> segmentation_head(int64_t in_channels, int64_t mid_channels,
                                                   int64_t num_classes, double dropout);
 

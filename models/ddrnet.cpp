@@ -63,37 +63,40 @@ std::shared_ptr<nn::Sequential> make_layer(int64_t in, int64_t planes, int64_t b
   return layer;
 }
 
-// BN - ReLU - conv (pre-activation), as DAPPM and the heads order them.
-std::shared_ptr<nn::Sequential> bn_relu_conv(int64_t in, int64_t out, int64_t kernel) {
-  return std::make_shared<nn::Sequential>(std::initializer_list<nn::ModulePtr>{
-      std::make_shared<nn::BatchNorm2d>(in), std::make_shared<nn::ReLU>(),
-      std::make_shared<nn::Conv2d>(in, out, kernel, 1, kernel / 2, 1, 1, false)});
+// BN - ReLU - conv (pre-activation), as DAPPM and the heads order them; appended to `seq` when
+// given (DAPPM's pooled branches put a pooling first).
+std::shared_ptr<nn::Sequential> bn_relu_conv(int64_t in, int64_t out, int64_t kernel,
+                                             std::shared_ptr<nn::Sequential> seq = nullptr) {
+  if (!seq) seq = std::make_shared<nn::Sequential>();
+  seq->push_back(std::make_shared<nn::BatchNorm2d>(in));
+  seq->push_back(std::make_shared<nn::ReLU>());
+  seq->push_back(std::make_shared<nn::Conv2d>(in, out, kernel, 1, kernel / 2, 1, 1, false));
+  return seq;
 }
 
 // One scale of DAPPM: average pooling (stride 0: global, 1: none), BN-ReLU-1x1, back to the
 // input's size; every branch but the first adds the previous branch's output and refines the
-// sum with a 3x3 ("process"), so that coarse context flows into finer scales.
+// sum with a 3x3 ("process"), so that coarse context flows into finer scales. The pooling is
+// down_scale's first module, as in SuperGradients' state dict ("down_scale.1" is then the BN).
 class DAPPMBranch : public nn::Module {
  public:
   DAPPMBranch(int64_t kernel, int64_t stride, int64_t in, int64_t planes) : Module("DAPPMBranch") {
-    down_scale = register_module("down_scale", bn_relu_conv(in, planes, 1));
+    auto pooling = std::make_shared<nn::Sequential>();
     if (stride == 0)
-      pool_ = std::make_shared<nn::AdaptiveAvgPool2d>(1);
+      pooling->push_back(std::make_shared<nn::AdaptiveAvgPool2d>(1));
     else if (stride > 1)
-      pool_ = std::make_shared<nn::AvgPool2d>(kernel, stride, stride);
+      pooling->push_back(std::make_shared<nn::AvgPool2d>(kernel, stride, stride));
+    down_scale = register_module("down_scale", bn_relu_conv(in, planes, 1, pooling));
     if (stride != 1) process = register_module("process", bn_relu_conv(planes, planes, 3));
   }
 
   // `previous` is undefined for the first branch.
   Tensor forward(const Tensor& x, const Tensor& previous) {
-    Tensor y = resize(down_scale->forward(pool_ ? pool_->forward(x) : x), x);
+    Tensor y = resize(down_scale->forward(x), x);
     return previous.defined() ? process->forward(y + previous) : y;
   }
 
   std::shared_ptr<nn::Sequential> down_scale, process;
-
- private:
-  nn::ModulePtr pool_;  // no parameters: kept out of the state dict's numbering
 };
 
 class DAPPM : public nn::Module {

@@ -7,13 +7,17 @@
 #include "models/conv_bn.h"
 
 namespace tessel::models {
+namespace {
+const ConvBNOptions kSg{.sg_names = true};  // SuperGradients' names
+}  // namespace
 
 SPPM::SPPM(int64_t in_channels, int64_t inter_channels, int64_t out_channels) : Module("SPPM") {
   branches = register_module("branches", std::make_shared<nn::ModuleList>());
   for (int64_t size : {1, 2, 4})
-    branches->push_back(std::make_shared<nn::Sequential>(std::initializer_list<nn::ModulePtr>{
-        std::make_shared<nn::AdaptiveAvgPool2d>(size), conv_bn(in_channels, inter_channels, 1)}));
-  conv_out = register_module("conv_out", conv_bn(inter_channels, out_channels, 3));
+    branches->push_back(std::make_shared<nn::Sequential>(
+        std::initializer_list<nn::ModulePtr>{std::make_shared<nn::AdaptiveAvgPool2d>(size),
+                                             conv_bn(in_channels, inter_channels, 1, kSg)}));
+  conv_out = register_module("conv_out", conv_bn(inter_channels, out_channels, 3, kSg));
 }
 
 Tensor SPPM::forward(const Tensor& x) {
@@ -27,12 +31,13 @@ Tensor SPPM::forward(const Tensor& x) {
 
 UAFM::UAFM(int64_t in_channels, int64_t skip_channels, int64_t out_channels) : Module("UAFM") {
   conv_atten = register_module(
-      "conv_atten", std::make_shared<nn::Sequential>(std::initializer_list<nn::ModulePtr>{
-                        conv_bn(4, 2, 3), conv_bn(2, 1, 3, {.relu = false})}));
+      "conv_atten",
+      std::make_shared<nn::Sequential>(std::initializer_list<nn::ModulePtr>{
+          conv_bn(4, 2, 3, kSg), conv_bn(2, 1, 3, {.relu = false, .sg_names = true})}));
   nn::ModulePtr proj = std::make_shared<nn::Identity>();
-  if (skip_channels != in_channels) proj = conv_bn(skip_channels, in_channels, 3);
+  if (skip_channels != in_channels) proj = conv_bn(skip_channels, in_channels, 3, kSg);
   proj_skip = register_module("proj_skip", proj);
-  conv_out = register_module("conv_out", conv_bn(in_channels, out_channels, 3));
+  conv_out = register_module("conv_out", conv_bn(in_channels, out_channels, 3, kSg));
 }
 
 Tensor UAFM::forward(const Tensor& x_in, const Tensor& skip_in) {
@@ -55,17 +60,22 @@ PPLiteSeg::PPLiteSeg(char variant, const ModelOptions& options)
   const std::array<int64_t, 3> decoder =
       tiny ? std::array<int64_t, 3>{128, 64, 32} : std::array<int64_t, 3>{128, 96, 64};
   const std::array<int64_t, 3> aux_hidden = {32, 64, 64};
-  backbone = register_module("backbone", std::make_shared<STDCBackbone>(tiny ? 1 : 2));
-  proj_convs = register_module("proj_convs", std::make_shared<nn::ModuleList>());
+  // SuperGradients' "encoder" (backbone, context module, projections) and "decoder".
+  backbone = std::make_shared<STDCBackbone>(tiny ? 1 : 2);
+  context_module = std::make_shared<SPPM>(1024, 128, 128);
+  proj_convs = std::make_shared<nn::ModuleList>();
   for (size_t s = 0; s < 3; ++s)
-    proj_convs->push_back(conv_bn(stage_channels[s], projection[s], 3));
-  context_module = register_module("context_module", std::make_shared<SPPM>(1024, 128, 128));
-  up_stages = register_module("up_stages", std::make_shared<nn::ModuleList>());
+    proj_convs->push_back(conv_bn(stage_channels[s], projection[s], 3, kSg));
+  register_module("encoder", group({{"backbone", backbone},
+                                    {"context_module", context_module},
+                                    {"proj_convs", proj_convs}}));
+  up_stages = std::make_shared<nn::ModuleList>();
   int64_t in_channels = 128;
   for (size_t i = 0; i < 3; ++i) {
     up_stages->push_back(std::make_shared<UAFM>(in_channels, projection[2 - i], decoder[i]));
     in_channels = decoder[i];
   }
+  register_module("decoder", group({{"up_stages", up_stages}}));
   seg_head = register_module(
       "seg_head", segmentation_head(decoder[2], tiny ? 32 : 64, options.num_classes, 0.0));
   if (options.aux) {

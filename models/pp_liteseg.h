@@ -39,8 +39,10 @@ class PPLiteSeg : public SegmentationModel {
   // variant: 'T' or 'B'.
   PPLiteSeg(char variant, const ModelOptions& options);
   Outputs forward_outputs(const Tensor& x) override;
-  std::vector<std::string> backbone_paths() const override { return {"backbone"}; }
+  std::vector<std::string> backbone_paths() const override { return {"encoder.backbone"}; }
 
+  // backbone, proj_convs and context_module under "encoder", up_stages under "decoder", as
+  // SuperGradients names them (its checkpoints load as they are).
   std::shared_ptr<STDCBackbone> backbone;
   std::shared_ptr<nn::ModuleList> proj_convs;  // strides 8, 16, 32
   std::shared_ptr<SPPM> context_module;

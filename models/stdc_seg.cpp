@@ -11,19 +11,28 @@ namespace {
 constexpr int64_t kContextChannels = 128, kFfmChannels = 256, kAuxChannels = 64;
 constexpr double kDropout = 0.2;
 
+const ConvBNOptions kSg{.sg_names = true};
+
 std::shared_ptr<nn::Sequential> sequential(std::initializer_list<nn::ModulePtr> modules) {
   return std::make_shared<nn::Sequential>(modules);
+}
+
+// Nearest x2, then conv-BN-ReLU 3x3: "upsample32.1.seq.conv.weight".
+std::shared_ptr<nn::Sequential> upsample_conv(int64_t channels) {
+  return sequential({std::make_shared<nn::Upsample>(nn::Upsample::Options{.scale_factor = 2.0}),
+                     conv_bn(channels, channels, 3, kSg)});
 }
 
 }  // namespace
 
 AttentionRefinementModule::AttentionRefinementModule(int64_t in_channels, int64_t out_channels)
     : Module("AttentionRefinementModule") {
-  conv_first = register_module("conv_first", conv_bn(in_channels, out_channels, 3));
+  conv_first = register_module("conv_first", conv_bn(in_channels, out_channels, 3, kSg));
   attention_block = register_module(
-      "attention_block", sequential({std::make_shared<nn::AdaptiveAvgPool2d>(1),
-                                     conv_bn(out_channels, out_channels, 1, {.relu = false}),
-                                     std::make_shared<nn::Sigmoid>()}));
+      "attention_block",
+      sequential({std::make_shared<nn::AdaptiveAvgPool2d>(1),
+                  conv_bn(out_channels, out_channels, 1, {.relu = false, .sg_names = true}),
+                  std::make_shared<nn::Sigmoid>()}));
 }
 
 Tensor AttentionRefinementModule::forward(const Tensor& x) {
@@ -34,15 +43,15 @@ Tensor AttentionRefinementModule::forward(const Tensor& x) {
 FeatureFusionModule::FeatureFusionModule(int64_t spatial_channels, int64_t context_channels,
                                          int64_t out_channels)
     : Module("FeatureFusionModule") {
-  pw_conv =
-      register_module("pw_conv", conv_bn(spatial_channels + context_channels, out_channels, 1));
+  pw_conv = register_module("pw_conv",
+                            conv_bn(spatial_channels + context_channels, out_channels, 1, kSg));
   // No BatchNorm in the squeeze step, as the reference.
   attention_block = register_module(
       "attention_block",
       sequential(
           {std::make_shared<nn::AdaptiveAvgPool2d>(1),
-           std::make_shared<nn::Conv2d>(out_channels, out_channels / 4, 1, 1, 0, 1, 1, false),
-           std::make_shared<nn::ReLU>(),
+           conv_bn(out_channels, out_channels / 4, 1,
+                   {.bias = false, .batch_norm = false, .sg_names = true}),
            std::make_shared<nn::Conv2d>(out_channels / 4, out_channels, 1, 1, 0, 1, 1, false),
            std::make_shared<nn::Sigmoid>()}));
 }
@@ -54,28 +63,33 @@ Tensor FeatureFusionModule::forward(const Tensor& spatial, const Tensor& context
 
 STDCSeg::STDCSeg(int version, const ModelOptions& options)
     : SegmentationModel(version == 1 ? "STDC1Seg" : "STDC2Seg") {
-  backbone = register_module("backbone", std::make_shared<STDCBackbone>(version));
-  context_embedding = register_module(
-      "context_embedding",
-      sequential({std::make_shared<nn::AdaptiveAvgPool2d>(1), conv_bn(1024, kContextChannels, 1)}));
-  arm32 =
-      register_module("arm32", std::make_shared<AttentionRefinementModule>(1024, kContextChannels));
-  upsample32 = register_module("upsample32", conv_bn(kContextChannels, kContextChannels, 3));
-  arm16 =
-      register_module("arm16", std::make_shared<AttentionRefinementModule>(512, kContextChannels));
-  upsample16 = register_module("upsample16", conv_bn(kContextChannels, kContextChannels, 3));
+  // SuperGradients' ContextPath ("cp"): the backbone and the refinement of its two last stages.
+  backbone = std::make_shared<STDCBackbone>(version);
+  context_embedding = sequential(
+      {std::make_shared<nn::AdaptiveAvgPool2d>(1), conv_bn(1024, kContextChannels, 1, kSg)});
+  arm32 = std::make_shared<AttentionRefinementModule>(1024, kContextChannels);
+  upsample32 = upsample_conv(kContextChannels);
+  arm16 = std::make_shared<AttentionRefinementModule>(512, kContextChannels);
+  upsample16 = upsample_conv(kContextChannels);
+  register_module("cp",
+                  group({{"backbone", backbone},
+                         {"context_embedding", group({{"context_embedding", context_embedding}})},
+                         {"arm32", arm32},
+                         {"upsample32", upsample32},
+                         {"arm16", arm16},
+                         {"upsample16", upsample16}}));
   ffm = register_module("ffm",
                         std::make_shared<FeatureFusionModule>(256, kContextChannels, kFfmChannels));
   segmentation_head = register_module(
       "segmentation_head",
       models::segmentation_head(kFfmChannels, kFfmChannels, options.num_classes, kDropout));
   if (options.aux) {
-    aux_head_s32 = register_module(
-        "aux_head_s32",
-        models::segmentation_head(1024, kAuxChannels, options.num_classes, kDropout));
     aux_head_s16 = register_module(
         "aux_head_s16",
         models::segmentation_head(512, kAuxChannels, options.num_classes, kDropout));
+    aux_head_s32 = register_module(
+        "aux_head_s32",
+        models::segmentation_head(1024, kAuxChannels, options.num_classes, kDropout));
     detail_head8 =
         register_module("detail_head8", models::segmentation_head(256, kAuxChannels, 1, kDropout));
   }
@@ -88,8 +102,8 @@ Outputs STDCSeg::forward_outputs(const Tensor& x) {
   const Tensor &s8 = f.at("s8"), &s16 = f.at("s16"), &s32 = f.at("s32");
   // The global context is 1x1: adding it broadcasts, as the reference's nearest upsampling.
   Tensor context = arm32->forward(s32) + context_embedding->forward(s32);
-  context = upsample32->forward(upsample2_nearest(context));
-  context = upsample16->forward(upsample2_nearest(arm16->forward(s16) + context));
+  context = upsample32->forward(context);
+  context = upsample16->forward(arm16->forward(s16) + context);
   // Bilinear with align_corners=True, as the reference's heads.
   auto head = [&](nn::Module& h, const Tensor& features) {
     return resize_as(h.forward(features), x, true);

@@ -1,7 +1,8 @@
 // STDC-Seg (STDC1-Seg, STDC2-Seg) as SuperGradients' STDCSegmentationBase: BiSeNet's context path
 // on an STDC backbone (global context + attention refinement of the stride-32 and stride-16
 // features, each upsampled x2), fused with the stride-8 features, and a 3x3 head.
-// With options.aux, outputs in SuperGradients' order: "out", "aux1" (stride-32 head), "aux2"
+// Module names and order are SuperGradients' (its checkpoints load as they are). With
+// options.aux, outputs in SG's order: "out", "aux1" (stride-32 head), "aux2"
 // (stride-16 head), "detail" (one channel from the stride-8 features, for the detail loss).
 #pragma once
 
@@ -33,14 +34,15 @@ class STDCSeg : public SegmentationModel {
  public:
   STDCSeg(int version, const ModelOptions& options);
   Outputs forward_outputs(const Tensor& x) override;
-  std::vector<std::string> backbone_paths() const override { return {"backbone"}; }
+  std::vector<std::string> backbone_paths() const override { return {"cp.backbone"}; }
 
+  // Under "cp" (SuperGradients' ContextPath); context_embedding one level deeper still.
   std::shared_ptr<STDCBackbone> backbone;
   std::shared_ptr<nn::Sequential> context_embedding, upsample32, upsample16;
   std::shared_ptr<AttentionRefinementModule> arm32, arm16;
   std::shared_ptr<FeatureFusionModule> ffm;
   std::shared_ptr<nn::Sequential> segmentation_head;
-  std::shared_ptr<nn::Sequential> aux_head_s32, aux_head_s16, detail_head8;  // with options.aux
+  std::shared_ptr<nn::Sequential> aux_head_s16, aux_head_s32, detail_head8;  // with options.aux
 };
 
 }  // namespace tessel::models

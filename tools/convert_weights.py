@@ -15,10 +15,11 @@ classifier's weights without its classifier. What each --from reads:
   smp          segmentation_models_pytorch's Unet on resnet34 or resnet50, Linknet, FPN, MAnet and
                UnetPlusPlus on resnet34: whole networks whose names are ours already
                (model.weights; model.backbone_weights takes their encoder.*, torchvision's names).
-  sg           SuperGradients (checkpoints hold the weights under "net"): DDRNet-23-slim, STDC1-Seg,
-               PP-LiteSeg-T, RegSeg-48 and the stdc1_classification ImageNet classifier, whole
-               networks with our names (model.weights; model.backbone_weights takes the backbone's
-               keys from them).
+  sg           SuperGradients (checkpoints hold the weights under "net"): DDRNet-23-slim/23/39,
+               STDC1/2-Seg, PP-LiteSeg-T/B and RegSeg-48 are whole networks whose names are ours
+               already (model.weights; model.backbone_weights takes the backbone's keys from
+               them); an stdc1/2_classification ImageNet classifier becomes its backbone under the
+               backbone's own names (backbone.* without the prefix; conv_last, fc, linear dropped).
   hf           HuggingFace SegFormer / MiT (nvidia/mit-b0, nvidia/segformer-b0-*): the encoder,
                segformer.encoder.* without that prefix, or transformers 5's segformer.stages.*
                renamed to those names; the classifier and decode head dropped. A model.safetensors
@@ -183,27 +184,6 @@ HF5_RULES = [(r"^(\d+)\.patch_embeddings\.", r"patch_embeddings.\1."),
              (r"\.mlp\.fc([12])\.", r".mlp.dense\1.")]
 
 
-# SuperGradients: ConvBNReLU's children are "seq.conv", "seq.bn" (ours: a Sequential's "0", "1");
-# DAPPM's pooled branches put their pooling first ("down_scale.0"), where ours sits outside;
-# RegSeg's stages name their blocks ("DBlock_in32_..._s2_se4#0") and nest the shortcut (a
-# stride-1 one has no pooling before its conv-BN); STDC-Seg's and PP-LiteSeg's parts sit under
-# "cp." and "encoder.", RegSeg's decoder under "decoder."; segmentation heads nest one level
-# deeper ("segmentation_head.0.seg_head."); STDC-Seg's fusion attention has a conv-ReLU unit
-# (ours: conv, ReLU).
-SG_RULES = [(r"\.seq\.conv\.", ".0."), (r"\.seq\.bn\.", ".1."),
-            (r"^(spp\.branches\.[1-9]\d*\.down_scale\.)(\d+)\.", lambda m: f"{m[1]}{int(m[2]) - 1}."),
-            (r"^(backbone\.stages\.\d+\.DBlock_[^.]*_s1_[^.]*#\d+\.shortcut\.shortcut\.)1\.", r"\g<1>0."),
-            (r"^backbone\.stages\.(\d+)\.DBlock_[^.]*#(\d+)\.", r"stages.\1.\2."),
-            (r"\.shortcut\.shortcut\.", ".shortcut."),
-            (r"^decoder\.conv_bn_relu\.", "fuse."),
-            (r"^(encoder|cp|decoder)\.", ""),
-            (r"^(\w+)\.0\.seg_head\.", r"\1."), (r"^head\.head\.", "head."),
-            (r"^ffm\.attention_block\.2\.", "ffm.attention_block.3."),
-            (r"^ffm\.attention_block\.1\.0\.", "ffm.attention_block.1."),
-            (r"^context_embedding\.context_embedding\.", "context_embedding."),
-            (r"^(upsample(?:32|16))\.1\.", r"\1.")]
-
-
 # timm's MobileNetV3: the stem, then blocks.S.B numbered on as torchvision's features.N, each
 # block's parts by its kind (an inverted residual with conv_pwl, its projection after the SE
 # when there is one; the first stage's depthwise-separable block; the last 1x1 ConvBnAct); the
@@ -259,21 +239,21 @@ MMSEG_REFUSED = [
 # stride-2 STDC module, mmseg's "downsample" (the strided depthwise conv) leads SG's second branch.
 MMSEG_STDC_RULES = [
     (r"^backbone\.backbone\.stages\.([01])\.",
-     lambda m: f"backbone.stages.block_s{2 ** (int(m[1]) + 1)}.0."),
+     lambda m: f"cp.backbone.stages.block_s{2 ** (int(m[1]) + 1)}.0."),
     (r"^backbone\.backbone\.stages\.([234])\.",
-     lambda m: f"backbone.stages.block_s{2 ** (int(m[1]) + 1)}."),
+     lambda m: f"cp.backbone.stages.block_s{2 ** (int(m[1]) + 1)}."),
     (r"(block_s\d+\.0)\.downsample\.", r"\1.conv_list.1.0."),
     (r"(block_s\d+\.0)\.layers\.1\.", r"\1.conv_list.1.1."),
     (r"\.layers\.(\d)\.", r".conv_list.\1."),
-    (r"^backbone\.arms\.0\.", "arm32."), (r"^backbone\.arms\.1\.", "arm16."),
+    (r"^backbone\.arms\.0\.", "cp.arm32."), (r"^backbone\.arms\.1\.", "cp.arm16."),
     (r"\.conv_layer\.", ".conv_first."), (r"\.atten_conv_layer\.", ".attention_block."),
-    (r"^backbone\.convs\.0\.", "upsample32."), (r"^backbone\.convs\.1\.", "upsample16."),
-    (r"^backbone\.conv_avg\.", "context_embedding.1."),
+    (r"^backbone\.convs\.0\.", "cp.upsample32.1."), (r"^backbone\.convs\.1\.", "cp.upsample16.1."),
+    (r"^backbone\.conv_avg\.", "cp.context_embedding.context_embedding.1."),
     (r"^backbone\.ffm\.conv0\.", "ffm.pw_conv."),
-    (r"^backbone\.ffm\.attention\.1\.conv\.", "ffm.attention_block.1."),
-    (r"^backbone\.ffm\.attention\.2\.conv\.", "ffm.attention_block.3."),
-    (r"^decode_head\.convs\.0\.", "segmentation_head.0."),
-    (r"\.conv\.", ".0."), (r"\.bn\.", ".1.")]
+    (r"^backbone\.ffm\.attention\.1\.", "ffm.attention_block.1."),
+    (r"^backbone\.ffm\.attention\.2\.conv\.", "ffm.attention_block.2."),
+    (r"^decode_head\.convs\.0\.", "segmentation_head.0.seg_head.0."),
+    (r"\.conv\.", ".seq.conv."), (r"\.bn\.", ".seq.bn.")]
 
 # MiT (MixVisionTransformer, keys under "backbone."): to the names of HuggingFace's encoder. mmseg
 # packs each attention's query, key and value into nn.MultiheadAttention's in_proj (split below)
@@ -332,7 +312,12 @@ def mmseg_map(state):
 
 
 def sg_map(state):
-    return renamed(state, SG_RULES)
+    """Tessel's SuperGradients networks have SG's module names, so a network's checkpoint loads as
+    it is. An STDC ImageNet classifier (what SG's STDC-Seg and PP-LiteSeg recipes start from)
+    becomes its backbone under the backbone's own names, which model.backbone_weights takes."""
+    if first_key(state, "conv_last.") and first_key(state, "backbone.stages."):
+        return only(state, "backbone.")
+    return dict(state)
 
 
 def smp_map(state):

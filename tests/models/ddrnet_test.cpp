@@ -15,10 +15,10 @@ struct Reference {
 
 class DDRNetSize : public ::testing::TestWithParam<Reference> {};
 
-// Counts for 19 classes from tests/fixtures/gen_ddrnet_models.py, a torch transcription of
-// SuperGradients' ddrnet.py; the paper (Hong et al. 2021, table 4) rounds them to 5.7M, 20.1M and
-// 32.3M. One model per case (building and initialising one is most of the test's time): without
-// the auxiliary head is with it less seghead_extra.
+// Counts for 19 classes from SuperGradients' own DDRNet23Slim, DDRNet23, DDRNet39
+// (tests/fixtures/gen_super_gradients.py); the paper (Hong et al. 2021, table 4) rounds them
+// to 5.7M, 20.1M and 32.3M. One model per case (building and initialising one is most of the test's
+// time): without the auxiliary head is with it less seghead_extra.
 TEST_P(DDRNetSize, ParameterCountMatchesSuperGradients) {
   const Reference& ref = GetParam();
   auto model = create(ref.name, {.num_classes = 19, .aux = true});

@@ -1,8 +1,8 @@
-// RegSeg-48, DDRNet-23-slim, STDC1-Seg, PP-LiteSeg-T and the small UNet (milesial's, bilinear)
-// against torch transcriptions of SuperGradients' definitions with their forward passes
-// (tests/fixtures/gen_ddrnet_models.py, gen_unet_stdc_models.py): state dict names, shapes and
-// order, which the closed-form weights of tests/models/closed_form_init.h follow, then every head's
-// eval-mode output under those weights.
+// DDRNet-23-slim/23/39, STDC1/2-Seg, PP-LiteSeg-T/B and RegSeg-48 against SuperGradients' own
+// modules (tests/fixtures/gen_super_gradients.py), and the small UNet (milesial's, bilinear)
+// against a transcription (gen_unet_models.py): state dict names, shapes and order, which the
+// closed-form weights of tests/models/closed_form_init.h follow, then every head's eval-mode
+// output under those weights.
 #include <gtest/gtest.h>
 
 #include "models/registry.h"
@@ -36,11 +36,19 @@ TEST_P(RealtimeParity, EvalOutputsEqualSuperGradients) {
 INSTANTIATE_TEST_SUITE_P(
     Models, RealtimeParity,
     ::testing::Values(
-        ParityCase{"regseg48", "ddrnet_models.txt", false, {"out"}},
-        ParityCase{"ddrnet_23_slim", "ddrnet_models.txt", true, {"out", "aux"}},
-        ParityCase{"stdc1_seg", "unet_stdc_models.txt", true, {"out", "aux1", "aux2", "detail"}},
-        ParityCase{"pp_liteseg_t", "unet_stdc_models.txt", true, {"out", "aux1", "aux2", "aux3"}},
-        ParityCase{"unet_small", "unet_stdc_models.txt", false, {"out"}}),
+        ParityCase{"ddrnet_23_slim", "super_gradients_models.txt", true, {"out", "aux"}},
+        ParityCase{"ddrnet_23", "super_gradients_models.txt", true, {"out", "aux"}},
+        ParityCase{"ddrnet_39", "super_gradients_models.txt", true, {"out", "aux"}},
+        ParityCase{
+            "stdc1_seg", "super_gradients_models.txt", true, {"out", "aux1", "aux2", "detail"}},
+        ParityCase{
+            "stdc2_seg", "super_gradients_models.txt", true, {"out", "aux1", "aux2", "detail"}},
+        ParityCase{
+            "pp_liteseg_t", "super_gradients_models.txt", true, {"out", "aux1", "aux2", "aux3"}},
+        ParityCase{
+            "pp_liteseg_b", "super_gradients_models.txt", true, {"out", "aux1", "aux2", "aux3"}},
+        ParityCase{"regseg48", "super_gradients_models.txt", false, {"out"}},
+        ParityCase{"unet_small", "unet_models.txt", false, {"out"}}),
     [](const ::testing::TestParamInfo<ParityCase>& info) { return info.param.name; });
 
 }  // namespace

@@ -7,8 +7,8 @@
 namespace tessel::models {
 namespace {
 
-// 3334983 for 19 classes from tests/fixtures/gen_ddrnet_models.py (a torch transcription of
-// SuperGradients' regseg.py); the paper (Gao 2021, table 5) gives 3.34M.
+// 3334983 for 19 classes from SuperGradients' own RegSeg48 (tests/fixtures/gen_super_gradients.py);
+// the paper (Gao 2021, table 5) gives 3.34M.
 TEST(RegSeg, ParameterCountMatchesSuperGradients) {
   EXPECT_EQ(create("regseg48", {.num_classes = 19})->num_parameters(), 3334983);
 }

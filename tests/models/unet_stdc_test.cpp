@@ -13,14 +13,15 @@
 namespace tessel::models {
 namespace {
 
-// Reference counts, each from a PyTorch transcription of the reference code in
-// tests/fixtures/gen_unet_stdc_models.py, which also agrees with the published figures:
-//   unet (2 classes)           31,037,698  milesial/Pytorch-UNet, bilinear=False
-//   unet_small (2 classes)      1,080,946  the same at base width 16, bilinear=True
+// Reference counts, which also agree with the published figures:
+//   unet (2 classes)           31,037,698  milesial/Pytorch-UNet, bilinear=False (a transcription:
+//   unet_small (2 classes)      1,080,946  tests/fixtures/gen_unet_models.py), and the same at
+//                                          base width 16, bilinear=True
+//   from SuperGradients 3.7.1's own modules (tests/fixtures/gen_super_gradients.py):
 //   STDC1 / STDC2 as ImageNet classifiers: 8,441,504 / 12,471,968, the paper's 8.44M / 12.5M
-//   (our backbones, without the classifier: 5,318,304 / 9,348,768)
-//   stdc1_seg, stdc2_seg, pp_liteseg_t, pp_liteseg_b: SuperGradients' STDC1Seg, STDC2Seg,
-//   PPLiteSegT, PPLiteSegB at 19 classes, without / with the auxiliary (and detail) heads
+//   (their backbones, without the classifier: 5,318,304 / 9,348,768)
+//   stdc1_seg, stdc2_seg, pp_liteseg_t, pp_liteseg_b: SG's STDC1Seg, STDC2Seg, PPLiteSegT,
+//   PPLiteSegB at 19 classes, without / with the auxiliary (and detail) heads
 struct ModelCase {
   std::string name;
   bool aux;  // whether the model has auxiliary heads to turn on
