@@ -35,11 +35,13 @@ std::shared_ptr<nn::Conv2d> conv1x1(int64_t in, int64_t out, int64_t stride = 1)
 // The first block strides (or starts dilating) and projects the identity when shapes change.
 template <typename Block>
 std::shared_ptr<nn::Sequential> make_layer(int64_t& inplanes, int64_t& dilation, int64_t planes,
-                                           int64_t blocks, int64_t stride, bool dilate) {
-  int64_t previous_dilation = dilation;
+                                           int64_t blocks, int64_t stride, bool dilate,
+                                           bool dilate_first_block) {
+  int64_t first_dilation = dilation;
   if (dilate) {
     dilation *= stride;
     stride = 1;
+    if (dilate_first_block) first_dilation = dilation;
   }
   nn::ModulePtr downsample;
   if (stride != 1 || inplanes != planes * Block::expansion)
@@ -47,8 +49,7 @@ std::shared_ptr<nn::Sequential> make_layer(int64_t& inplanes, int64_t& dilation,
         conv1x1(inplanes, planes * Block::expansion, stride),
         std::make_shared<nn::BatchNorm2d>(planes * Block::expansion)});
   auto layer = std::make_shared<nn::Sequential>();
-  layer->push_back(
-      std::make_shared<Block>(inplanes, planes, stride, previous_dilation, downsample));
+  layer->push_back(std::make_shared<Block>(inplanes, planes, stride, first_dilation, downsample));
   inplanes = planes * Block::expansion;
   for (int64_t i = 1; i < blocks; ++i)
     layer->push_back(std::make_shared<Block>(inplanes, planes, 1, dilation, nullptr));
@@ -112,10 +113,11 @@ ResNet::ResNet(int64_t depth_, ResNetOptions options_)
   for (size_t s = 0; s < 4; ++s) {
     int64_t planes = 64 << s, stride = s == 0 ? 1 : 2;
     bool dilate = s > 0 && options.replace_stride_with_dilation[s - 1];
-    auto layer =
-        config.bottleneck
-            ? make_layer<Bottleneck>(inplanes, dilation, planes, config.blocks[s], stride, dilate)
-            : make_layer<BasicBlock>(inplanes, dilation, planes, config.blocks[s], stride, dilate);
+    auto layer = config.bottleneck
+                     ? make_layer<Bottleneck>(inplanes, dilation, planes, config.blocks[s], stride,
+                                              dilate, options.dilate_first_block)
+                     : make_layer<BasicBlock>(inplanes, dilation, planes, config.blocks[s], stride,
+                                              dilate, options.dilate_first_block);
     layers[s] = register_module("layer" + std::to_string(s + 1), layer);
   }
   if (options.num_classes > 0) {

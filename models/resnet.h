@@ -16,6 +16,9 @@ struct ResNetOptions {
   // Per stage layer2..layer4: keep its resolution and dilate its 3x3 convolutions instead of
   // striding (torchvision's replace_stride_with_dilation).
   std::array<bool, 3> replace_stride_with_dilation = {false, false, false};
+  // The first block of a dilated stage dilates too, as segmentation_models_pytorch's
+  // make_dilated does; torchvision keeps the previous stage's dilation there.
+  bool dilate_first_block = false;
   // > 0: global average pooling and a linear classifier ("avgpool", "fc"), as the ImageNet model;
   // 0: a backbone without them.
   int64_t num_classes = 0;

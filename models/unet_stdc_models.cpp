@@ -1,6 +1,7 @@
 #include "models/fpn.h"
 #include "models/linknet.h"
 #include "models/manet.h"
+#include "models/pan.h"
 #include "models/pp_liteseg.h"
 #include "models/registry.h"
 #include "models/stdc_seg.h"
@@ -29,6 +30,8 @@ void add_unet_stdc_models(Registry& r) {
   r["upernet_resnet50"] = [](const ModelOptions& o) {
     return std::make_shared<UPerNetResNet>(50, o);
   };
+  r["pan_resnet34"] = [](const ModelOptions& o) { return std::make_shared<PANResNet>(34, o); };
+  r["pan_resnet50"] = [](const ModelOptions& o) { return std::make_shared<PANResNet>(50, o); };
   r["linknet_resnet34"] = [](const ModelOptions& o) {
     return std::make_shared<LinkNetResNet34>(o);
   };

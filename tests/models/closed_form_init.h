@@ -42,10 +42,10 @@ inline void closed_form_init(const nn::Module& model) {
 }
 
 // [1, 3, 64, 64] f32 with x_i = sin(0.37 i).
-inline Tensor closed_form_input() {
-  std::vector<double> v(3 * 64 * 64);
+inline Tensor closed_form_input(int64_t size = 64) {
+  std::vector<double> v(size_t(3 * size * size));
   for (size_t i = 0; i < v.size(); ++i) v[i] = std::sin(0.37 * double(i));
-  return from_vector(v, {1, 3, 64, 64}, DType::F32);
+  return from_vector(v, {1, 3, size, size}, DType::F32);
 }
 
 }  // namespace tessel::testing

@@ -35,16 +35,17 @@ inline void expect_state_dict_matches(const nn::Module& model,
 }
 
 // f32 here against float64 in PyTorch: the model's heads, which must be `heads`, in eval mode under
-// closed_form_init() on closed_form_input(), every `step`-th row and column, within 1e-4 relative
-// (and 1e-4 of the head's largest magnitude).
+// closed_form_init() on closed_form_input(size), every `step`-th row and column, within 1e-4
+// relative (and 1e-4 of the head's largest magnitude).
 inline void expect_outputs_equal_reference(models::SegmentationModel& model,
                                            const std::map<std::string, Tensor>& facts,
                                            const std::string& name,
-                                           const std::vector<std::string>& heads, int64_t step) {
+                                           const std::vector<std::string>& heads, int64_t step,
+                                           int64_t size = 64) {
   closed_form_init(model);
   model.eval();
   NoGradGuard no_grad;
-  models::Outputs y = model.forward_outputs(closed_form_input());
+  models::Outputs y = model.forward_outputs(closed_form_input(size));
   ASSERT_EQ(y.keys(), heads) << name;
   for (const auto& [head, t] : y) {
     Tensor expected = facts.at(name + "." + head);

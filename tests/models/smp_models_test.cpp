@@ -1,5 +1,5 @@
-// segmentation_models_pytorch's decoders (UNet and UPerNet on ResNet-34 and -50; LinkNet, FPN,
-// MA-Net, UNet++ on ResNet-34) against SMP's
+// segmentation_models_pytorch's decoders (UNet, UPerNet and PAN on ResNet-34 and -50; LinkNet,
+// FPN, MA-Net, UNet++ on ResNet-34) against SMP's
 // own modules (tests/fixtures/gen_smp.py): state dict names and shapes, parameter count, eval
 // output under the closed-form weights of tests/models/closed_form_init.h; and training steps.
 #include <gtest/gtest.h>
@@ -14,7 +14,9 @@ namespace {
 
 struct SmpModel {
   std::string name, fixture;
-  int64_t params;  // with one class, SMP's default, as SMP counts them
+  int64_t params;           // with one class, SMP's default, as SMP counts them
+  int64_t multiple = 32;    // of the input's size: the encoder's output stride
+  int64_t input_size = 64;  // of the fixture's input
 };
 
 std::map<std::string, Tensor> facts(const SmpModel& m) {
@@ -35,24 +37,28 @@ TEST_P(SmpModels, StateDictAndParameterCountEqualSmp) {
 TEST_P(SmpModels, EvalOutputEqualsSmp) {
   const SmpModel& m = GetParam();
   auto model = create(m.name, {.num_classes = 3});
-  testing::expect_outputs_equal_reference(*model, facts(m), m.name, {"out"}, 4);
+  testing::expect_outputs_equal_reference(*model, facts(m), m.name, {"out"}, 4, m.input_size);
 }
 
-TEST_P(SmpModels, RefusesAuxAndSizesNotMultiplesOf32) {
+TEST_P(SmpModels, RefusesAuxAndSizesNotMultiplesOfTheOutputStride) {
   const SmpModel& m = GetParam();
   EXPECT_ERROR(create(m.name, {.aux = true}), m.name + ": has no auxiliary");
   auto model = create(m.name, {.num_classes = 3});
   NoGradGuard no_grad;
-  EXPECT_ERROR(model->forward_outputs(zeros({1, 3, 64, 48})), "multiples of 32");
+  EXPECT_ERROR(model->forward_outputs(zeros({1, 3, 64, 64 + m.multiple / 2})),
+               "multiples of " + std::to_string(m.multiple));
 }
 
 TEST_P(SmpModels, TrainStepReachesEveryParameter) {
-  testing::expect_train_step_reaches_every_parameter(GetParam().name, {.num_classes = 3},
-                                                     {2, 3, 64, 64});
+  const SmpModel& m = GetParam();
+  testing::expect_train_step_reaches_every_parameter(m.name, {.num_classes = 3},
+                                                     {2, 3, m.input_size, m.input_size});
 }
 
 TEST_P(SmpModels, TrainStepMatchesCpu_CUDA) {
-  testing::expect_train_step_matches_cpu(GetParam().name, {.num_classes = 3}, {2, 3, 64, 64});
+  const SmpModel& m = GetParam();
+  testing::expect_train_step_matches_cpu(m.name, {.num_classes = 3},
+                                         {2, 3, m.input_size, m.input_size});
 }
 
 INSTANTIATE_TEST_SUITE_P(
@@ -61,6 +67,8 @@ INSTANTIATE_TEST_SUITE_P(
                       SmpModel{"unet_resnet50", "unet_resnet50_smp.txt", 32521105},
                       SmpModel{"upernet_resnet34", "upernet_resnet34_smp.txt", 29599681},
                       SmpModel{"upernet_resnet50", "upernet_resnet50_smp.txt", 37284673},
+                      SmpModel{"pan_resnet34", "pan_resnet34_smp.txt", 21475816, 16, 128},
+                      SmpModel{"pan_resnet50", "pan_resnet50_smp.txt", 24259816, 16, 128},
                       SmpModel{"linknet_resnet34", "linknet.txt", 21771937},
                       SmpModel{"fpn_resnet34", "fpn.txt", 23155393},
                       SmpModel{"manet_resnet34", "manet.txt", 31783633},
@@ -90,6 +98,16 @@ TEST(SmpModels, NamesFollowSmp) {
   EXPECT_TRUE(manet->get_parameter("decoder.center.top_conv.weight").defined());
   EXPECT_TRUE(manet->get_parameter("decoder.blocks.0.SE_ll.3.bias").defined());
   EXPECT_THROW(manet->get_parameter("decoder.blocks.4.hl_conv.0.0.weight"), std::exception);
+  auto pan = create("pan_resnet34", {.num_classes = 1});
+  {
+    NoGradGuard no_grad;
+    EXPECT_ERROR(pan->forward_outputs(zeros({1, 3, 112, 128})), "at least 128x128");
+  }
+  EXPECT_TRUE(pan->get_parameter("decoder.fpa.down3.2.conv.bias").defined());
+  EXPECT_TRUE(pan->get_buffer("decoder.gau1.conv1.1.bn.running_var").defined());
+  EXPECT_EQ(pan->get_parameter("decoder.gau3.conv2.conv.weight").size(1), 256);
+  // SMP's make_dilated: layer4's first block dilates too (torchvision's would not).
+  EXPECT_EQ(pan->get_submodule("encoder.layer4.0.conv1")->as<nn::Conv2d>()->dilation[0], 2);
   auto nested = create("unetplusplus_resnet34", {.num_classes = 1});
   EXPECT_TRUE(nested->get_buffer("decoder.blocks.x_2_3.conv2.1.running_mean").defined());
   EXPECT_TRUE(nested->get_parameter("decoder.blocks.x_0_4.conv1.0.weight").defined());
