@@ -88,7 +88,7 @@ PPLiteSeg::PPLiteSeg(char variant, const ModelOptions& options)
 }
 
 Outputs PPLiteSeg::forward_outputs(const Tensor& x) {
-  check_input(type_name(), x, 32);
+  check_input(type_name(), x, input_multiple());
   std::vector<Tensor> features = backbone->forward_features(x).values();  // s8, s16, s32
   Tensor y = context_module->forward(features[2]);
   for (size_t s = 0; s < 3; ++s) features[s] = (*proj_convs)[s]->forward(features[s]);

@@ -40,6 +40,7 @@ class PPLiteSeg : public SegmentationModel {
   PPLiteSeg(char variant, const ModelOptions& options);
   Outputs forward_outputs(const Tensor& x) override;
   std::vector<std::string> backbone_paths() const override { return {"encoder.backbone"}; }
+  int64_t input_multiple() const override { return 32; }
 
   // backbone, proj_convs and context_module under "encoder", up_stages under "decoder", as
   // SuperGradients names them (its checkpoints load as they are).

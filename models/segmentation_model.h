@@ -41,6 +41,10 @@ class SegmentationModel : public nn::Module {
   // ImageNet backbone holds them); none for a network trained from scratch by design (UNet,
   // ENet, RegSeg, BiSeNetV2). model.backbone_weights loads into them (models/pretrained.h).
   virtual std::vector<std::string> backbone_paths() const { return {}; }
+  // Input heights and widths must be multiples of this: the total stride of a network whose
+  // decoder adds or concatenates features that must line up (1: any size). Evaluation and
+  // prediction pad images to it (train/inference.h); training crops should be multiples.
+  virtual int64_t input_multiple() const { return 1; }
 };
 
 // torchvision's _SimpleSegmentationModel (FCN, DeepLabV3): the classifier reads the backbone's

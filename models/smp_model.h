@@ -16,6 +16,7 @@ namespace tessel::models {
 class SmpResNet : public SegmentationModel {
  public:
   std::vector<std::string> backbone_paths() const override { return {"encoder"}; }
+  int64_t input_multiple() const override { return output_stride_; }
 
   std::shared_ptr<ResNet> encoder;
   std::shared_ptr<nn::Conv2d> classifier;  // "segmentation_head.0"

@@ -97,7 +97,7 @@ STDCSeg::STDCSeg(int version, const ModelOptions& options)
 }
 
 Outputs STDCSeg::forward_outputs(const Tensor& x) {
-  check_input(type_name(), x, 32);
+  check_input(type_name(), x, input_multiple());
   nn::OrderedDict<Tensor> f = backbone->forward_features(x);
   const Tensor &s8 = f.at("s8"), &s16 = f.at("s16"), &s32 = f.at("s32");
   // The global context is 1x1: adding it broadcasts, as the reference's nearest upsampling.

@@ -35,6 +35,7 @@ class STDCSeg : public SegmentationModel {
   STDCSeg(int version, const ModelOptions& options);
   Outputs forward_outputs(const Tensor& x) override;
   std::vector<std::string> backbone_paths() const override { return {"cp.backbone"}; }
+  int64_t input_multiple() const override { return 32; }
 
   // Under "cp" (SuperGradients' ContextPath); context_embedding one level deeper still.
   std::shared_ptr<STDCBackbone> backbone;

@@ -58,7 +58,7 @@ UNet::UNet(const ModelOptions& options) : SegmentationModel("UNet") {
 }
 
 Outputs UNet::forward_outputs(const Tensor& x) {
-  check_input("unet", x, int64_t(1) << depth_);
+  check_input("unet", x, input_multiple());
   std::vector<Tensor> skips;
   Tensor y = x;
   for (size_t level = 0; level < encoder->size(); ++level) {

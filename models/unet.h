@@ -21,6 +21,7 @@ class UNet : public SegmentationModel {
  public:
   explicit UNet(const ModelOptions& options);
   Outputs forward_outputs(const Tensor& x) override;
+  int64_t input_multiple() const override { return int64_t(1) << depth_; }
 
   std::shared_ptr<nn::ModuleList> encoder;   // depth + 1 levels: 64, 128, 256, 512, 1024 channels
   std::shared_ptr<nn::ModuleList> upsample;  // depth transposed convolutions or Upsamples

@@ -74,8 +74,16 @@ Tensor infer_logits(models::SegmentationModel& model, const Tensor& images,
                     const InferenceOptions& o) {
   NoGradGuard no_grad;
   model.eval();
-  return infer_logits([&](const Tensor& x) { return model.forward_outputs(x).at("out"); }, images,
-                      o);
+  const int64_t m = model.input_multiple();
+  return infer_logits(
+      [&](const Tensor& x) {
+        const int64_t h = x.size(2), w = x.size(3);
+        const int64_t pad_h = (m - h % m) % m, pad_w = (m - w % m) % m;
+        if (pad_h == 0 && pad_w == 0) return model.forward_outputs(x).at("out");
+        Tensor logits = model.forward_outputs(pad(x, {0, pad_w, 0, pad_h})).at("out");
+        return logits.narrow(2, 0, h).narrow(3, 0, w).contiguous();
+      },
+      images, o);
 }
 
 Tensor argmax_labels(const Tensor& logits) {

@@ -32,7 +32,9 @@ Tensor sliding_logits(const LogitsFn& f, const Tensor& images, const SlidingWind
 
 // The mean logits over every scale (and flip), at the input's size.
 Tensor infer_logits(const LogitsFn& f, const Tensor& images, const InferenceOptions& o = {});
-// The model's "out" logits, in eval mode and without recording gradients.
+// The model's "out" logits, in eval mode and without recording gradients. Images whose size is
+// not a multiple of the model's input_multiple() are padded with zeros at the bottom and right
+// (after normalisation, as mmsegmentation's size_divisor) and the logits cropped back.
 Tensor infer_logits(models::SegmentationModel& model, const Tensor& images,
                     const InferenceOptions& o = {});
 

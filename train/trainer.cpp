@@ -258,7 +258,7 @@ ConfusionCounts Trainer::evaluate(bool use_ema, bool sharded) {
   ProgressMeter progress("evaluating images", int64_t(val_set_->size()),
                          [&](const std::string& line) { console_->info(line); });
   while (std::optional<data::Batch> batch = loader.next()) {
-    cm.update(model_->forward_outputs(batch->images).at("out"), batch->masks);
+    cm.update(infer_logits(*model_, batch->images), batch->masks);
     progress.advance(batch->images.size(0));
   }
   model_->train();

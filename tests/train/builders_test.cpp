@@ -37,10 +37,10 @@ TEST(MakeModel, ShippedRecipeLoadsAConvertedTorchvisionBackbone) {
 // Every shipped recipe whose schedule assumes an ImageNet-pretrained backbone names the key,
 // and without a file says the run starts from scratch.
 TEST(MakeModel, WarnsWhenAPretrainedBackboneIsNotGiven) {
-  for (const char* recipe :
-       {"deeplabv3_resnet50_voc.yaml", "deeplabv3plus_resnet50_voc.yaml",
-        "ddrnet_23_slim_cityscapes.yaml", "pp_liteseg_t_cityscapes.yaml",
-        "segformer_b0_ade20k.yaml", "fcn_resnet50_folder.yaml", "upernet_resnet50_ade20k.yaml"}) {
+  for (const char* recipe : {"deeplabv3_resnet50_voc.yaml", "deeplabv3plus_resnet50_voc.yaml",
+                             "ddrnet_23_slim_cityscapes.yaml", "pp_liteseg_t_cityscapes.yaml",
+                             "segformer_b0_ade20k.yaml", "fcn_resnet50_folder.yaml",
+                             "upernet_resnet50_ade20k.yaml", "pan_resnet50_voc.yaml"}) {
     std::ifstream in(fixture_path(std::string("../../recipes/") + recipe));
     std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     EXPECT_NE(text.find("backbone_weights: \"\""), std::string::npos) << recipe;

@@ -105,6 +105,23 @@ TEST(Inference, MultiScaleOfAConstantImageIsConstant) {
   expect_near(y, full({1, 2, 12, 16}, 1.5), 1e-6);
 }
 
+// A network that needs multiples of 32 evaluates any image: padded with zeros at the bottom and
+// right, the logits cropped back (the same as padding by hand).
+TEST(Inference, PadsToTheModelsInputMultipleAndCropsBack) {
+  auto model = models::create("stdc1_seg", {.num_classes = 3});
+  ASSERT_EQ(model->input_multiple(), 32);
+  Tensor image = randn({1, 3, 45, 70});
+  Tensor logits = infer_logits(*model, image);
+  EXPECT_EQ(logits.sizes(), (Shape{1, 3, 45, 70}));
+  NoGradGuard no_grad;
+  Tensor padded = model->forward_outputs(pad(image, {0, 26, 0, 19})).at("out");
+  expect_near(logits, padded.narrow(2, 0, 45).narrow(3, 0, 70).contiguous(), 1e-6);
+  EXPECT_EQ(infer_logits(*model, randn({1, 3, 64, 96})).sizes(), (Shape{1, 3, 64, 96}));
+  EXPECT_EQ(models::create("unet", {.num_classes = 2})->input_multiple(), 16);
+  EXPECT_EQ(models::create("pan_resnet34", {.num_classes = 2})->input_multiple(), 16);
+  EXPECT_EQ(models::create("deeplabv3_resnet18", {.num_classes = 2})->input_multiple(), 1);
+}
+
 TEST(Inference, DecisionRules) {
   Tensor logits = from_vector<float>({0.f, 2.f, 1.f, 5.f, -1.f, 3.f}, {1, 2, 1, 3});
   EXPECT_EQ(argmax_labels(logits).to_vector<int64_t>(), (std::vector<int64_t>{1, 0, 1}));
