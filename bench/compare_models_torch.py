@@ -14,7 +14,7 @@ both sides. The PyTorch models are torchvision's (fcn_resnet50, deeplabv3_resnet
 aux heads, lraspp_mobilenet_v3_large), the torch transcriptions in tests/fixtures/gen_*.py,
 imported from there, and where pip's packages are importable the real ones (HuggingFace's
 SegFormer from transformers 4, segmentation_models_pytorch's Unet, UnetPlusPlus, Linknet, FPN,
-MAnet, UPerNet and PAN, SuperGradients' DDRNet, STDC-Seg, PP-LiteSeg and RegSeg; a PyTorch without
+MAnet, UPerNet and PAN, timm's DINOv2 ViT-S/14, SuperGradients' DDRNet, STDC-Seg, PP-LiteSeg and RegSeg; a PyTorch without
 them prints why and gets "-"); the real-time networks run without their auxiliary heads, as
 models_bench runs them.
 Every measurement runs in its own process, so that peak memory is its own: on CUDA the caching
@@ -81,6 +81,11 @@ def _segformer(variant):
     return _Logits(build(variant, CLASSES))
 
 
+def _dinov2():
+    from gen_dinov2 import DinoV2Seg  # timm's ViT-S/14 (from pip) and DINOv2's BNHead
+    return DinoV2Seg(CLASSES)
+
+
 def _smp(name, encoder="resnet34"):
     import segmentation_models_pytorch as smp  # from pip
     return getattr(smp, name)(encoder, encoder_weights=None, classes=CLASSES)
@@ -130,6 +135,7 @@ TORCH = {
     "unet_resnet50": _at_input_size(lambda: _smp("Unet", "resnet50")),
     "upernet_resnet34": _at_input_size(lambda: _smp("UPerNet")),
     "upernet_resnet50": _at_input_size(lambda: _smp("UPerNet", "resnet50")),
+    "dinov2_vits14": _at_input_size(_dinov2),
     "pan_resnet34": _at_input_size(lambda: _smp("PAN")),
     "pan_resnet50": _at_input_size(lambda: _smp("PAN", "resnet50")),
     "linknet_resnet34": _at_input_size(lambda: _smp("Linknet")),

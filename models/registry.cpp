@@ -4,6 +4,7 @@
 #include <map>
 
 #include "core/strings.h"
+#include "models/dinov2.h"
 
 namespace tessel::models {
 namespace {
@@ -16,6 +17,7 @@ const Registry& registry() {
     add_pyramid_models(t);
     add_segformer_models(t);
     add_realtime_models(t);
+    t["dinov2_vits14"] = dinov2_vits14;
     return t;
   }();
   return table;
