@@ -20,6 +20,8 @@ classifier's weights without its classifier. What each --from reads:
                already (model.weights; model.backbone_weights takes the backbone's keys from
                them); an stdc1/2_classification ImageNet classifier becomes its backbone under the
                backbone's own names (backbone.* without the prefix; conv_last, fc, linear dropped).
+  dinov2       the official DINOv2 backbones (dinov2_vits14_pretrain.pth): dinov2_vits14's
+               backbone names already (model.backbone_weights); mask_token dropped.
   hf           HuggingFace SegFormer / MiT (nvidia/mit-b0, nvidia/segformer-b0-*): the encoder,
                segformer.encoder.* without that prefix, or transformers 5's segformer.stages.*
                renamed to those names; the classifier and decode head dropped. A model.safetensors
@@ -320,6 +322,12 @@ def sg_map(state):
     return dict(state)
 
 
+def dinov2_map(state):
+    """The official DINOv2 backbones (dinov2_vits14_pretrain.pth, ...): our names already; the
+    mask_token, which only DINOv2's masked-image pretraining reads, is left out."""
+    return dropped(state, "mask_token", "only DINOv2's pretraining uses it")
+
+
 def smp_map(state):
     return dict(state)  # Tessel's SMP networks use SMP's names
 
@@ -330,6 +338,7 @@ def hf_map(state):
 
 
 MAPS = {"torchvision": torchvision_map, "timm": timm_map, "smp": smp_map, "hf": hf_map,
+        "dinov2": dinov2_map,
         "sg": sg_map, "mmseg": mmseg_map}
 
 

@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <sstream>
+
+#include "core/strings.h"
 
 #include "data/datasets.h"
 #include "data/open_dataset.h"
@@ -37,6 +40,30 @@ std::unique_ptr<data::Dataset> make_dataset(const Recipe& r, bool train) {
   return set;
 }
 
+void freeze(nn::Module& model, const std::string& paths, const std::string& source) {
+  std::istringstream list(paths);
+  for (std::string path; std::getline(list, path, ',');) {
+    path.erase(0, path.find_first_not_of(' '));
+    path.erase(path.find_last_not_of(' ') + 1);
+    if (path.empty()) continue;
+    int64_t tensors = 0, count = 0;
+    for (const auto& [name, p] : model.named_parameters())
+      if (name.starts_with(path + ".")) {
+        Tensor(p).requires_grad_(false);  // a handle to the same parameter
+        ++tensors;
+        count += p.numel();
+      }
+    if (tensors == 0) {
+      std::vector<std::string> children;
+      for (const auto& [name, child] : model.named_children()) children.push_back(name);
+      TESSEL_FAIL(source, ": model.freeze: '", path, "' holds no parameter of ", model.type_name(),
+                  " (its modules: ", join(children), ")");
+    }
+    std::printf("model.freeze: %s: %lld tensors, %lld parameters not trained\n", path.c_str(),
+                static_cast<long long>(tensors), static_cast<long long>(count));
+  }
+}
+
 std::shared_ptr<models::SegmentationModel> make_model(const Recipe& r, int64_t num_classes) {
   const Recipe::Model& m = r.model;
   auto model = models::create(m.name, {num_classes, m.aux, m.output_stride, m.unet});
@@ -53,6 +80,7 @@ std::shared_ptr<models::SegmentationModel> make_model(const Recipe& r, int64_t n
                  "backbones do not expect\n",
                  r.source.c_str(), m.name.c_str());
   }
+  freeze(*model, m.freeze, r.source);
   return model;
 }
 

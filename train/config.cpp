@@ -43,6 +43,7 @@ const std::vector<Field>& schema() {
       TESSEL_FIELD("model.unet.batch_norm", model.unet.batch_norm),
       TESSEL_FIELD("model.weights", model.weights),
       TESSEL_FIELD("model.backbone_weights", model.backbone_weights),
+      TESSEL_FIELD("model.freeze", model.freeze),
       TESSEL_FIELD("loss", loss),
       TESSEL_FIELD("optimizer.name", optimizer.name),
       TESSEL_FIELD("optimizer.lr", optimizer.lr),

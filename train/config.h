@@ -41,6 +41,11 @@ struct Recipe {
     // unexpected (models/pretrained.h; tools/convert_weights.py converts PyTorch checkpoints).
     // A run that resumes a checkpoint (train.resume) continues from the checkpoint's weights.
     std::string weights, backbone_weights;
+    // Comma-separated module paths ("backbone", "cp.backbone,ffm") whose parameters are not
+    // trained (requires_grad off, so neither gradients nor weight decay touch them), as DINOv2's
+    // linear evaluation freezes its backbone. BatchNorm statistics under them still update in
+    // training mode, as in PyTorch.
+    std::string freeze;
   } model;
 
   // A weighted sum over the model's named outputs (nn::WeightedOutputsLoss).

@@ -75,6 +75,7 @@ TEST_P(ConvertedCheckpoint, Loads) {
 // mmsegmentation's as its configs build them: the whole network where ours mirrors it
 // (PSPNet and DeepLabV3+ on ResNetV1b, BiSeNetV2), the backbone where only that matches
 // (DeepLabV3's ASPPHead, SegFormer's head), STDC-Seg less its auxiliary heads and classifier.
+// The official DINOv2 ViT-S/14 backbone (less its mask_token) as the DINOv2 recipe loads it.
 // SuperGradients' ImageNet backbone for DDRNet-23-slim ("ddrnet23_slim_bb_imagenet.pth") as its
 // Cityscapes recipes load it, into the ImageNet classifier's .backbone: _backbone and the
 // high-resolution branch beside it (230 tensors, all of which model.backbone_weights loads).
@@ -104,7 +105,8 @@ INSTANTIATE_TEST_SUITE_P(
         Checkpoint{"stdc1_seg", {.num_classes = 19}, "mmseg_stdc1", "mmseg", 174, part},
         Checkpoint{"stdc2_seg", {.num_classes = 19}, "mmseg_stdc2", "mmseg", 318, part},
         Checkpoint{"ddrnet_23_slim", {}, "sg_ddrnet_23_slim_bb_imagenet", "sg", 230, part},
-        Checkpoint{"segformer_b0", {}, "mmseg_segformer_mit_b0", "mmseg", 192}),
+        Checkpoint{"segformer_b0", {}, "mmseg_segformer_mit_b0", "mmseg", 192},
+        Checkpoint{"dinov2_vits14", {}, "dinov2_vits14", "dinov2", 174}),
     [](const auto& info) { return std::string(info.param.fixture); });
 
 // mmsegmentation checkpoints whose backbone no Tessel network has are refused, saying why.

@@ -66,6 +66,31 @@ TEST(MakeModel, WarnsWhenAPretrainedBackboneIsNotGiven) {
 
 // model.weights is strict: the same network loads; another number of classes is an error naming
 // the file, the key and both shapes.
+// model.freeze: the backbone's parameters leave training (no gradient, untouched by the
+// optimizer's step and weight decay), the head's do not; a path without parameters is refused.
+TEST(MakeModel, FreezesTheNamedModules) {
+  Recipe r = shipped("quickstart.yaml", {"model.name=dinov2_vits14", "model.freeze=backbone"});
+  ::testing::internal::CaptureStdout();
+  auto model = make_model(r, 3);
+  EXPECT_NE(::testing::internal::GetCapturedStdout().find(
+                "model.freeze: backbone: 174 tensors, 22056192 parameters not trained"),
+            std::string::npos);
+  for (const auto& [name, p] : model->named_parameters())
+    EXPECT_EQ(p.requires_grad(), !name.starts_with("backbone.")) << name;
+  auto optimizer = make_optimizer(r, *model);
+  Tensor frozen = model->get_parameter("backbone.blocks.0.attn.qkv.weight").clone();
+  Tensor head = model->get_parameter("decode_head.conv_seg.weight").clone();
+  Tensor loss = sum(model->forward_outputs(randn({1, 3, 28, 28})).at("out"));
+  loss.backward();
+  optimizer->step();
+  EXPECT_ALL_CLOSE(model->get_parameter("backbone.blocks.0.attn.qkv.weight"), frozen, 0, 0);
+  EXPECT_GT(max(abs(model->get_parameter("decode_head.conv_seg.weight") - head)).item(), 0.0);
+  r = shipped("quickstart.yaml", {"model.freeze=backbone, nothing_here"});
+  ::testing::internal::CaptureStdout();
+  EXPECT_ERROR(make_model(r, 3), "model.freeze: 'nothing_here' holds no parameter");
+  ::testing::internal::GetCapturedStdout();
+}
+
 TEST(MakeModel, LoadsAWholeNetworkStrictly) {
   TempDir dir;
   std::string file = dir.path("fcn.safetensors");
