@@ -10,6 +10,10 @@ std::shared_ptr<nn::ModuleDict> group(
   return std::make_shared<nn::ModuleDict>(children);
 }
 
+std::shared_ptr<nn::Sequential> sequential(std::initializer_list<nn::ModulePtr> modules) {
+  return std::make_shared<nn::Sequential>(modules);
+}
+
 std::shared_ptr<nn::Sequential> segmentation_head(int64_t in_channels, int64_t mid_channels,
                                                   int64_t num_classes, double dropout) {
   auto head = std::make_shared<nn::Sequential>(std::initializer_list<nn::ModulePtr>{

@@ -15,6 +15,9 @@ namespace tessel::models {
 std::shared_ptr<nn::ModuleDict> group(
     const std::vector<std::pair<std::string, nn::ModulePtr>>& children);
 
+// A Sequential of `modules` under "0", "1", ...
+std::shared_ptr<nn::Sequential> sequential(std::initializer_list<nn::ModulePtr> modules);
+
 // SuperGradients' SegmentationHead (conv-BN-ReLU 3x3 in -> mid, Dropout, 1x1 conv without bias
 // mid -> classes) as SG's models hold it, first in a Sequential whose second module upsamples:
 // "0.seg_head.0.seq.conv.weight" .. "0.seg_head.2.weight". The caller upsamples.

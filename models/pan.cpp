@@ -19,17 +19,8 @@ std::shared_ptr<nn::Sequential> conv_bn_relu(int64_t in, int64_t out, int64_t ke
   return std::make_shared<nn::Sequential>(parts);
 }
 
-std::shared_ptr<nn::Sequential> sequential(std::initializer_list<nn::ModulePtr> modules) {
-  return std::make_shared<nn::Sequential>(modules);
-}
-
 std::shared_ptr<nn::MaxPool2d> halve() {
   return std::make_shared<nn::MaxPool2d>(2, 2);
-}
-
-// Bilinear with align_corners, SMP's PAN everywhere, to an explicit size.
-Tensor resize_to(const Tensor& x, int64_t h, int64_t w) {
-  return upsample_bilinear(x, {.size = Size2{h, w}, .align_corners = true});
 }
 
 }  // namespace
@@ -68,20 +59,22 @@ PANResNet::PANResNet(int64_t depth, const ModelOptions& options)
 Outputs PANResNet::forward_outputs(const Tensor& x) {
   std::vector<Tensor> f = features(x);  // the stem, then strides 4, 8, 16, 16
   // Feature pyramid attention on the deepest features.
+  // Bilinear with align_corners, as SMP's PAN everywhere. Max pooling floors, so x2 and x1 have
+  // SMP's sizes h / 4 and h / 2.
+  auto up = [](const Tensor& t, const Tensor& like) { return resize_as(t, like, true); };
   const Tensor& top = f[4];
-  const int64_t h = top.size(2), w = top.size(3);
-  TESSEL_CHECK(h >= 8 && w >= 8, type_name(), ": input must be at least 128x128 (its pyramid ",
+  TESSEL_CHECK(top.size(2) >= 8 && top.size(3) >= 8, type_name(),
+               ": input must be at least 128x128 (its pyramid ",
                "attention halves the stride-16 features three times), got ", x.size(2), "x",
                x.size(3));
   Tensor x1 = down1->forward(top), x2 = down2->forward(x1), x3 = down3->forward(x2);
-  Tensor y = conv2->forward(x2) + resize_to(x3, h / 4, w / 4);
-  y = conv1->forward(x1) + resize_to(y, h / 2, w / 2);
-  y = resize_to(y, h, w) * mid->forward(top) + resize_to(branch1->forward(top), h, w);
+  Tensor y = conv2->forward(x2) + up(x3, x2);
+  y = conv1->forward(x1) + up(y, x1);
+  y = up(y, top) * mid->forward(top) + up(branch1->forward(top), top);
   // Global attention upsampling, strides 16, 8, 4.
   for (size_t i = 0; i < 3; ++i) {
     const Tensor& skip = f[3 - i];
-    y = resize_to(y, skip.size(2), skip.size(3)) +
-        gau_projection[i]->forward(skip) * gau_attention[i]->forward(y);
+    y = up(y, skip) + gau_projection[i]->forward(skip) * gau_attention[i]->forward(y);
   }
   y = classifier->forward(y);
   return Outputs{

@@ -113,10 +113,6 @@ std::vector<std::vector<DBlockSpec>> regseg48_stages() {
   return {{{48, {1}, 2}}, {{128, {1}, 2}, {128, {1}, 1}, {128, {1}, 1}}, stage3};
 }
 
-Tensor resize_aligned(const Tensor& x, const Tensor& like) {
-  return upsample_bilinear(x, {.size = Size2{like.size(2), like.size(3)}, .align_corners = true});
-}
-
 class RegSeg : public SegmentationModel {
  public:
   explicit RegSeg(const ModelOptions& o) : SegmentationModel("RegSeg48") {
@@ -155,11 +151,11 @@ class RegSeg : public SegmentationModel {
     Tensor y = stem->forward(x);
     for (size_t i = 0; i < stages->size(); ++i) features.push_back(y = (*stages)[i]->forward(y));
     Tensor p1 = (*projections)[1]->forward(features[1]);
-    p1 = fuse->forward(p1 + resize_aligned((*projections)[2]->forward(features[2]), p1));
+    p1 = fuse->forward(p1 + resize_as((*projections)[2]->forward(features[2]), p1, true));
     Tensor p0 = (*projections)[0]->forward(features[0]);
-    Tensor logits = head->forward(cat({resize_aligned(p1, p0), p0}, 1));
+    Tensor logits = head->forward(cat({resize_as(p1, p0, true), p0}, 1));
     Outputs outputs;
-    outputs.insert("out", upsample_bilinear(logits, {.size = Size2{x.size(2), x.size(3)}}));
+    outputs.insert("out", resize_as(logits, x));
     return outputs;
   }
 

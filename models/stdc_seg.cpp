@@ -13,10 +13,6 @@ constexpr double kDropout = 0.2;
 
 const ConvBNOptions kSg{.sg_names = true};
 
-std::shared_ptr<nn::Sequential> sequential(std::initializer_list<nn::ModulePtr> modules) {
-  return std::make_shared<nn::Sequential>(modules);
-}
-
 // Nearest x2, then conv-BN-ReLU 3x3: "upsample32.1.seq.conv.weight".
 std::shared_ptr<nn::Sequential> upsample_conv(int64_t channels) {
   return sequential({std::make_shared<nn::Upsample>(nn::Upsample::Options{.scale_factor = 2.0}),
